@@ -1,0 +1,3 @@
+module github.com/drillkit/drill
+
+go 1.26.8
