@@ -4,7 +4,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,22 +18,56 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:])
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string) int {
+const usage = `drill: will this rollout, or this tuning change, drop user traffic?
+
+usage: drill <command> [flags] [args]
+
+commands:
+  run FILE...          run scenarios and write a scored report per run
+  validate FILE...     check scenario files without running anything
+  explain              print the scenario schema with defaults
+  report RUN           re-render a saved run (-o table|md|json|junit)
+  compare A B [...]    compare saved runs with a statistical verdict per metric
+  echo                 serve HTTP naming the backend in a header (the lab workload)
+  lab up|status|kubeconfig|down
+                       manage the embedded lab cluster
+  version              print drill's version
+
+exit codes: 0 passed, 1 runtime error, 2 invalid scenario or usage,
+3 checks failed, 4 aborted by abortWhen, 5 a fault could not be recovered.
+"drill <command> -h" shows a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(os.Stderr, "usage: drill <command> [flags]; drill help lists the commands")
+		fmt.Fprint(stderr, usage)
 		return 2
 	}
-	switch args[0] {
-	case "version":
-		fmt.Println("drill", version)
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
 		return 0
+	case "version", "--version":
+		fmt.Fprintln(stdout, "drill", version)
+		return 0
+	case "echo":
+		return echoCmd(ctx, rest, stdout, stderr)
 	default:
-		fmt.Fprintf(os.Stderr, "drill: unknown command %q; drill help lists the commands\n", args[0])
+		fmt.Fprintf(stderr, "drill: unknown command %q; run drill help to list the commands\n", cmd)
 		return 2
 	}
+}
+
+// exitUsage maps a flag parsing error to an exit code: -h is not an error.
+func exitUsage(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
