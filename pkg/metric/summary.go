@@ -52,9 +52,12 @@ type Latency struct {
 	Max  time.Duration `json:"maxNs"`
 }
 
-// Histogram is a sparse log-linear latency histogram: Counts[i] requests had a
-// latency in [Bounds[i], next bound). It is mergeable and lets offline tools
-// (compare) resample the distribution without the raw results.
+// Histogram is a sparse log-linear latency histogram of all requests: bucket
+// i counts the requests with a latency in [LowNs, HighNs). Below 128ns every
+// nanosecond has a bucket; above, each power of two is split into 64 equal
+// buckets, so quantiles are within MaxRelativeError (0.79%). It is mergeable
+// (fixed bounds) and lets offline tools (compare) resample the distribution
+// without the raw results.
 type Histogram struct {
 	// Buckets are the non-empty buckets in increasing order.
 	Buckets []Bucket `json:"buckets"`
@@ -95,7 +98,8 @@ type Burst struct {
 	StartT   int    `json:"startT"`
 	EndT     int    `json:"endT"`
 	Failures uint64 `json:"failures"`
-	// Recovery is how long after the burst began success rate was back to
-	// what it was before it; zero when the run ended first.
+	// Recovery is the time from the start of second StartT to the start of
+	// the first later second that had requests and no failure (so at least
+	// EndT-StartT seconds); zero when the run ended first.
 	Recovery time.Duration `json:"recoveryNs"`
 }

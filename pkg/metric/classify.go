@@ -1,0 +1,61 @@
+package metric
+
+import (
+	"strconv"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// classes lists the error classes in a fixed order (index = class id).
+var classes = [...]string{ClassRefused, ClassReset, ClassTimeout, ClassEOF, ClassTLS, ClassHTTP, ClassOther}
+
+const (
+	idRefused = iota
+	idReset
+	idTimeout
+	idEOF
+	idTLS
+	idHTTP
+	idOther
+	nClasses
+)
+
+// Classes returns the error classes in report order.
+func Classes() []string { return append([]string(nil), classes[:]...) }
+
+// Classify returns the error class of a failed result: a response with a
+// status code (whose error, if any, is only the status text vegeta fills in)
+// is ClassHTTP; otherwise the transport error decides: connection refused,
+// reset (reset by peer, broken pipe), timeout (timeouts, deadline exceeded),
+// TLS (tls:, x509:), EOF (EOF, unexpected EOF, server closed the idle
+// connection) and ClassOther for anything else.
+func Classify(r *vegeta.Result) string { return classes[classify(r)] }
+
+func classify(r *vegeta.Result) int {
+	if r.Code != 0 && (r.Error == "" || strings.HasPrefix(r.Error, strconv.Itoa(int(r.Code)))) {
+		return idHTTP
+	}
+	e := r.Error
+	// Drop the `Get "URL": ` prefix of a url.Error: the URL may contain
+	// anything, "timeout" included.
+	if i := strings.Index(e, "\": "); i >= 0 && strings.Contains(e[:i], " \"") {
+		e = e[i+3:]
+	}
+	switch {
+	case strings.Contains(e, "connection refused"):
+		return idRefused
+	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):
+		return idReset
+	case strings.Contains(e, "timeout"), strings.Contains(e, "Timeout"),
+		strings.Contains(e, "deadline exceeded"):
+		return idTimeout
+	case strings.Contains(e, "tls:"), strings.Contains(e, "x509:"):
+		return idTLS
+	case strings.Contains(e, "EOF"), strings.Contains(e, "server closed idle connection"):
+		return idEOF
+	case r.Code != 0:
+		return idHTTP
+	}
+	return idOther
+}
