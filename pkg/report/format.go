@@ -1,0 +1,108 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+)
+
+// fmtDur formats a duration compactly with about three significant digits.
+func fmtDur(d time.Duration) string {
+	neg := d < 0
+	if neg {
+		d = -d
+	}
+	var s string
+	switch {
+	case d == 0:
+		s = "0s"
+	case d < time.Microsecond:
+		s = fmt.Sprintf("%dns", d.Nanoseconds())
+	case d < time.Millisecond:
+		s = fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < 10*time.Millisecond:
+		s = trimZeros(fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond))) + "ms"
+	case d < time.Second:
+		s = trimZeros(fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))) + "ms"
+	case d < time.Minute:
+		s = trimZeros(fmt.Sprintf("%.2f", d.Seconds())) + "s"
+	default:
+		s = d.Round(time.Second).String()
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// fmtRate formats a fraction in [0, 1] as a percentage with three decimals
+// (success and error rates, where 99.9% and 99.99% must read differently).
+func fmtRate(f float64) string {
+	if f == 1 {
+		return "100%"
+	}
+	if f == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.3f%%", f*100)
+}
+
+// fmtShare formats a fraction as a percentage with one decimal.
+func fmtShare(f float64) string {
+	return fmt.Sprintf("%.1f%%", f*100)
+}
+
+// fmtOffset formats an offset from the start of the run.
+func fmtOffset(d time.Duration) string {
+	return fmt.Sprintf("t=%.1fs", d.Seconds())
+}
+
+// fmtFloat formats a number with up to three decimals and no trailing zeros.
+func fmtFloat(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "n/a"
+	}
+	s := trimZeros(fmt.Sprintf("%.3f", v))
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+// fmtTime formats a wall-clock time in UTC.
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// fmtKV formats a map as "k=v k=v" in key order.
+func fmtKV(m map[string]string) string {
+	parts := make([]string, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, k+"="+m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// trimZeros drops trailing zeros of a decimal number, and the point if
+// nothing is left after it.
+func trimZeros(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	return strings.TrimRight(strings.TrimRight(s, "0"), ".")
+}

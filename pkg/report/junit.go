@@ -1,0 +1,179 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// JUnit XML, as read by GitHub Actions test reporters, GitLab, Jenkins and
+// the like: one testsuite per run, one testcase per check, a failing
+// testcase for an abort and an erroring one when the run itself failed.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Hostname   string          `xml:"hostname,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  *junitText      `xml:"system-out"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",cdata"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func writeJUnit(w io.Writer, r *Report) error {
+	suite := junitSuiteOf(r)
+	doc := junitSuites{
+		Name: "drill", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
+		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return fmt.Errorf("render junit: %w", err)
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("render junit: %w", err)
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("render junit: %w", err)
+	}
+	return nil
+}
+
+func junitSuiteOf(r *Report) junitSuite {
+	class := "drill." + strings.ReplaceAll(r.Scenario.Name, " ", "_")
+	if r.Variant != "" {
+		class += "[" + r.Variant + "]"
+	}
+	s := junitSuite{
+		Name:     r.Title(),
+		Time:     fmt.Sprintf("%.3f", r.Duration().Seconds()),
+		Hostname: r.Environment.Host.Hostname,
+	}
+	if !r.StartedAt.IsZero() {
+		s.Timestamp = r.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	}
+	sum := r.Summary
+	props := [][2]string{
+		{"drill.version", r.DrillVersion},
+		{"scenario.file", r.Scenario.File},
+		{"variant", r.Variant},
+		{"target.kind", string(r.Target.Kind)},
+		{"target.url", r.Target.URL},
+		{"status", string(r.Status)},
+		{"exitCode", fmt.Sprint(r.ExitCode)},
+		{"score", fmtFloat(r.Score.Total)},
+		{"requests", fmt.Sprint(sum.Requests)},
+		{"p99", fmtDur(sum.Latency.P99)},
+	}
+	if sum.Requests > 0 {
+		props = append(props, [2]string{"successRate", fmtRate(float64(sum.Successes) / float64(sum.Requests))})
+	}
+	for _, p := range props {
+		if p[1] != "" {
+			s.Properties = append(s.Properties, junitProperty{Name: p[0], Value: p[1]})
+		}
+	}
+
+	// The run itself: errors when drill could not carry it out.
+	run := junitCase{Name: "run", Classname: class, Time: s.Time}
+	if r.Status == StatusError {
+		msg := "the run could not be carried out"
+		if r.IncompleteReason != "" {
+			msg = r.IncompleteReason
+		}
+		run.Error = &junitProblem{Message: msg, Type: "error", Text: msg}
+	}
+	s.Cases = append(s.Cases, run)
+
+	for _, c := range r.Checks {
+		tc := junitCase{Name: c.Expr, Classname: class, Time: "0.000"}
+		switch {
+		case c.NoData:
+			tc.Skipped = &junitSkipped{Message: "no data for " + c.Metric + suffix(c.Message)}
+		case !c.Passed:
+			msg := fmt.Sprintf("%s is %s, want %s %s", c.Metric, c.Actual, c.Op, c.Threshold)
+			text := msg
+			if c.Message != "" {
+				text += "\n" + c.Message
+			}
+			tc.Failure = &junitProblem{Message: msg, Type: "check", Text: text}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	if a := r.Abort; a != nil {
+		msg := fmt.Sprintf("abortWhen %s held at t=%ds", a.Expr, a.AtT)
+		text := msg
+		if a.Message != "" {
+			text += "\n" + a.Message
+		}
+		s.Cases = append(s.Cases, junitCase{
+			Name: "abort: " + a.Expr, Classname: class, Time: "0.000",
+			Failure: &junitProblem{Message: msg, Type: "abort", Text: text},
+		})
+	}
+	for _, tc := range s.Cases {
+		s.Tests++
+		switch {
+		case tc.Error != nil:
+			s.Errors++
+		case tc.Failure != nil:
+			s.Failures++
+		case tc.Skipped != nil:
+			s.Skipped++
+		}
+	}
+	var out strings.Builder
+	for _, l := range verdictLines(r, false) {
+		out.WriteString(l + "\n")
+	}
+	for _, c := range r.Score.Components {
+		fmt.Fprintf(&out, "%s: %.1f/%s (%s)\n", c.Name, c.Points, fmtFloat(c.Weight), c.Explanation)
+	}
+	s.SystemOut = &junitText{Text: out.String()}
+	return s
+}

@@ -1,0 +1,45 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Output formats accepted by Render and RenderComparison.
+const (
+	FormatTable    = "table"
+	FormatMarkdown = "md"
+	FormatJSON     = "json"
+	FormatJUnit    = "junit"
+)
+
+// Formats lists the formats Render accepts.
+var Formats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatJUnit}
+
+// Render writes r to w in format: "table" (terminal), "md" (Markdown for a
+// pull-request comment), "json" (the report itself) or "junit" (JUnit XML
+// for CI test reporting).
+func Render(w io.Writer, r *Report, format string) error {
+	switch format {
+	case FormatTable:
+		return writeText(w, verdictLines(r, false), reportSections(r, false))
+	case FormatMarkdown:
+		return writeMarkdown(w, verdictLines(r, true), reportSections(r, true))
+	case FormatJSON:
+		return writeJSON(w, r)
+	case FormatJUnit:
+		return writeJUnit(w, r)
+	}
+	return fmt.Errorf("render report: unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	return nil
+}

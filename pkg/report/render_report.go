@@ -1,0 +1,295 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/drillkit/drill/pkg/metric"
+)
+
+// statusMark returns the verdict word for a status, with an emoji in
+// Markdown where it makes a PR comment scannable.
+func statusMark(s Status, markdown bool) string {
+	word := strings.ToUpper(string(s))
+	if word == "" {
+		word = "UNKNOWN"
+	}
+	if !markdown {
+		return word
+	}
+	switch s {
+	case StatusPassed:
+		return "✅ " + word
+	case StatusFailed:
+		return "❌ " + word
+	case StatusAborted:
+		return "🛑 " + word
+	default:
+		return "⚠️ " + word
+	}
+}
+
+// verdictLines are the first lines of a rendered report: status, name,
+// score, then why the run stopped early if it did.
+func verdictLines(r *Report, markdown bool) []string {
+	score := fmt.Sprintf("score %.1f/100", r.Score.Total)
+	var lines []string
+	if markdown {
+		lines = append(lines, fmt.Sprintf("### %s: %s, %s", statusMark(r.Status, true), mdEscape(r.Title()), score))
+	} else {
+		lines = append(lines, fmt.Sprintf("%s  %s  %s", statusMark(r.Status, false), r.Title(), score))
+	}
+	var extra []string
+	if r.Abort != nil {
+		extra = append(extra, fmt.Sprintf("Aborted at t=%ds: %s", r.Abort.AtT, r.Abort.Expr)+suffix(r.Abort.Message))
+	}
+	if r.Incomplete {
+		extra = append(extra, "Incomplete"+suffix(r.IncompleteReason))
+	}
+	for _, e := range extra {
+		if markdown {
+			e = "**" + mdEscape(e) + "**"
+		}
+		lines = append(lines, e)
+	}
+	return lines
+}
+
+func suffix(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	return ": " + msg
+}
+
+// reportSections lays out a report; table and Markdown render the same
+// sections.
+func reportSections(r *Report, markdown bool) []section {
+	s := r.Summary
+	secs := []section{
+		{title: "Run", parts: []part{{facts: runFacts(r)}}},
+		{title: "Checks", parts: []part{checksPart(r, markdown)}},
+		{title: "Score", parts: []part{{table: scoreTable(r.Score)}}},
+		{title: "Requests", parts: requestParts(s)},
+		{title: "Latency", parts: []part{{table: latencyTable(s)}}},
+	}
+	if len(s.Timeline) > 0 {
+		secs = append(secs, section{title: "Timeline", parts: []part{{pre: sparklines(s.Timeline)}}})
+		secs = append(secs, section{title: "Timeline by window", fold: true, parts: []part{{table: timelineTable(s.Timeline)}}})
+	}
+	secs = append(secs, section{title: "Error bursts", parts: burstParts(r)})
+	if len(s.Backends) > 0 {
+		secs = append(secs, section{title: "Backends", parts: backendParts(s)})
+	}
+	if len(r.Events) > 0 {
+		secs = append(secs, section{title: "Events", fold: true, parts: []part{{table: eventTable(r.Events)}}})
+	}
+	return secs
+}
+
+func runFacts(r *Report) [][2]string {
+	target := string(r.Target.Kind)
+	if r.Target.URL != "" {
+		target += " " + r.Target.URL
+	}
+	if len(r.Target.Details) > 0 {
+		target += " (" + fmtKV(r.Target.Details) + ")"
+	}
+	facts := [][2]string{{"Scenario", r.Scenario.Name}}
+	if r.Scenario.File != "" {
+		facts[0][1] += " (" + r.Scenario.File + ")"
+	}
+	if r.Variant != "" {
+		facts = append(facts, [2]string{"Variant", r.Variant})
+	}
+	facts = append(facts,
+		[2]string{"Target", target},
+		[2]string{"Started", fmtTime(r.StartedAt)},
+		[2]string{"Duration", fmtDur(r.Duration())},
+		[2]string{"Load", loadLine(r.Summary)},
+		[2]string{"Exit code", fmt.Sprint(r.ExitCode)},
+	)
+	for _, n := range r.Target.Notes {
+		facts = append(facts, [2]string{"Target note", n})
+	}
+	for _, n := range r.Environment.Notes {
+		facts = append(facts, [2]string{"Note", n})
+	}
+	if h := hostLine(r.Environment.Host); h != "" {
+		facts = append(facts, [2]string{"Host", h})
+	}
+	if r.DrillVersion != "" {
+		facts = append(facts, [2]string{"drill", r.DrillVersion})
+	}
+	if r.ResultsFile != "" {
+		facts = append(facts, [2]string{"Raw results", r.ResultsFile})
+	}
+	return facts
+}
+
+func loadLine(s metric.Summary) string {
+	line := fmt.Sprintf("%d requests at %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
+	if s.Requests > 0 {
+		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
+	}
+	return line
+}
+
+func hostLine(h Host) string {
+	var parts []string
+	if h.Hostname != "" {
+		parts = append(parts, h.Hostname)
+	}
+	if h.OS != "" || h.Arch != "" {
+		parts = append(parts, strings.Trim(h.OS+"/"+h.Arch, "/"))
+	}
+	if h.Kernel != "" {
+		parts = append(parts, "kernel "+h.Kernel)
+	}
+	if h.CPUs > 0 {
+		parts = append(parts, fmt.Sprintf("%d CPUs", h.CPUs))
+	}
+	if h.GoVersion != "" {
+		parts = append(parts, h.GoVersion)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func checkMark(c CheckResult, markdown bool) string {
+	switch {
+	case c.NoData && markdown:
+		return "➖ no data"
+	case c.NoData:
+		return "NO DATA"
+	case c.Passed && markdown:
+		return "✅ pass"
+	case c.Passed:
+		return "PASS"
+	case markdown:
+		return "❌ fail"
+	default:
+		return "FAIL"
+	}
+}
+
+func checksPart(r *Report, markdown bool) part {
+	if len(r.Checks) == 0 && r.Abort == nil {
+		return part{text: []string{"No checks defined."}}
+	}
+	t := newTable("result", "check", "actual", "message")
+	for _, c := range r.Checks {
+		t.add(checkMark(c, markdown), c.Expr, c.Actual, c.Message)
+	}
+	if a := r.Abort; a != nil {
+		mark := "ABORT"
+		if markdown {
+			mark = "🛑 abort"
+		}
+		t.add(mark, "abortWhen: "+a.Expr, fmt.Sprintf("held at t=%ds", a.AtT), a.Message)
+	}
+	return part{table: t}
+}
+
+func scoreTable(sc Score) *table {
+	t := newTable("component", "weight", "value", "points", "how").alignRight(1, 2, 3)
+	for _, c := range sc.Components {
+		t.add(c.Name, fmtFloat(c.Weight), fmt.Sprintf("%.3f", c.Value), fmt.Sprintf("%.1f", c.Points), c.Explanation)
+	}
+	t.add("total", "100", "", fmt.Sprintf("%.1f", sc.Total), "")
+	return t
+}
+
+func requestParts(s metric.Summary) []part {
+	if s.Requests == 0 {
+		return []part{{text: []string{"No requests were made."}}}
+	}
+	codes := newTable("status code", "count", "share").alignRight(1, 2)
+	for _, c := range sortedKeys(s.Codes) {
+		label := c
+		if c == "0" {
+			label = "0 (no response)"
+		}
+		codes.add(label, fmt.Sprint(s.Codes[c]), fmtShare(float64(s.Codes[c])/float64(s.Requests)))
+	}
+	parts := []part{{table: codes}}
+	if len(s.Errors) > 0 {
+		errs := newTable("error class", "count", "share").alignRight(1, 2)
+		for _, c := range sortedKeys(s.Errors) {
+			errs.add(c, fmt.Sprint(s.Errors[c]), fmtShare(float64(s.Errors[c])/float64(s.Requests)))
+		}
+		parts = append(parts, part{table: errs})
+	}
+	return parts
+}
+
+func latencyTable(s metric.Summary) *table {
+	l := s.Latency
+	t := newTable("mean", "p50", "p90", "p95", "p99", "p99.9", "max").alignRight(0, 1, 2, 3, 4, 5, 6)
+	t.add(fmtDur(l.Mean), fmtDur(l.P50), fmtDur(l.P90), fmtDur(l.P95), fmtDur(l.P99), fmtDur(l.P999), fmtDur(l.Max))
+	return t
+}
+
+func burstParts(r *Report) []part {
+	bs := r.Summary.Bursts
+	if len(bs) == 0 {
+		return []part{{text: []string{"No error bursts: no second had a failed request."}}}
+	}
+	t := newTable("#", "window", "length", "failed", "recovered after").alignRight(0, 2, 3)
+	for i, b := range bs {
+		rec := fmtDur(b.Recovery)
+		if b.Recovery == 0 {
+			rec = "not before the end"
+		}
+		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), fmtDur(burstLength(b)), fmt.Sprint(b.Failures), rec)
+	}
+	parts := []part{{table: t}}
+	if len(r.Events) == 0 {
+		return parts
+	}
+	var lines []string
+	for i, b := range bs {
+		around := eventsAround(r.Events, b)
+		head := fmt.Sprintf("Burst %d (t=%ds..%ds), events from %s before to %s after:", i+1, b.StartT, b.EndT, fmtDur(BurstContextBefore), fmtDur(BurstContextAfter))
+		if len(around) == 0 {
+			lines = append(lines, head+" none")
+			continue
+		}
+		lines = append(lines, head)
+		for _, e := range around {
+			lines = append(lines, "  "+eventLine(e))
+		}
+	}
+	return append(parts, part{pre: lines})
+}
+
+func eventLine(e Event) string {
+	line := fmt.Sprintf("%-8s %-8s %s: %s", fmtOffset(e.T), e.Kind, e.Source, e.Message)
+	if len(e.Fields) > 0 {
+		line += " (" + fmtKV(e.Fields) + ")"
+	}
+	return line
+}
+
+func backendParts(s metric.Summary) []part {
+	t := newTable("backend", "requests", "share").alignRight(1, 2)
+	for _, b := range s.Backends {
+		t.add(b.Name, fmt.Sprint(b.Requests), fmtShare(b.Share))
+	}
+	parts := []part{{table: t}}
+	if cv, ok := BackendShareCV(s); ok {
+		parts = append(parts, part{text: []string{fmt.Sprintf("Share spread (coefficient of variation): %.3f; 0 is perfectly even.", cv)}})
+	}
+	return parts
+}
+
+func eventTable(events []Event) *table {
+	t := newTable("t", "kind", "source", "message").alignRight(0)
+	for _, e := range events {
+		msg := e.Message
+		if len(e.Fields) > 0 {
+			msg += " (" + fmtKV(e.Fields) + ")"
+		}
+		t.add(fmtOffset(e.T), string(e.Kind), e.Source, msg)
+	}
+	return t
+}

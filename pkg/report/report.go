@@ -1,0 +1,193 @@
+// Package report holds the result of a drill run: a versioned JSON document
+// (the source of truth), the score, the renderers that turn it into terminal
+// tables, Markdown, JUnit XML or JSON, and the comparison of several runs with
+// a statistical verdict per metric.
+package report
+
+import (
+	"time"
+
+	"github.com/drillkit/drill/pkg/metric"
+)
+
+// Schema is the version of the report format this package writes and reads.
+// Additive changes keep it; anything that changes the meaning of a field
+// gets a new version.
+const Schema = "drill.report/v1"
+
+// Status is the outcome of a run.
+type Status string
+
+// Run outcomes.
+const (
+	// StatusPassed means the run completed and every check passed.
+	StatusPassed Status = "passed"
+	// StatusFailed means the run completed and at least one check failed.
+	StatusFailed Status = "failed"
+	// StatusAborted means an abortWhen condition stopped the run early.
+	StatusAborted Status = "aborted"
+	// StatusError means the run could not be carried out (setup failed,
+	// target unreachable, interrupted); the report may be incomplete.
+	StatusError Status = "error"
+)
+
+// Report is everything known about one run. Every rendering is made from
+// it, so saved reports can be rendered and compared offline.
+type Report struct {
+	// Schema is always the Schema constant for reports this package writes.
+	Schema       string `json:"schema"`
+	DrillVersion string `json:"drillVersion"`
+
+	Scenario ScenarioInfo `json:"scenario"`
+	Target   Target       `json:"target"`
+	// Variant labels one combination of a scenario's matrix, e.g.
+	// "proxyMode=ipvs preStopSleep=30s"; empty for a scenario without matrix.
+	Variant string `json:"variant,omitempty"`
+
+	StartedAt time.Time `json:"startedAt"`
+	EndedAt   time.Time `json:"endedAt"`
+
+	Status Status `json:"status"`
+	// Incomplete is set when the run did not cover its planned duration or
+	// lost data; IncompleteReason says why.
+	Incomplete       bool   `json:"incomplete,omitempty"`
+	IncompleteReason string `json:"incompleteReason,omitempty"`
+	// ExitCode is the process exit code drill returned for this run.
+	ExitCode int `json:"exitCode"`
+
+	Summary metric.Summary `json:"summary"`
+	Checks  []CheckResult  `json:"checks"`
+	Abort   *AbortResult   `json:"abort,omitempty"`
+	Score   Score          `json:"score"`
+	// Events is the run's timeline (faults, pod and endpoint changes, target
+	// health, samples, notes) in time order.
+	Events      []Event     `json:"events"`
+	Environment Environment `json:"environment"`
+	// ResultsFile is the path of the raw vegeta results, relative to the
+	// directory holding the report.
+	ResultsFile string `json:"resultsFile,omitempty"`
+}
+
+// ScenarioInfo identifies the scenario a run came from.
+type ScenarioInfo struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// File is the scenario file as given on the command line.
+	File string `json:"file,omitempty"`
+}
+
+// TargetKind is where the system under test lives.
+type TargetKind string
+
+// Target kinds.
+const (
+	TargetURL  TargetKind = "url"
+	TargetLab  TargetKind = "lab"
+	TargetKube TargetKind = "kube"
+)
+
+// Target describes the system under test.
+type Target struct {
+	Kind TargetKind `json:"kind"`
+	// URL is the address load was sent to.
+	URL string `json:"url,omitempty"`
+	// Details holds kind-specific facts (proxy mode, node count, context,
+	// namespace, ALB target type), rendered as key=value in sorted order.
+	Details map[string]string `json:"details,omitempty"`
+	// Notes are free-form remarks about the target.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// CheckResult is the outcome of one check of the scenario. The runner
+// evaluates the check expression and fills it in; the report only shows it.
+type CheckResult struct {
+	// Expr is the check as written in the scenario, e.g. "p99 < 500ms".
+	Expr string `json:"expr"`
+	// Metric, Op and Threshold are the parts of Expr.
+	Metric    string `json:"metric"`
+	Op        string `json:"op"`
+	Threshold string `json:"threshold"`
+	// Actual is the measured value formatted like the threshold ("812ms",
+	// "99.95%"); ActualValue is the number in the metric's base unit.
+	Actual      string  `json:"actual"`
+	ActualValue float64 `json:"actualValue"`
+	Passed      bool    `json:"passed"`
+	// NoData is set when the metric had no data in this run (a datapath
+	// metric on a url target); such a check neither passes nor fails.
+	NoData  bool   `json:"noData,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// AbortResult says which abortWhen condition stopped the run and when.
+type AbortResult struct {
+	Expr string `json:"expr"`
+	// AtT is the second of the run (offset from its start) at which the
+	// condition held.
+	AtT     int    `json:"atT"`
+	Message string `json:"message,omitempty"`
+}
+
+// EventKind sorts timeline events.
+type EventKind string
+
+// Event kinds.
+const (
+	EventFault    EventKind = "fault"
+	EventPod      EventKind = "pod"
+	EventEndpoint EventKind = "endpoint"
+	EventTarget   EventKind = "target"
+	EventSample   EventKind = "sample"
+	EventNote     EventKind = "note"
+)
+
+// Event is one thing that happened during the run.
+type Event struct {
+	// T is the offset from the start of the run.
+	T time.Duration `json:"tNs"`
+	// Time is the wall-clock time of the event.
+	Time time.Time `json:"time"`
+	Kind EventKind `json:"kind"`
+	// Source names what emitted the event ("rollingUpdate web",
+	// "node lab-node-1", "alb tg-web").
+	Source  string            `json:"source,omitempty"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// Environment records where and how the run was made.
+type Environment struct {
+	// Notes lists degradations and deviations that affect how the results
+	// read, e.g. "ipvs (emulated: kernel has no ip_vs)".
+	Notes []string `json:"notes,omitempty"`
+	Host  Host     `json:"host"`
+}
+
+// Host describes the machine drill ran on.
+type Host struct {
+	Hostname  string `json:"hostname,omitempty"`
+	OS        string `json:"os,omitempty"`
+	Arch      string `json:"arch,omitempty"`
+	Kernel    string `json:"kernel,omitempty"`
+	CPUs      int    `json:"cpus,omitempty"`
+	GoVersion string `json:"goVersion,omitempty"`
+}
+
+// Duration returns how long the run lasted.
+func (r *Report) Duration() time.Duration {
+	if r.EndedAt.Before(r.StartedAt) {
+		return 0
+	}
+	return r.EndedAt.Sub(r.StartedAt)
+}
+
+// Title returns the scenario name followed by the variant, if any.
+func (r *Report) Title() string {
+	name := r.Scenario.Name
+	if name == "" {
+		name = "unnamed scenario"
+	}
+	if r.Variant != "" {
+		return name + " [" + r.Variant + "]"
+	}
+	return name
+}

@@ -1,0 +1,210 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/pkg/metric"
+)
+
+// Windows around an error burst whose events are shown with it: the events
+// that may have caused it (before) and the ones that ended it (after).
+const (
+	BurstContextBefore = 10 * time.Second
+	BurstContextAfter  = 5 * time.Second
+)
+
+// sparkWidth is the most characters a sparkline takes; longer runs put
+// several seconds in one character.
+const sparkWidth = 90
+
+var sparkLevels = []rune("▁▂▃▄▅▆▇█")
+
+// dense returns the timeline indexed by second, with zero seconds where the
+// summary has none, and how many seconds it spans.
+func dense(tl []metric.Second) []metric.Second {
+	n := 0
+	for _, s := range tl {
+		n = max(n, s.T+1)
+	}
+	out := make([]metric.Second, n)
+	for i := range out {
+		out[i].T = i
+	}
+	for _, s := range tl {
+		if s.T >= 0 {
+			out[s.T] = s
+		}
+	}
+	return out
+}
+
+// sparklines draws the failed share and the p99 of every second (or group of
+// seconds) as one line each.
+func sparklines(tl []metric.Second) []string {
+	secs := dense(tl)
+	if len(secs) == 0 {
+		return nil
+	}
+	per := int(math.Ceil(float64(len(secs)) / sparkWidth))
+	var errs, lat strings.Builder
+	var maxP99 time.Duration
+	for _, s := range secs {
+		maxP99 = max(maxP99, s.P99)
+	}
+	for i := 0; i < len(secs); i += per {
+		group := secs[i:min(i+per, len(secs))]
+		var req uint64
+		worstShare := 0.0
+		var p99 time.Duration
+		for _, s := range group {
+			req += s.Requests
+			if s.Requests > 0 {
+				fails := s.Requests - min(s.Successes, s.Requests)
+				worstShare = math.Max(worstShare, float64(fails)/float64(s.Requests))
+			}
+			p99 = max(p99, s.P99)
+		}
+		switch {
+		case req == 0:
+			errs.WriteRune(' ')
+			lat.WriteRune(' ')
+			continue
+		case worstShare == 0:
+			errs.WriteRune('·')
+		default:
+			errs.WriteRune(level(worstShare))
+		}
+		if maxP99 > 0 {
+			lat.WriteRune(level(float64(p99) / float64(maxP99)))
+		} else {
+			lat.WriteRune(sparkLevels[0])
+		}
+	}
+	unit := "1 char = 1s"
+	if per > 1 {
+		unit = fmt.Sprintf("1 char = %ds, worst second shown", per)
+	}
+	return []string{
+		fmt.Sprintf("failed %s  (height = failed share; · = none)", "|"+errs.String()+"|"),
+		fmt.Sprintf("p99    %s  (full height = %s)", "|"+lat.String()+"|", fmtDur(maxP99)),
+		fmt.Sprintf("       0s .. %ds, %s", len(secs), unit),
+	}
+}
+
+// level maps a fraction in (0, 1] to a block character, the smallest
+// non-zero fraction still visible.
+func level(f float64) rune {
+	i := int(math.Ceil(f*float64(len(sparkLevels)))) - 1
+	return sparkLevels[max(0, min(i, len(sparkLevels)-1))]
+}
+
+// windowSize picks the width of a timeline table row: 10 seconds, more for
+// long runs so the table stays within about 30 rows.
+func windowSize(seconds int) int {
+	w := 10
+	for seconds > w*30 {
+		w *= 2
+	}
+	return w
+}
+
+// timelineTable aggregates the per-second timeline into windows.
+func timelineTable(tl []metric.Second) *table {
+	secs := dense(tl)
+	t := newTable("window", "requests", "success", "failed", "non-2xx codes", "errors", "worst p99").alignRight(1, 2, 3, 6)
+	size := windowSize(len(secs))
+	for start := 0; start < len(secs); start += size {
+		group := secs[start:min(start+size, len(secs))]
+		var req, ok uint64
+		codes := map[string]uint64{}
+		errs := map[string]uint64{}
+		var p99 time.Duration
+		for _, s := range group {
+			req += s.Requests
+			ok += min(s.Successes, s.Requests)
+			for c, n := range s.Codes {
+				if !strings.HasPrefix(c, "2") {
+					codes[c] += n
+				}
+			}
+			for c, n := range s.Errors {
+				errs[c] += n
+			}
+			p99 = max(p99, s.P99)
+		}
+		success := "-"
+		if req > 0 {
+			success = fmtRate(float64(ok) / float64(req))
+		}
+		t.add(fmt.Sprintf("%ds-%ds", start, start+len(group)),
+			fmt.Sprint(req), success, fmt.Sprint(req-ok), fmtCounts(codes), fmtCounts(errs), fmtDur(p99))
+	}
+	return t
+}
+
+// fmtCounts formats counts as "502×12 503×3", largest first.
+func fmtCounts(m map[string]uint64) string {
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if m[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s×%d", k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+// eventsAround returns the events from BurstContextBefore before the burst
+// began until BurstContextAfter after it ended.
+func eventsAround(events []Event, b metric.Burst) []Event {
+	from := time.Duration(b.StartT)*time.Second - BurstContextBefore
+	to := time.Duration(b.EndT)*time.Second + BurstContextAfter
+	var out []Event
+	for _, e := range events {
+		if e.T >= from && e.T <= to {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// BackendShareCV returns the coefficient of variation (population standard
+// deviation over mean) of the requests each backend answered: 0 is a
+// perfectly even spread. ok is false with fewer than two backends.
+func BackendShareCV(s metric.Summary) (cv float64, ok bool) {
+	n := len(s.Backends)
+	if n < 2 {
+		return 0, false
+	}
+	mean := 0.0
+	for _, b := range s.Backends {
+		mean += float64(b.Requests)
+	}
+	mean /= float64(n)
+	if mean == 0 {
+		return 0, false
+	}
+	v := 0.0
+	for _, b := range s.Backends {
+		d := float64(b.Requests) - mean
+		v += d * d
+	}
+	return math.Sqrt(v/float64(n)) / mean, true
+}
+
+// LongestBurst returns the length of the longest error burst.
+func LongestBurst(s metric.Summary) time.Duration {
+	var d time.Duration
+	for _, b := range s.Bursts {
+		d = max(d, burstLength(b))
+	}
+	return d
+}
