@@ -1,0 +1,77 @@
+package scenario
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+var _ nodeDecoder = (*Fault)(nil)
+
+// decodeNode reads a fault item: "at" plus exactly one action key whose
+// body is kept as YAML.
+func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
+	f.Line, f.Col = n.Line, n.Column
+	actions := Actions()
+	known := append([]string{"at"}, actions...)
+	if n.Kind != yaml.MappingNode {
+		d.errorf(nodePos(n), path, "expected a mapping with at and one action (%s), got %s", strings.Join(actions, ", "), describe(n))
+		return
+	}
+	var found []string
+	seenAt := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := d.resolve(n.Content[i], path)
+		if k == nil {
+			return
+		}
+		if k.Kind != yaml.ScalarNode {
+			d.errorf(nodePos(k), path, "field names must be plain strings, got %s", describe(k))
+			continue
+		}
+		child := join(path, k.Value)
+		switch {
+		case k.Value == "at":
+			if seenAt {
+				d.errorf(nodePos(k), child, "field given twice: keep one")
+				continue
+			}
+			seenAt = true
+			d.keys[child] = nodePos(k)
+			d.decode(n.Content[i+1], reflect.ValueOf(&f.At).Elem(), child, nil)
+		case contains(actions, k.Value):
+			found = append(found, k.Value)
+			if len(found) > 1 {
+				d.errorf(nodePos(k), child, "a fault has exactly one action but this one also has %s: write one fault item per action", found[0])
+				continue
+			}
+			d.keys[child] = nodePos(k)
+			body := d.resolve(n.Content[i+1], child)
+			if body == nil {
+				return
+			}
+			d.vals[child] = nodePos(body)
+			if body.Kind != yaml.MappingNode && !isNull(body) {
+				d.errorf(nodePos(body), child, "expected a mapping with the %s parameters, got %s", k.Value, describe(body))
+				continue
+			}
+			f.Action = k.Value
+			f.Spec = *body
+		default:
+			d.errorf(nodePos(k), child, "%s", unknownField(k.Value, known))
+		}
+	}
+	if !seenAt {
+		d.errorf(nodePos(n), join(path, "at"), "missing required field \"at\": when to apply the fault, e.g. at: 30s")
+	}
+	if len(found) == 0 {
+		d.errorf(nodePos(n), path, "missing action: add exactly one of %s", strings.Join(actions, ", "))
+	}
+}
+
+// String describes the fault for logs: "rollingUpdate at 30s".
+func (f Fault) String() string {
+	return fmt.Sprintf("%s at %s", f.Action, f.At)
+}

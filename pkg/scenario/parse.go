@@ -1,0 +1,126 @@
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxFileSize is the largest scenario file Load reads.
+const MaxFileSize = 4 << 20
+
+// Parse reads a scenario from data; file names it in error messages and
+// anchors relative setup paths. On failure the error is an Errors listing
+// every problem found, sorted by position.
+func Parse(file string, data []byte) (*Scenario, error) {
+	return parse(file, data, false)
+}
+
+// parse is Parse, also checking that setup manifests exist when files is
+// true.
+func parse(file string, data []byte, files bool) (s *Scenario, err error) {
+	defer func() {
+		// yaml.v3 has panicked on malformed input in the past; a scenario
+		// file must never crash drill.
+		if r := recover(); r != nil {
+			s, err = nil, Errors{{File: file, Line: 1, Msg: fmt.Sprintf("cannot read the YAML: %v", r)}}
+		}
+	}()
+	d := newDecoder(file)
+	root := d.document(data)
+	if root == nil {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	s = &Scenario{File: file}
+	d.decode(root, reflect.ValueOf(s).Elem(), "", nil)
+	if !d.bomb {
+		validate(d, s, files)
+	}
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return nil, d.errs
+	}
+	return s, nil
+}
+
+// Load reads and parses the scenario file at path and checks that the
+// setup manifests it names exist.
+func Load(path string) (*Scenario, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("scenario file %s does not exist: check the path (see drill explain for the format and scenarios/ for examples)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read scenario: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read scenario %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("scenario file %s is larger than %d bytes: is it the right file?", path, MaxFileSize)
+	}
+	return parse(path, data, true)
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// document parses data as exactly one YAML document and returns its root
+// node, or nil after recording why it cannot.
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			d.errorf(pos{1, 1}, "", "the file is empty: a scenario needs at least apiVersion, kind, metadata and load (see drill explain)")
+		} else {
+			d.syntaxError(err)
+		}
+		return nil
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		d.errorf(pos{1, 1}, "", "the document is empty: a scenario needs at least apiVersion, kind, metadata and load (see drill explain)")
+		return nil
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+	case err != nil:
+		d.syntaxError(err)
+		return nil
+	default:
+		d.errorf(pos{extra.Line, extra.Column}, "", "a second YAML document: a scenario file holds exactly one scenario; remove the '---' and what follows or split the file")
+	}
+	return doc.Content[0]
+}
+
+// syntaxError records a YAML syntax error, taking the line from the
+// message when it has one.
+func (d *decoder) syntaxError(err error) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, after, ok := strings.Cut(rest, ":"); ok {
+			if n, err := strconv.Atoi(num); err == nil && n >= 1 {
+				line, msg = n, strings.TrimSpace(after)
+			}
+		}
+	}
+	d.errs = append(d.errs, Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg})
+}

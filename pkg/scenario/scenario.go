@@ -1,0 +1,237 @@
+package scenario
+
+import (
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/drillkit/drill/pkg/check"
+)
+
+// APIVersion is the only apiVersion this package reads.
+const APIVersion = "drill/v1"
+
+// KindScenario is the only kind this package reads.
+const KindScenario = "Scenario"
+
+// Target kinds, as returned by Target.Kind.
+const (
+	TargetURL  = "url"
+	TargetLab  = "lab"
+	TargetKube = "kube"
+)
+
+// Scenario is one parsed, validated scenario with defaults filled in.
+//
+// Struct tags drive both the parser and Explain: yaml names the field,
+// doc describes it, default is the value used when the field is absent
+// (written in YAML), required marks mandatory fields, enum lists allowed
+// values and min/max bound integers.
+type Scenario struct {
+	// File is the path the scenario was read from ("" when parsed from
+	// memory without a name).
+	File string `yaml:"-"`
+
+	APIVersion string   `yaml:"apiVersion" required:"true" doc:"Version of the scenario format; must be drill/v1."`
+	Kind       string   `yaml:"kind" required:"true" doc:"Kind of document; must be Scenario."`
+	Metadata   Metadata `yaml:"metadata" required:"true" doc:"Identifies the scenario."`
+	Target     Target   `yaml:"target" doc:"Where the system under test lives: at most one of url, lab or kube; none means an embedded lab with defaults."`
+	Setup      []string `yaml:"setup" doc:"Manifest files applied before the load starts and deleted after the run, relative to the scenario file (lab and kube targets only)."`
+	Load       LoadSpec `yaml:"load" required:"true" doc:"The HTTP load: how fast, for how long, and which requests."`
+	Faults     []Fault  `yaml:"faults" doc:"Faults injected while the load runs, each at an offset from the start of the load (lab and kube targets only)."`
+	Sample     Sample   `yaml:"sample" doc:"What to sample during the run besides the load's own results (lab and kube targets only)."`
+	Checks     []Check  `yaml:"checks" doc:"Threshold expressions over the whole run; the run passes when all hold (see docs/checks.md)."`
+	AbortWhen  []Abort  `yaml:"abortWhen" doc:"Conditions evaluated on each second of the run that stop it early when they hold long enough (see docs/checks.md)."`
+}
+
+// Metadata identifies a scenario.
+type Metadata struct {
+	Name        string `yaml:"name" required:"true" doc:"Short name used in report and file names: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit."`
+	Description string `yaml:"description" doc:"Free text saying what the scenario tests."`
+}
+
+// Target says where the system under test lives. After parsing exactly one
+// of URL, Lab and Kube is set.
+type Target struct {
+	URL  string `yaml:"url" doc:"Base URL (http or https) of a running service; drill sends load and evaluates checks only, no setup, faults or sampling."`
+	Lab  *Lab   `yaml:"lab" doc:"The embedded lab: a small real Kubernetes cluster on this machine behind a lab load balancer."`
+	Kube *Kube  `yaml:"kube" doc:"A real cluster reached through a kubeconfig, like kubectl."`
+}
+
+// Kind returns TargetURL, TargetLab or TargetKube.
+func (t Target) Kind() string {
+	switch {
+	case t.URL != "":
+		return TargetURL
+	case t.Kube != nil:
+		return TargetKube
+	default:
+		return TargetLab
+	}
+}
+
+// Lab configures the embedded lab.
+type Lab struct {
+	Name      string `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes and proxyMode must then be left out."`
+	Nodes     int    `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
+	ProxyMode string `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+}
+
+// Kube configures a real cluster target.
+type Kube struct {
+	Kubeconfig string `yaml:"kubeconfig" doc:"Path of the kubeconfig file; empty means $KUBECONFIG, then ~/.kube/config."`
+	Context    string `yaml:"context" doc:"Kubeconfig context; empty means the current context."`
+	Namespace  string `yaml:"namespace" default:"default" doc:"Namespace the setup manifests and faults act in."`
+	URL        string `yaml:"url" required:"true" doc:"URL (http or https) of the load balancer in front of the service; the load goes there."`
+}
+
+// LoadSpec describes the HTTP load. After parsing, Phases always holds the
+// whole plan: rate and duration become a single constant phase.
+type LoadSpec struct {
+	Rate               Rate              `yaml:"rate" doc:"Constant request rate as FREQ/PER: 300/s, 5/ms, 1000/10s, 60/m. Needs duration; not with phases."`
+	Duration           time.Duration     `yaml:"duration" doc:"How long the constant rate is held, e.g. 3m. Needs rate; not with phases."`
+	Phases             []Phase           `yaml:"phases" doc:"Instead of rate and duration: consecutive phases, each constant (rate) or a linear ramp (from, to); steps are consecutive constant phases."`
+	Workers            int               `yaml:"workers" default:"10" min:"1" doc:"Initial number of concurrent workers sending requests."`
+	MaxWorkers         int               `yaml:"maxWorkers" default:"0" min:"0" doc:"Upper bound on workers when responses are slow; 0 means unbounded."`
+	Connections        int               `yaml:"connections" default:"10000" min:"1" doc:"Idle connections kept open per host."`
+	MaxConnections     int               `yaml:"maxConnections" default:"0" min:"0" doc:"Upper bound on connections per host; 0 means unbounded."`
+	KeepAlive          bool              `yaml:"keepAlive" default:"true" doc:"Reuse connections between requests; false opens a connection per request."`
+	HTTP2              bool              `yaml:"http2" default:"false" doc:"Negotiate HTTP/2 over TLS when the server offers it."`
+	H2C                bool              `yaml:"h2c" default:"false" doc:"Speak HTTP/2 without TLS (cleartext); only for http URLs."`
+	InsecureSkipVerify bool              `yaml:"insecureSkipVerify" default:"false" doc:"Accept any TLS certificate."`
+	Timeout            time.Duration     `yaml:"timeout" default:"30s" doc:"Per-request timeout; a request that takes longer fails as a timeout."`
+	Headers            map[string]string `yaml:"headers" doc:"Headers sent with every request, as name: value."`
+	BackendHeader      string            `yaml:"backendHeader" default:"X-Drill-Backend" doc:"Response header naming the backend (pod) that served the request, used for per-backend share; empty disables."`
+	Requests           []Request         `yaml:"requests" default:"[{}]" defaultText:"one GET of the target URL" doc:"Requests to send, picked at random in proportion to their weights."`
+}
+
+// Phase is one part of the load plan: a constant rate (From == To) or a
+// linear ramp from From to To over Duration. After parsing, From and To are
+// always set; Rate is set only when the phase was written as constant.
+type Phase struct {
+	Duration time.Duration `yaml:"duration" required:"true" doc:"Length of the phase, e.g. 30s."`
+	Rate     Rate          `yaml:"rate" doc:"Constant rate for the whole phase; not with from/to."`
+	From     Rate          `yaml:"from" doc:"Rate at the start of a linear ramp; needs to."`
+	To       Rate          `yaml:"to" doc:"Rate at the end of a linear ramp; needs from."`
+}
+
+// Ramp reports whether the phase changes rate over time.
+func (p Phase) Ramp() bool { return p.From != p.To }
+
+// Request is one kind of request the load sends.
+type Request struct {
+	Name    string            `yaml:"name" defaultText:"METHOD path, e.g. GET /" doc:"Label used in reports; must be unique among requests."`
+	Method  string            `yaml:"method" default:"GET" doc:"HTTP method, upper case."`
+	Path    string            `yaml:"path" doc:"Path (and query) appended to the target URL, starting with '/'; empty means the target URL itself. Not with url."`
+	URL     string            `yaml:"url" doc:"Absolute http or https URL to send this request to instead of the target URL. Not with path."`
+	Headers map[string]string `yaml:"headers" doc:"Headers for this request, added to load.headers (same name: this one wins)."`
+	Body    string            `yaml:"body" doc:"Request body."`
+	Weight  int               `yaml:"weight" default:"1" min:"1" doc:"Relative frequency of this request among all requests."`
+}
+
+// Sample configures what is sampled during the run.
+type Sample struct {
+	Interval     time.Duration `yaml:"interval" default:"1s" doc:"Time between samples, at least 100ms."`
+	Nodes        []string      `yaml:"nodes" default:"[conntrack]" enum:"conntrack,iptables,nftables,ipvs" doc:"Datapath state sampled on every node: conntrack table, iptables, nftables and IPVS rules."`
+	LoadBalancer bool          `yaml:"loadBalancer" default:"false" doc:"Sample the load balancer's target health states."`
+}
+
+// Check is one entry of checks: a threshold expression over the whole run.
+type Check struct {
+	// Expr is the parsed expression; Expr.Source is the text as written.
+	Expr check.Expr
+	// Line and Col locate the expression in the scenario file.
+	Line, Col int
+}
+
+// Abort is one entry of abortWhen: a condition on each second of the run.
+type Abort struct {
+	// Condition is the parsed condition; Condition.Source is the text as
+	// written.
+	Condition check.Abort
+	// Line and Col locate the condition in the scenario file.
+	Line, Col int
+}
+
+// Fault is one entry of faults: an action applied at an offset from the
+// start of the load. Action bodies are kept as YAML for the injector that
+// understands them.
+type Fault struct {
+	At time.Duration `yaml:"at" required:"true" doc:"Offset from the start of the load at which the fault is applied; must be before the load ends."`
+	// Action is the action key, one of Actions().
+	Action string `yaml:"-"`
+	// Spec is the action's body (a mapping), for the injector to decode.
+	Spec yaml.Node `yaml:"-"`
+	// Line and Col locate the fault item in the scenario file.
+	Line, Col int `yaml:"-"`
+}
+
+// Actions returns the fault action keys, in documentation order.
+func Actions() []string {
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh"}
+}
+
+// actionDocs returns a one-line description per action key.
+func actionDocs() map[string]string {
+	return map[string]string{
+		"rollingUpdate":  "Restart a Deployment's pods by rolling update.",
+		"scale":          "Change a Deployment's replica count.",
+		"podKill":        "Delete pods matching a selector.",
+		"selectorSwitch": "Point a Service at other pods by changing its selector.",
+		"blueGreen":      "Bring up a second Deployment and switch the Service over to it.",
+		"conntrackFlood": "Fill nodes' conntrack tables with flood traffic.",
+		"chaosMesh":      "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
+	}
+}
+
+// TotalDuration returns how long the load runs: the sum of its phases.
+func (s *Scenario) TotalDuration() time.Duration { return s.Load.TotalDuration() }
+
+// TotalDuration returns the sum of the phases' durations, or Duration when
+// the phases have not been filled in.
+func (l LoadSpec) TotalDuration() time.Duration {
+	if len(l.Phases) == 0 {
+		return l.Duration
+	}
+	var d time.Duration
+	for _, p := range l.Phases {
+		d += p.Duration
+	}
+	return d
+}
+
+// Exprs returns the parsed checks.
+func (s *Scenario) Exprs() []check.Expr {
+	out := make([]check.Expr, len(s.Checks))
+	for i, c := range s.Checks {
+		out[i] = c.Expr
+	}
+	return out
+}
+
+// Aborts returns the parsed abort conditions.
+func (s *Scenario) Aborts() []check.Abort {
+	out := make([]check.Abort, len(s.AbortWhen))
+	for i, a := range s.AbortWhen {
+		out[i] = a.Condition
+	}
+	return out
+}
+
+// SetupFiles returns the setup manifests' paths resolved against the
+// directory of the scenario file.
+func (s *Scenario) SetupFiles() []string {
+	out := make([]string, len(s.Setup))
+	for i, p := range s.Setup {
+		out[i] = s.resolve(p)
+	}
+	return out
+}
+
+func (s *Scenario) resolve(p string) string {
+	if filepath.IsAbs(p) || s.File == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(s.File), p)
+}

@@ -1,0 +1,406 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// want is one expected problem.
+type want struct {
+	line, col int
+	path      string
+	msg       string // substring of the message
+}
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	data, err := os.ReadFile("testdata/bad.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := []want{
+		{1, 13, "apiVersion", `unsupported apiVersion "drill/v2"`},
+		{4, 9, "metadata.name", `"Bad_Name" is not a valid name`},
+		{5, 3, "metadata.descripton", `unknown field "descripton"; did you mean "description"?`},
+		{7, 8, "target.url", `must be an http:// or https:// URL`},
+		{8, 3, "target.lab", "target has both url and lab"},
+		{8, 16, "target.lab.nodes", "11 is above the maximum 10"},
+		{8, 31, "target.lab.proxyMode", `"ipvss" is not one of iptables, nftables, ipvs; did you mean "ipvs"?`},
+		{9, 1, "setup", "setup needs a lab or kube target"},
+		{11, 9, "load.rate", `rate "300" has no unit: write requests per unit of time, e.g. 300/s`},
+		{12, 13, "load.duration", "duration 3 has no unit"},
+		{13, 3, "load.phases", "rate and phases are both given"},
+		{14, 23, "load.phases[0].rate", "rate cannot be combined with from/to"},
+		{15, 12, "load.workers", "expected a whole number, got a string"},
+		{16, 14, "load.keepAlive", "expected true or false"},
+		{18, 16, "load.requests[0].method", "methods are case-sensitive: write GET"},
+		{18, 27, "load.requests[0].path", `path "api" must start with '/'`},
+		{18, 32, "load.requests[0].url", "path and url are both given"},
+		{18, 64, "load.requests[0].weight", "0 is below the minimum 1"},
+		{19, 1, "faults", "faults need a lab or kube target"},
+		{20, 9, "faults[0].at", "at 5m0s is not before the end of the load (30s)"},
+		{22, 5, "faults[0].scale", "also has rollingUpdate: write one fault item per action"},
+		{23, 5, "faults[1].at", `missing required field "at"`},
+		{24, 1, "sample", "sampling needs a lab or kube target"},
+		{24, 20, "sample.interval", "below the minimum of 100ms"},
+		{24, 45, "sample.nodes[1]", `"contrack" is not one of conntrack, iptables, nftables, ipvs; did you mean "conntrack"?`},
+		{26, 21, "checks[0]", `success_rate is a ratio: threshold "300ms" has unit "ms"`},
+		{27, 6, "checks[1]", `unknown metric "p98"; did you mean "p90"?`},
+		{29, 5, "abortWhen[0]", "p95 cannot be used in an abort condition"},
+	}
+	_, err = Parse("bad.yaml", data)
+	checkErrors(t, err, wants)
+}
+
+// checkErrors asserts that err is an Errors holding exactly wants, in order.
+func checkErrors(t *testing.T, err error, wants []want) {
+	t.Helper()
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("error = %v (%T), want Errors", err, err)
+	}
+	for i := 0; i < len(errs) || i < len(wants); i++ {
+		switch {
+		case i >= len(errs):
+			t.Errorf("missing error %d: %d:%d %s: %s", i, wants[i].line, wants[i].col, wants[i].path, wants[i].msg)
+		case i >= len(wants):
+			t.Errorf("unexpected error %d: %v", i, errs[i])
+		default:
+			e, w := errs[i], wants[i]
+			if e.Line != w.line || e.Col != w.col || e.Path != w.path || !strings.Contains(e.Msg, w.msg) {
+				t.Errorf("error %d = %v\nwant %d:%d: %s: ...%s...", i, e, w.line, w.col, w.path, w.msg)
+			}
+		}
+	}
+}
+
+const head = "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: t}\n"
+
+func TestParseProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []want
+	}{
+		{"empty file", "", []want{{1, 1, "", "the file is empty"}}},
+		{"comment only", "# nothing\n", []want{{1, 1, "", "the file is empty"}}},
+		{"null document", "~\n", []want{{1, 1, "", "the document is empty"}}},
+		{"not a mapping", "- a\n- b\n", []want{{1, 1, "", "expected a mapping (field: value) with fields apiVersion, kind"}}},
+		{"syntax error", "apiVersion: drill/v1\nkind: [\n", []want{{2, 0, "", "invalid YAML: did not find expected node content"}}},
+		{"two documents", head + "load: {rate: 1/s, duration: 1s}\n---\nkind: x\n", []want{{5, 1, "", "a second YAML document"}}},
+		{"missing required", "kind: Scenario\nmetadata: {}\n", []want{
+			{1, 1, "apiVersion", `missing required field "apiVersion"`},
+			{1, 1, "load", `missing required field "load"`},
+			{2, 11, "metadata.name", `missing required field "name"`},
+		}},
+		{"wrong kind", "apiVersion: drill/v1\nkind: Deployment\nmetadata: {name: t}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{2, 7, "kind", "kind must be Scenario"},
+		}},
+		{"duplicate field", head + "load: {rate: 1/s, duration: 1s, rate: 2/s}\n", []want{
+			{4, 33, "load.rate", "field given twice (first at line 4)"},
+		}},
+		{"no rate", head + "load: {workers: 2}\n", []want{{4, 1, "load", "missing the load's rate"}}},
+		{"rate without duration", head + "load: {rate: 10/s}\n", []want{{4, 8, "load.rate", "rate needs a duration"}}},
+		{"duration without rate", head + "load: {duration: 10s}\n", []want{{4, 8, "load.duration", "duration needs a rate"}}},
+		{"duration with phases", head + "load: {duration: 10s, phases: [{duration: 1s, rate: 1/s}]}\n", []want{{4, 8, "load.duration", "cannot be combined with phases"}}},
+		{"zero rate", head + "load: {rate: 0/s, duration: 10s}\n", []want{{4, 14, "load.rate", "rate must be above zero"}}},
+		{"fractional rate", head + "load: {rate: 0.5/s, duration: 10s}\n", []want{{4, 14, "load.rate", "e.g. 5/10s"}}},
+		{"bad rate period", head + "load: {rate: 5/fortnight, duration: 10s}\n", []want{{4, 14, "load.rate", `period "fortnight"`}}},
+		{"bad duration", head + "load: {rate: 5/s, duration: 10 seconds}\n", []want{{4, 29, "load.duration", `"10 seconds" is not a duration`}}},
+		{"empty phases", head + "load: {phases: []}\n", []want{{4, 16, "load.phases", "phases is empty"}}},
+		{"phase without rate", head + "load: {phases: [{duration: 1s}]}\n", []want{{4, 17, "load.phases[0]", "missing the phase's rate"}}},
+		{"phase ramp half", head + "load:\n  phases:\n    - duration: 1s\n      to: 5/s\n", []want{{7, 7, "load.phases[0].to", "needs both from and to: add from"}}},
+		{"phase missing duration", head + "load: {phases: [{rate: 1/s}]}\n", []want{{4, 17, "load.phases[0].duration", `missing required field "duration"`}}},
+		{"ramp zero to zero", head + "load: {phases: [{duration: 1s, from: 0/s, to: 0/s}]}\n", []want{{4, 32, "load.phases[0].from", "from 0 to 0"}}},
+		{"max workers", head + "load: {rate: 1/s, duration: 1s, workers: 5, maxWorkers: 2}\n", []want{{4, 45, "load.maxWorkers", "below workers 5"}}},
+		{"zero timeout", head + "load: {rate: 1/s, duration: 1s, timeout: 0s}\n", []want{{4, 42, "load.timeout", "timeout must be above zero"}}},
+		{"h2c https", head + "target: {url: https://127.0.0.1}\nload: {rate: 1/s, duration: 1s, h2c: true}\n", []want{{5, 33, "load.h2c", "use http2 instead"}}},
+		{"bad header", head + "load: {rate: 1/s, duration: 1s, headers: {\"Bad Header\": x, Ok: 5}}\n", []want{
+			{4, 43, "load.headers.Bad Header", "not a valid header name"},
+			{4, 64, "load.headers.Ok", `expected a string, got a number (5): quote it ("5")`},
+		}},
+		{"empty requests", head + "load: {rate: 1/s, duration: 1s, requests: []}\n", []want{{4, 43, "load.requests", "requests is empty"}}},
+		{"duplicate request names", head + "load: {rate: 1/s, duration: 1s, requests: [{path: /a}, {name: GET /a}]}\n", []want{
+			{4, 56, "load.requests[1]", `request name "GET /a" is also used by load.requests[0]`},
+		}},
+		{"two targets", head + "target: {lab: {}, kube: {url: http://127.0.0.1}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 19, "target.kube", "target has both lab and kube"},
+		}},
+		{"kube needs url", head + "target: {kube: {namespace: Bad}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 16, "target.kube.url", `missing required field "url"`},
+			{4, 28, "target.kube.namespace", `"Bad" is not a valid name`},
+		}},
+		{"existing lab with settings", head + "target: {lab: {name: shared, nodes: 2}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 30, "target.lab.nodes", "nodes cannot be set together with name"},
+		}},
+		{"fault not a mapping", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [podKill]\n", []want{
+			{6, 10, "faults[0]", "expected a mapping with at and one action"},
+		}},
+		{"fault unknown key", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [{at: 1s, podkill: {}}]\n", []want{
+			{6, 10, "faults[0]", "missing action"},
+			{6, 19, "faults[0].podkill", `did you mean "podKill"?`},
+		}},
+		{"fault body scalar", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [{at: 1s, podKill: web}]\n", []want{
+			{6, 28, "faults[0].podKill", "expected a mapping with the podKill parameters"},
+		}},
+		{"abort longer than run", head + "load: {rate: 1/s, duration: 5s}\nabortWhen: [error_rate > 1% for 10s]\n", []want{
+			{5, 13, "abortWhen[0]", "longer than the load (5s)"},
+		}},
+		{"check column in quotes", head + "load: {rate: 1/s, duration: 5s}\nchecks:\n  - 'p99 < 99%'\n", []want{
+			{6, 12, "checks[0]", "p99 is a duration"},
+		}},
+		{"check not a string", head + "load: {rate: 1/s, duration: 5s}\nchecks: [{p99: 1s}]\n", []want{
+			{5, 10, "checks[0]", "expected a string, got a mapping"},
+		}},
+		{"duplicate sample node", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 5s}\nsample: {nodes: [ipvs, ipvs]}\n", []want{
+			{6, 24, "sample.nodes[1]", "ipvs listed twice"},
+		}},
+		{"string where list", head + "load: {rate: 1/s, duration: 5s}\ntarget: {lab: {}}\nsetup: manifests/a.yaml\n", []want{
+			{6, 8, "setup", "expected a list, got a string"},
+		}},
+		{"alias expansion bounded", head + bomb(), []want{
+			{7, 9076, "load.requests[48].headers", "expands to more than 100000 nodes"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Parse("t.yaml", []byte(tt.yaml))
+			if s != nil {
+				t.Errorf("Parse returned a scenario along with errors")
+			}
+			checkErrors(t, err, tt.want)
+		})
+	}
+}
+
+// bomb returns a load whose requests all alias one large header map, so
+// that decoding them would visit over a million nodes.
+func bomb() string {
+	var b strings.Builder
+	b.WriteString("load:\n  rate: 1/s\n  duration: 1s\n  headers: &h {")
+	for i := 0; i < 1000; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "X-%d: v", i)
+	}
+	b.WriteString("}\n  requests: [")
+	for i := 0; i < 1000; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("{headers: *h}")
+	}
+	b.WriteString("]\n")
+	return b.String()
+}
+
+func TestParseDefaults(t *testing.T) {
+	s, err := Parse("min.yaml", []byte(head+"load: {rate: 50/s, duration: 1m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Scenario{
+		File:       "min.yaml",
+		APIVersion: "drill/v1",
+		Kind:       "Scenario",
+		Metadata:   Metadata{Name: "t"},
+		Target:     Target{Lab: &Lab{Nodes: 3, ProxyMode: "iptables"}},
+		Load: LoadSpec{
+			Rate:          Rate{50, time.Second},
+			Duration:      time.Minute,
+			Phases:        []Phase{{Duration: time.Minute, Rate: Rate{50, time.Second}, From: Rate{50, time.Second}, To: Rate{50, time.Second}}},
+			Workers:       10,
+			Connections:   10000,
+			KeepAlive:     true,
+			Timeout:       30 * time.Second,
+			BackendHeader: "X-Drill-Backend",
+			Requests:      []Request{{Name: "GET /", Method: "GET", Weight: 1}},
+		},
+		Sample: Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("Parse =\n%+v\nwant\n%+v", s, want)
+	}
+	if s.Target.Kind() != TargetLab || s.TotalDuration() != time.Minute {
+		t.Errorf("Kind %s TotalDuration %s", s.Target.Kind(), s.TotalDuration())
+	}
+
+	t.Run("explicit empty backend header and null lab", func(t *testing.T) {
+		s, err := Parse("t.yaml", []byte(head+"target: {lab: }\nload: {rate: 1/s, duration: 1s, backendHeader: \"\", keepAlive: false}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Load.BackendHeader != "" || s.Load.KeepAlive || s.Target.Lab == nil || s.Target.Lab.Nodes != 3 {
+			t.Errorf("got %+v, lab %+v", s.Load, s.Target.Lab)
+		}
+	})
+}
+
+func TestParseFull(t *testing.T) {
+	s, err := Parse("testdata/full.yaml", mustRead(t, "testdata/full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target.Kind() != TargetKube || s.Target.Kube.Context != "staging" || s.Target.Kube.Namespace != "shop" {
+		t.Errorf("target = %+v", s.Target.Kube)
+	}
+	wantPhases := []Phase{
+		{Duration: 30 * time.Second, From: Rate{10, time.Second}, To: Rate{300, time.Second}},
+		{Duration: time.Minute, Rate: Rate{300, time.Second}, From: Rate{300, time.Second}, To: Rate{300, time.Second}},
+		{Duration: 30 * time.Second, Rate: Rate{1000, 10 * time.Second}, From: Rate{1000, 10 * time.Second}, To: Rate{1000, 10 * time.Second}},
+	}
+	if !reflect.DeepEqual(s.Load.Phases, wantPhases) {
+		t.Errorf("phases = %+v", s.Load.Phases)
+	}
+	if !s.Load.Phases[0].Ramp() || s.Load.Phases[1].Ramp() {
+		t.Errorf("Ramp() wrong")
+	}
+	if s.TotalDuration() != 2*time.Minute {
+		t.Errorf("TotalDuration = %s", s.TotalDuration())
+	}
+	wantReq := []Request{
+		{Name: "home", Method: "GET", Path: "/", Weight: 9},
+		{Name: "POST /cart", Method: "POST", Path: "/cart", Headers: map[string]string{"Content-Type": "application/json"}, Body: `{"sku": 1}`, Weight: 1},
+	}
+	if !reflect.DeepEqual(s.Load.Requests, wantReq) {
+		t.Errorf("requests = %+v", s.Load.Requests)
+	}
+	if s.Load.Headers["Authorization"] != "Bearer x" || !s.Load.HTTP2 || s.Load.MaxWorkers != 200 {
+		t.Errorf("load = %+v", s.Load)
+	}
+	if len(s.Faults) != 2 || s.Faults[0].Action != "rollingUpdate" || s.Faults[0].At != 30*time.Second ||
+		s.Faults[1].Action != "selectorSwitch" || s.Faults[1].Line != 38 || s.Faults[1].Col != 5 {
+		t.Errorf("faults = %+v", s.Faults)
+	}
+	var spec struct{ Deployment string }
+	if err := s.Faults[0].Spec.Decode(&spec); err != nil || spec.Deployment != "web" {
+		t.Errorf("fault spec = %+v, %v", spec, err)
+	}
+	if got := s.SetupFiles(); !reflect.DeepEqual(got, []string{filepath.Join("testdata", "manifests", "web.yaml")}) {
+		t.Errorf("SetupFiles = %v", got)
+	}
+	if !reflect.DeepEqual(s.Sample, Sample{Interval: 2 * time.Second, Nodes: []string{"conntrack", "iptables"}, LoadBalancer: true}) {
+		t.Errorf("sample = %+v", s.Sample)
+	}
+	if len(s.Checks) != 3 || s.Checks[0].Expr.Metric != "success_rate" || math.Abs(s.Checks[0].Expr.Threshold-0.999) > 1e-12 ||
+		s.Checks[2].Line != 48 || s.Checks[2].Col != 5 {
+		t.Errorf("checks = %+v", s.Checks)
+	}
+	if a := s.Aborts(); len(a) != 1 || a[0].For != 10*time.Second || a[0].Expr.Metric != "error_rate" {
+		t.Errorf("aborts = %+v", a)
+	}
+	if e := s.Exprs(); len(e) != 3 || e[1].Source != "p99 < 500ms" {
+		t.Errorf("exprs = %+v", e)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLoad(t *testing.T) {
+	t.Run("missing file", func(t *testing.T) {
+		_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+		if err == nil || !strings.Contains(err.Error(), "does not exist: check the path") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("full with setup manifest", func(t *testing.T) {
+		if _, err := Load("testdata/full.yaml"); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Run("missing manifest", func(t *testing.T) {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "s.yaml")
+		data := head + "load: {rate: 1/s, duration: 1s}\nsetup:\n  - gone.yaml\n"
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(p)
+		checkErrors(t, err, []want{{6, 5, "setup[0]", "gone.yaml: no such file or directory"}})
+		if !strings.HasPrefix(err.Error(), p+":6:5: setup[0]: manifest ") {
+			t.Errorf("formatted = %q", err.Error())
+		}
+	})
+}
+
+// TestExamples parses every scenario shipped in scenarios/.
+func TestExamples(t *testing.T) {
+	files, err := filepath.Glob("../../scenarios/*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("scenarios: %v %v", files, err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			s, err := Load(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Metadata.Name+".yaml" != filepath.Base(f) {
+				t.Errorf("metadata.name %q does not match the file name", s.Metadata.Name)
+			}
+		})
+	}
+	s, err := Load("../../scenarios/echo-steady.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Target.URL != "http://127.0.0.1:18080" || s.Load.Rate != (Rate{200, time.Second}) || s.TotalDuration() != 20*time.Second ||
+		len(s.Checks) != 2 || s.Checks[0].Expr.Source != "success_rate >= 99.9%" || s.Checks[1].Expr.Source != "p99 < 250ms" {
+		t.Errorf("echo-steady = %+v", s)
+	}
+}
+
+func TestErrorsFormat(t *testing.T) {
+	es := Errors{
+		{File: "a.yaml", Line: 3, Col: 5, Path: "load.rate", Msg: "bad"},
+		{File: "a.yaml", Line: 1, Col: 0, Msg: "invalid YAML: x"},
+	}
+	es.sort()
+	if got, want := es.Error(), "a.yaml:1: invalid YAML: x\na.yaml:3:5: load.rate: bad"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestRate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Rate
+		str  string
+		per  float64
+	}{
+		{"300/s", Rate{300, time.Second}, "300/s", 300},
+		{"5/ms", Rate{5, time.Millisecond}, "5/ms", 5000},
+		{"100/1s", Rate{100, time.Second}, "100/s", 100},
+		{"1000/10s", Rate{1000, 10 * time.Second}, "1000/10s", 100},
+		{"60/m", Rate{60, time.Minute}, "60/m", 1},
+		{"3600/h", Rate{3600, time.Hour}, "3600/h", 1},
+		{" 7 / s", Rate{7, time.Second}, "7/s", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			r, err := ParseRate(tt.in)
+			if err != nil || r != tt.want || r.String() != tt.str || r.PerSecond() != tt.per {
+				t.Errorf("ParseRate(%q) = %+v %q %v, %v", tt.in, r, r.String(), r.PerSecond(), err)
+			}
+		})
+	}
+	for _, bad := range []string{"", "300", "x/s", "-1/s", "1/0s", "1/-1s", "1/fortnight", "1.5/s"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,310 @@
+package scenario
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+)
+
+// validate checks what the decoder cannot see field by field: allowed
+// values, combinations and cross references. It fills in the defaults that
+// depend on other fields. With files, setup manifests must exist.
+func validate(d *decoder, s *Scenario, files bool) {
+	if d.has("apiVersion") && s.APIVersion != APIVersion {
+		d.errorf(d.valueAt("apiVersion"), "apiVersion", "unsupported apiVersion %q: this drill reads %s", s.APIVersion, APIVersion)
+	}
+	if d.has("kind") && s.Kind != KindScenario {
+		d.errorf(d.valueAt("kind"), "kind", "kind must be %s, not %q", KindScenario, s.Kind)
+	}
+	if d.has("metadata.name") {
+		if msg := checkName(s.Metadata.Name); msg != "" {
+			d.errorf(d.valueAt("metadata.name"), "metadata.name", "%s", msg)
+		}
+	}
+	validateTarget(d, s)
+	kind := s.Target.Kind()
+	local := kind == TargetURL
+
+	if local && d.has("setup") {
+		d.errorf(d.at("setup"), "setup", "setup needs a lab or kube target: with a url target drill only sends load; remove setup or change the target")
+	}
+	for i, p := range s.Setup {
+		path := fmt.Sprintf("setup[%d]", i)
+		switch {
+		case strings.TrimSpace(p) == "":
+			d.errorf(d.valueAt(path), path, "empty manifest path")
+		case files && !local:
+			if _, err := os.Stat(s.resolve(p)); err != nil {
+				d.errorf(d.valueAt(path), path, "manifest %s: %v (paths are relative to the scenario file)", s.resolve(p), unwrapPath(err))
+			}
+		}
+	}
+
+	if d.has("load") {
+		validateLoad(d, s)
+	}
+	total := s.TotalDuration()
+
+	if local && d.has("faults") {
+		d.errorf(d.at("faults"), "faults", "faults need a lab or kube target: with a url target drill only sends load; remove faults or change the target")
+	}
+	for i, f := range s.Faults {
+		path := fmt.Sprintf("faults[%d].at", i)
+		if total > 0 && d.valid(path) && f.At >= total {
+			d.errorf(d.valueAt(path), path, "at %s is not before the end of the load (%s): the fault would never be applied", f.At, total)
+		}
+	}
+
+	if local && d.has("sample") {
+		d.errorf(d.at("sample"), "sample", "sampling needs a lab or kube target: with a url target there are no nodes to sample; remove sample or change the target")
+	}
+	if d.valid("sample.interval") && s.Sample.Interval < 100*time.Millisecond {
+		d.errorf(d.valueAt("sample.interval"), "sample.interval", "interval %s is below the minimum of 100ms", s.Sample.Interval)
+	}
+	seen := map[string]bool{}
+	for i, n := range s.Sample.Nodes {
+		if n != "" && seen[n] {
+			path := fmt.Sprintf("sample.nodes[%d]", i)
+			d.errorf(d.valueAt(path), path, "%s listed twice", n)
+		}
+		seen[n] = true
+	}
+
+	for i, a := range s.AbortWhen {
+		path := fmt.Sprintf("abortWhen[%d]", i)
+		if total > 0 && a.Condition.For > total {
+			d.errorf(d.valueAt(path), path, "for %s is longer than the load (%s): the condition could never fire", a.Condition.For, total)
+		}
+	}
+}
+
+func validateTarget(d *decoder, s *Scenario) {
+	var given []string
+	for _, k := range []string{TargetURL, TargetLab, TargetKube} {
+		if d.has("target." + k) {
+			given = append(given, k)
+		}
+	}
+	if len(given) > 1 {
+		d.errorf(d.at("target."+given[1]), "target."+given[1], "target has both %s and %s: a scenario has one target, keep one", given[0], given[1])
+	}
+	if d.has("target.url") {
+		if msg := checkURL(s.Target.URL); msg != "" {
+			d.errorf(d.valueAt("target.url"), "target.url", "%s", msg)
+		}
+	}
+	if s.Target.URL == "" && s.Target.Lab == nil && s.Target.Kube == nil {
+		s.Target.Lab = &Lab{}
+		fillDefaults(reflect.ValueOf(s.Target.Lab).Elem())
+	}
+	if l := s.Target.Lab; l != nil && d.has("target.lab.name") {
+		if msg := checkName(l.Name); msg != "" {
+			d.errorf(d.valueAt("target.lab.name"), "target.lab.name", "%s", msg)
+		}
+		for _, f := range []string{"nodes", "proxyMode"} {
+			if p := "target.lab." + f; d.has(p) {
+				d.errorf(d.at(p), p, "%s cannot be set together with name: an existing lab keeps its own settings; remove one of them", f)
+			}
+		}
+	}
+	if k := s.Target.Kube; k != nil {
+		if d.has("target.kube.namespace") {
+			if msg := checkName(k.Namespace); msg != "" {
+				d.errorf(d.valueAt("target.kube.namespace"), "target.kube.namespace", "%s", msg)
+			}
+		}
+		if d.has("target.kube.url") {
+			if msg := checkURL(k.URL); msg != "" {
+				d.errorf(d.valueAt("target.kube.url"), "target.kube.url", "%s", msg)
+			}
+		}
+	}
+}
+
+func validateLoad(d *decoder, s *Scenario) {
+	l := &s.Load
+	hasRate, hasDur, hasPhases := d.has("load.rate"), d.has("load.duration"), d.has("load.phases")
+	switch {
+	case hasPhases && hasRate:
+		d.errorf(d.at("load.phases"), "load.phases", "rate and phases are both given: use rate with duration for a constant load, or phases, not both")
+	case hasPhases && hasDur:
+		d.errorf(d.at("load.duration"), "load.duration", "duration cannot be combined with phases: each phase has its own duration")
+	case hasRate && !hasDur:
+		d.errorf(d.at("load.rate"), "load.rate", "rate needs a duration, e.g. duration: 1m")
+	case hasDur && !hasRate:
+		d.errorf(d.at("load.duration"), "load.duration", "duration needs a rate, e.g. rate: 100/s")
+	case !hasRate && !hasPhases:
+		d.errorf(d.at("load"), "load", "missing the load's rate: give rate and duration (e.g. rate: 100/s, duration: 1m) or phases")
+	}
+	if d.valid("load.rate") && l.Rate.Freq == 0 {
+		d.errorf(d.valueAt("load.rate"), "load.rate", "rate must be above zero")
+	}
+	if d.valid("load.duration") && l.Duration == 0 {
+		d.errorf(d.valueAt("load.duration"), "load.duration", "duration must be above zero")
+	}
+	if hasPhases && len(l.Phases) == 0 {
+		d.errorf(d.valueAt("load.phases"), "load.phases", "phases is empty: list at least one phase")
+	}
+	for i := range l.Phases {
+		validatePhase(d, &l.Phases[i], fmt.Sprintf("load.phases[%d]", i))
+	}
+	if hasRate && !hasPhases {
+		l.Phases = []Phase{{Duration: l.Duration, Rate: l.Rate, From: l.Rate, To: l.Rate}}
+	}
+
+	if l.MaxWorkers != 0 && l.MaxWorkers < l.Workers {
+		d.errorf(d.at("load.maxWorkers"), "load.maxWorkers", "maxWorkers %d is below workers %d: raise it or use 0 for unbounded", l.MaxWorkers, l.Workers)
+	}
+	if d.valid("load.timeout") && l.Timeout == 0 {
+		d.errorf(d.valueAt("load.timeout"), "load.timeout", "timeout must be above zero")
+	}
+	if l.H2C && l.HTTP2 {
+		d.errorf(d.at("load.h2c"), "load.h2c", "h2c and http2 are both true: http2 is HTTP/2 over TLS, h2c is HTTP/2 without TLS; keep one")
+	}
+	if l.H2C && strings.HasPrefix(strings.ToLower(s.Target.URL), "https:") {
+		d.errorf(d.at("load.h2c"), "load.h2c", "h2c is HTTP/2 without TLS but the target URL is https: use http2 instead")
+	}
+	checkHeaders(d, "load.headers", l.Headers)
+	if l.BackendHeader != "" && !isToken(l.BackendHeader) {
+		d.errorf(d.valueAt("load.backendHeader"), "load.backendHeader", "%q is not a valid header name", l.BackendHeader)
+	}
+	if d.has("load.requests") && len(l.Requests) == 0 {
+		d.errorf(d.valueAt("load.requests"), "load.requests", "requests is empty: list requests, or remove the field to send one GET of the target URL")
+	}
+	names := map[string]string{}
+	for i := range l.Requests {
+		r := &l.Requests[i]
+		path := fmt.Sprintf("load.requests[%d]", i)
+		if d.has(path+".method") && (r.Method == "" || !isToken(r.Method)) {
+			d.errorf(d.valueAt(path+".method"), path+".method", "%q is not an HTTP method", r.Method)
+		} else if r.Method != strings.ToUpper(r.Method) {
+			d.errorf(d.valueAt(path+".method"), path+".method", "methods are case-sensitive: write %s", strings.ToUpper(r.Method))
+		}
+		if d.has(path+".path") && d.has(path+".url") {
+			d.errorf(d.at(path+".url"), path+".url", "path and url are both given: path is appended to the target URL, url replaces it; keep one")
+		}
+		if d.has(path+".path") && !strings.HasPrefix(r.Path, "/") {
+			d.errorf(d.valueAt(path+".path"), path+".path", "path %q must start with '/'", r.Path)
+		}
+		if d.has(path + ".url") {
+			if msg := checkURL(r.URL); msg != "" {
+				d.errorf(d.valueAt(path+".url"), path+".url", "%s", msg)
+			}
+		}
+		checkHeaders(d, path+".headers", r.Headers)
+		if r.Name == "" {
+			target := r.Path
+			if r.URL != "" {
+				target = r.URL
+			}
+			if target == "" {
+				target = "/"
+			}
+			r.Name = r.Method + " " + target
+		}
+		if prev, dup := names[r.Name]; dup {
+			d.errorf(d.at(path), path, "request name %q is also used by %s: give each request a distinct name", r.Name, prev)
+		}
+		names[r.Name] = path
+	}
+}
+
+func validatePhase(d *decoder, p *Phase, path string) {
+	hasRate, hasFrom, hasTo := d.has(path+".rate"), d.has(path+".from"), d.has(path+".to")
+	switch {
+	case hasRate && (hasFrom || hasTo):
+		d.errorf(d.at(path+".rate"), path+".rate", "rate cannot be combined with from/to: use rate for a constant phase, from and to for a ramp")
+	case hasFrom && !hasTo:
+		d.errorf(d.at(path+".from"), path+".from", "a ramp needs both from and to: add to")
+	case hasTo && !hasFrom:
+		d.errorf(d.at(path+".to"), path+".to", "a ramp needs both from and to: add from")
+	case !hasRate && !hasFrom && !hasTo:
+		d.errorf(d.at(path), path, "missing the phase's rate: give rate (constant) or from and to (linear ramp)")
+	}
+	if d.valid(path+".duration") && p.Duration == 0 {
+		d.errorf(d.valueAt(path+".duration"), path+".duration", "duration must be above zero")
+	}
+	if d.valid(path + ".rate") {
+		if p.Rate.Freq == 0 {
+			d.errorf(d.valueAt(path+".rate"), path+".rate", "rate must be above zero; to pause, end the load earlier")
+		}
+		p.From, p.To = p.Rate, p.Rate
+	}
+	if d.valid(path+".from") && d.valid(path+".to") && p.From.Freq == 0 && p.To.Freq == 0 {
+		d.errorf(d.at(path+".from"), path+".from", "a ramp from 0 to 0 sends nothing")
+	}
+}
+
+// checkHeaders reports header names that are not HTTP tokens.
+func checkHeaders(d *decoder, path string, h map[string]string) {
+	for name, v := range h {
+		p := join(path, name)
+		if !isToken(name) {
+			d.errorf(d.at(p), p, "%q is not a valid header name", name)
+		}
+		if strings.ContainsAny(v, "\r\n") {
+			d.errorf(d.valueAt(p), p, "header values cannot contain line breaks")
+		}
+	}
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110), as header names
+// and methods must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// checkURL returns what is wrong with an http(s) URL, or "".
+func checkURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Sprintf("%q is not a URL: %v", s, unwrapURL(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("%q must be an http:// or https:// URL", s)
+	}
+	if u.Host == "" {
+		return fmt.Sprintf("%q has no host", s)
+	}
+	return ""
+}
+
+func unwrapURL(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// checkName returns what is wrong with a lowercase DNS-label-like name, or
+// "".
+func checkName(s string) string {
+	const rule = "lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit"
+	if s == "" {
+		return "empty name: use " + rule
+	}
+	if len(s) > 63 {
+		return fmt.Sprintf("%q is longer than 63 characters", s)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i > 0 && i < len(s)-1
+		if !ok {
+			return fmt.Sprintf("%q is not a valid name: use %s", s, rule)
+		}
+	}
+	return ""
+}
