@@ -4,18 +4,22 @@ package report
 const (
 	// ExitOK: the run completed and every check passed.
 	ExitOK = 0
-	// ExitChecksFailed: the run completed and at least one check failed.
-	ExitChecksFailed = 1
+	// ExitError: the run could not be carried out (setup failed, target
+	// unreachable, results could not be written, interrupted).
+	ExitError = 1
 	// ExitUsage: bad command line or invalid scenario; nothing was run.
 	ExitUsage = 2
+	// ExitChecksFailed: the run completed and at least one check failed.
+	ExitChecksFailed = 3
 	// ExitAborted: an abortWhen condition stopped the run early.
-	ExitAborted = 3
-	// ExitError: the run could not be carried out (setup failed, target
-	// unreachable, interrupted).
-	ExitError = 4
+	ExitAborted = 4
+	// ExitUnrecovered: a fault applied during the run could not be recovered;
+	// the message says what is left and how to undo it by hand.
+	ExitUnrecovered = 5
 	// ExitRegression: drill compare --fail-on-regression found a metric
-	// significantly worse than the baseline.
-	ExitRegression = 5
+	// significantly worse than the baseline. It shares its value with
+	// ExitChecksFailed: in both cases a gate failed.
+	ExitRegression = ExitChecksFailed
 )
 
 // ExitCodeFor returns the exit code of a run that ended with status s.

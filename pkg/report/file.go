@@ -21,11 +21,11 @@ func Write(path string, r *Report) error {
 	if r.Schema == "" {
 		r.Schema = Schema
 	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write report %s: encode: %w", path, err)
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, normalized(r)); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	data = append(data, '\n')
+	data := buf.Bytes()
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -103,4 +103,23 @@ func Decode(data []byte, name string) (*Report, error) {
 		return nil, fmt.Errorf("load report %s: %w", name, err)
 	}
 	return &r, nil
+}
+
+// normalized returns r with empty lists instead of nil ones, so the JSON
+// always has arrays where consumers (jq, dashboards) expect them.
+func normalized(r *Report) *Report {
+	c := *r
+	if c.Schema == "" {
+		c.Schema = Schema
+	}
+	if c.Checks == nil {
+		c.Checks = []CheckResult{}
+	}
+	if c.Events == nil {
+		c.Events = []Event{}
+	}
+	if c.Score.Components == nil {
+		c.Score.Components = []Component{}
+	}
+	return &c
 }

@@ -162,7 +162,7 @@ func TestJUnitIsWellFormed(t *testing.T) {
 }
 
 func TestExitCodeFor(t *testing.T) {
-	tests := map[Status]int{StatusPassed: 0, StatusFailed: 1, StatusAborted: 3, StatusError: 4, "": 4}
+	tests := map[Status]int{StatusPassed: ExitOK, StatusFailed: ExitChecksFailed, StatusAborted: ExitAborted, StatusError: ExitError, "": ExitError}
 	for s, want := range tests {
 		if got := ExitCodeFor(s); got != want {
 			t.Errorf("ExitCodeFor(%q) = %d, want %d", s, got, want)

@@ -53,13 +53,13 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 	}
 	s.Rate = float64(s.Requests) / secs
 	s.Throughput = float64(s.Successes) / secs
-	s.Latency = metric.Latency{Mean: ms(6 * slow), P50: ms(4 * slow), P90: ms(9 * slow), P95: ms(12 * slow),
+	s.Latency = metric.Latency{Mean: ms(6 * slow), P50: ms(5 * slow), P90: ms(9 * slow), P95: ms(12 * slow),
 		P99: ms(20 * slow), P999: ms(300 * slow), Max: ms(900 * slow)}
-	// A log-linear-ish histogram: 2 ms wide buckets up to 20 ms, then wider.
+	// A coarse histogram: 2 to 4 ms wide buckets, and a tail bucket.
 	shares := []struct {
 		lowMs, highMs float64
 		share         float64
-	}{{2, 4, 0.50}, {4, 6, 0.20}, {6, 8, 0.12}, {8, 10, 0.10}, {10, 14, 0.04}, {14, 20, 0.03}, {20, 100, 0.009}, {100, 1000, 0.001}}
+	}{{2, 4, 0.45}, {4, 6, 0.25}, {6, 8, 0.12}, {8, 10, 0.10}, {10, 14, 0.04}, {14, 18, 0.025}, {18, 22, 0.012}, {22, 26, 0.002}, {100, 1000, 0.001}}
 	left := s.Requests
 	for i, b := range shares {
 		n := uint64(float64(s.Requests) * b.share)

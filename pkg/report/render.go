@@ -28,7 +28,7 @@ func Render(w io.Writer, r *Report, format string) error {
 	case FormatMarkdown:
 		return writeMarkdown(w, verdictLines(r, true), reportSections(r, true))
 	case FormatJSON:
-		return writeJSON(w, r)
+		return writeJSON(w, normalized(r))
 	case FormatJUnit:
 		return writeJUnit(w, r)
 	}
@@ -38,6 +38,7 @@ func Render(w io.Writer, r *Report, format string) error {
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("render json: %w", err)
 	}

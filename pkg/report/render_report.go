@@ -276,7 +276,7 @@ func backendParts(s metric.Summary) []part {
 		t.add(b.Name, fmt.Sprint(b.Requests), fmtShare(b.Share))
 	}
 	parts := []part{{table: t}}
-	if cv, ok := BackendShareCV(s); ok {
+	if cv, ok := s.Value("backend_share_cv"); ok && len(s.Backends) > 1 {
 		parts = append(parts, part{text: []string{fmt.Sprintf("Share spread (coefficient of variation): %.3f; 0 is perfectly even.", cv)}})
 	}
 	return parts

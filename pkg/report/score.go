@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,8 +165,8 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 		if !ok || (ch.Op != "<" && ch.Op != "<=") {
 			continue
 		}
-		budget, err := time.ParseDuration(strings.TrimSpace(ch.Threshold))
-		if err != nil || budget <= 0 {
+		budget, ok := parseBudget(ch.Threshold)
+		if !ok {
 			continue
 		}
 		if r := float64(stat) / float64(budget); r > worst {
@@ -190,8 +191,8 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 }
 
 // latencyStat returns the summary statistic a latency check metric names:
-// p50, p90, p95, p99, p999 (or p99.9), max, mean, optionally prefixed by
-// "latency_".
+// p50, p90, p95, p99, p999 (or p99.9), max_latency, mean_latency (also
+// max, mean and a "latency_" prefix).
 func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
 	n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "latency_")
 	switch n {
@@ -205,9 +206,9 @@ func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
 		return l.P99, true
 	case "p999", "p99.9":
 		return l.P999, true
-	case "max":
+	case "max", "max_latency":
 		return l.Max, true
-	case "mean", "avg":
+	case "mean", "mean_latency":
 		return l.Mean, true
 	}
 	return 0, false
@@ -249,3 +250,18 @@ func checksComponent(checks []CheckResult) Component {
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// parseBudget reads a latency threshold: a Go duration ("300ms", "1.5s") or
+// a bare number of seconds.
+func parseBudget(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return 0, false
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	return d, d > 0
+}

@@ -176,30 +176,6 @@ func eventsAround(events []Event, b metric.Burst) []Event {
 	return out
 }
 
-// BackendShareCV returns the coefficient of variation (population standard
-// deviation over mean) of the requests each backend answered: 0 is a
-// perfectly even spread. ok is false with fewer than two backends.
-func BackendShareCV(s metric.Summary) (cv float64, ok bool) {
-	n := len(s.Backends)
-	if n < 2 {
-		return 0, false
-	}
-	mean := 0.0
-	for _, b := range s.Backends {
-		mean += float64(b.Requests)
-	}
-	mean /= float64(n)
-	if mean == 0 {
-		return 0, false
-	}
-	v := 0.0
-	for _, b := range s.Backends {
-		d := float64(b.Requests) - mean
-		v += d * d
-	}
-	return math.Sqrt(v/float64(n)) / mean, true
-}
-
 // LongestBurst returns the length of the longest error burst.
 func LongestBurst(s metric.Summary) time.Duration {
 	var d time.Duration

@@ -1,0 +1,542 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/stats"
+)
+
+// Defaults of CompareOptions.
+const (
+	DefaultConfidence = 0.95
+	DefaultResamples  = 2000
+	DefaultSeed       = 1
+	// DefaultLatencyTolerance: a p50 or p99 change smaller than this
+	// fraction of the baseline value is not called better or worse, however
+	// significant; load runs have enough requests to make 1% significant.
+	DefaultLatencyTolerance = 0.05
+	// DefaultMinEffect: the latency distribution is only called better or
+	// worse when a candidate request is slower (or faster) than a baseline
+	// request at least 0.5 + DefaultMinEffect of the time.
+	DefaultMinEffect = 0.05
+)
+
+// CompareOptions tunes Compare. Zero fields take the defaults.
+type CompareOptions struct {
+	// Confidence is the confidence level of every verdict, e.g. 0.95.
+	Confidence float64
+	// Resamples is the number of bootstrap replicates for quantile intervals.
+	Resamples int
+	// Seed seeds the bootstrap, so the same runs always compare the same.
+	Seed uint64
+	// LatencyTolerance is the smallest relative p50/p99 change that can be
+	// a verdict (DefaultLatencyTolerance); negative means none.
+	LatencyTolerance float64
+	// MinEffect is the smallest departure from 0.5 of the probability that a
+	// candidate request is slower than a baseline one for the distribution
+	// verdict (DefaultMinEffect); negative means none.
+	MinEffect float64
+	// Labels names the runs in order (e.g. their directories); by default a
+	// run is named by its scenario and variant.
+	Labels []string
+}
+
+func (o CompareOptions) withDefaults() CompareOptions {
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if o.Resamples == 0 {
+		o.Resamples = DefaultResamples
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	switch {
+	case o.LatencyTolerance == 0:
+		o.LatencyTolerance = DefaultLatencyTolerance
+	case o.LatencyTolerance < 0:
+		o.LatencyTolerance = 0
+	}
+	switch {
+	case o.MinEffect == 0:
+		o.MinEffect = DefaultMinEffect
+	case o.MinEffect < 0:
+		o.MinEffect = 0
+	}
+	return o
+}
+
+// Validate reports options that cannot work, with what to use instead.
+func (o CompareOptions) Validate() error {
+	var errs []string
+	if o.Confidence != 0 && (o.Confidence <= 0.5 || o.Confidence >= 1) {
+		errs = append(errs, fmt.Sprintf("confidence %v must be above 0.5 and below 1, e.g. 0.95", o.Confidence))
+	}
+	if o.Resamples != 0 && o.Resamples < 100 {
+		errs = append(errs, fmt.Sprintf("%d bootstrap resamples are too few; use at least 1000", o.Resamples))
+	}
+	if o.LatencyTolerance >= 1 {
+		errs = append(errs, fmt.Sprintf("latency tolerance %v is a fraction and must be below 1, e.g. 0.05 for 5%%", o.LatencyTolerance))
+	}
+	if o.MinEffect >= 0.5 {
+		errs = append(errs, fmt.Sprintf("minimum effect %v must be below 0.5, e.g. 0.05", o.MinEffect))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("compare options: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Verdict is the outcome of comparing one metric of a run with the baseline.
+type Verdict string
+
+// Verdicts. A metric shown without a test has no verdict.
+const (
+	VerdictBetter       Verdict = "better"
+	VerdictWorse        Verdict = "worse"
+	VerdictNoDifference Verdict = "no significant difference"
+	VerdictNone         Verdict = ""
+)
+
+// Comparison puts runs side by side against the first one, the baseline.
+type Comparison struct {
+	// Confidence is the confidence level of the verdicts.
+	Confidence float64 `json:"confidence"`
+	// LatencyTolerance and MinEffect are the practical-significance
+	// thresholds used (see CompareOptions).
+	LatencyTolerance float64 `json:"latencyTolerance"`
+	MinEffect        float64 `json:"minEffect"`
+	Resamples        int     `json:"resamples"`
+	Seed             uint64  `json:"seed"`
+
+	Baseline   RunRef      `json:"baseline"`
+	Candidates []Candidate `json:"candidates"`
+	// Notes warn about things that limit the comparison (incomplete runs,
+	// different scenarios, emulated datapaths).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// RunRef identifies a compared run.
+type RunRef struct {
+	Label      string    `json:"label"`
+	Scenario   string    `json:"scenario"`
+	Variant    string    `json:"variant,omitempty"`
+	StartedAt  time.Time `json:"startedAt"`
+	Status     Status    `json:"status"`
+	Incomplete bool      `json:"incomplete,omitempty"`
+	Requests   uint64    `json:"requests"`
+	Score      float64   `json:"score"`
+}
+
+// Candidate is one run compared with the baseline.
+type Candidate struct {
+	Run     RunRef        `json:"run"`
+	Metrics []MetricDelta `json:"metrics"`
+}
+
+// MetricDelta is one metric of a candidate next to the baseline's.
+type MetricDelta struct {
+	// Key is a stable identifier ("error_rate", "p99"); Name is for people.
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Baseline, Candidate and Delta are formatted for display; the *Value
+	// fields hold the numbers (fractions for rates, seconds for latencies).
+	Baseline       string  `json:"baseline"`
+	Candidate      string  `json:"candidate"`
+	Delta          string  `json:"delta"`
+	BaselineValue  float64 `json:"baselineValue"`
+	CandidateValue float64 `json:"candidateValue"`
+	DeltaValue     float64 `json:"deltaValue"`
+	// LowerIsBetter tells which direction is an improvement.
+	LowerIsBetter bool `json:"lowerIsBetter"`
+	// Test is the statistical test behind the verdict; empty for metrics
+	// shown side by side only.
+	Test stats.Method `json:"test,omitempty"`
+	// PValue is the test's two-sided p-value (not for bootstrap rows).
+	PValue *float64 `json:"pValue,omitempty"`
+	// Interval is the bootstrap interval of the difference, in seconds.
+	Interval *stats.Interval `json:"interval,omitempty"`
+	// Evidence is the p-value or interval formatted for display.
+	Evidence string  `json:"evidence,omitempty"`
+	Verdict  Verdict `json:"verdict,omitempty"`
+	// Note explains the verdict when it needs it (resolution, effect size).
+	Note string `json:"note,omitempty"`
+}
+
+// Regressed reports whether any metric of any candidate is significantly
+// worse than the baseline: what drill compare --fail-on-regression gates on.
+func (c *Comparison) Regressed() bool {
+	return len(c.Regressions()) > 0
+}
+
+// Regressions lists "<run>: <metric>" for every worse verdict.
+func (c *Comparison) Regressions() []string {
+	var out []string
+	for _, cand := range c.Candidates {
+		for _, m := range cand.Metrics {
+			if m.Verdict == VerdictWorse {
+				out = append(out, cand.Run.Label+": "+m.Name)
+			}
+		}
+	}
+	return out
+}
+
+// Compare compares every run with the first, the baseline. For rates it uses
+// the two-proportion z-test, or Fisher's exact test when an expected cell
+// count is below 5; for latency the Mann-Whitney U test on the histograms and
+// bootstrap intervals for the difference in p50 and p99. Score, checks
+// passed, the longest error burst, recovery time and backend spread are
+// shown side by side without a test. Options are taken as given; call
+// CompareOptions.Validate first to reject bad ones. Compare needs at least
+// one run; with one there is nothing to compare it with.
+func Compare(runs []*Report, opts CompareOptions) *Comparison {
+	opts = opts.withDefaults()
+	c := &Comparison{
+		Confidence: opts.Confidence, LatencyTolerance: opts.LatencyTolerance, MinEffect: opts.MinEffect,
+		Resamples: opts.Resamples, Seed: opts.Seed,
+	}
+	if len(runs) == 0 {
+		return c
+	}
+	labels := runLabels(runs, opts.Labels)
+	c.Baseline = refOf(runs[0], labels[0])
+	c.Notes = compareNotes(runs, labels)
+	for i, r := range runs[1:] {
+		cand := Candidate{Run: refOf(r, labels[i+1])}
+		cmp := comparer{opts: opts, base: runs[0], cand: r, seed: opts.Seed + uint64(i)}
+		cand.Metrics = cmp.metrics()
+		c.Candidates = append(c.Candidates, cand)
+	}
+	return c
+}
+
+func refOf(r *Report, label string) RunRef {
+	return RunRef{
+		Label: label, Scenario: r.Scenario.Name, Variant: r.Variant, StartedAt: r.StartedAt,
+		Status: r.Status, Incomplete: r.Incomplete, Requests: r.Summary.Requests, Score: r.Score.Total,
+	}
+}
+
+// runLabels names runs: the given labels, else scenario and variant, with
+// "#n" added where names repeat.
+func runLabels(runs []*Report, given []string) []string {
+	labels := make([]string, len(runs))
+	count := map[string]int{}
+	for i, r := range runs {
+		if i < len(given) && given[i] != "" {
+			labels[i] = given[i]
+		} else {
+			labels[i] = r.Title()
+		}
+		count[labels[i]]++
+	}
+	for i := range labels {
+		if count[labels[i]] > 1 {
+			labels[i] = fmt.Sprintf("%s #%d", labels[i], i+1)
+		}
+	}
+	return labels
+}
+
+func compareNotes(runs []*Report, labels []string) []string {
+	var notes []string
+	base := runs[0]
+	for i, r := range runs {
+		if r.Incomplete || r.Status == StatusAborted || r.Status == StatusError {
+			what := "is incomplete"
+			switch r.Status {
+			case StatusAborted:
+				what = "was aborted"
+			case StatusError:
+				what = "ended in an error"
+			}
+			notes = append(notes, fmt.Sprintf("%s %s%s; its numbers cover only part of the planned run", labels[i], what, suffix(r.IncompleteReason)))
+		}
+		if i == 0 {
+			continue
+		}
+		if r.Scenario.Name != base.Scenario.Name {
+			notes = append(notes, fmt.Sprintf("%s comes from scenario %q, the baseline from %q", labels[i], r.Scenario.Name, base.Scenario.Name))
+		}
+		if br, rr := base.Summary.Rate, r.Summary.Rate; br > 0 && rr > 0 && math.Abs(rr-br)/br > 0.1 {
+			notes = append(notes, fmt.Sprintf("%s ran at %s requests/s, the baseline at %s: differences may come from the load itself", labels[i], fmtFloat(rr), fmtFloat(br)))
+		}
+	}
+	seen := map[string]bool{}
+	for i, r := range runs {
+		for _, n := range r.Environment.Notes {
+			key := labels[i] + n
+			if !seen[key] {
+				seen[key] = true
+				notes = append(notes, labels[i]+": "+n)
+			}
+		}
+	}
+	return notes
+}
+
+// comparer compares one candidate with the baseline.
+type comparer struct {
+	opts       CompareOptions
+	base, cand *Report
+	seed       uint64
+}
+
+func (c comparer) metrics() []MetricDelta {
+	b, k := c.base.Summary, c.cand.Summary
+	out := []MetricDelta{
+		{Key: "requests", Name: "requests", Baseline: fmt.Sprint(b.Requests), Candidate: fmt.Sprint(k.Requests),
+			BaselineValue: float64(b.Requests), CandidateValue: float64(k.Requests),
+			DeltaValue: float64(k.Requests) - float64(b.Requests), Delta: signed(float64(k.Requests)-float64(b.Requests), fmtFloat)},
+		c.proportion("error_rate", "error rate", failedOf(b), b.Requests, failedOf(k), k.Requests),
+		c.proportion("status_5xx_rate", "5xx rate", codeClass(b, '5'), b.Requests, codeClass(k, '5'), k.Requests),
+		c.proportion("transport_error_rate", "transport error rate", transportErrors(b), b.Requests, transportErrors(k), k.Requests),
+	}
+	out = append(out, c.latency()...)
+	out = append(out, c.sideBySide()...)
+	return out
+}
+
+func failedOf(s metric.Summary) uint64 { return s.Requests - min(s.Successes, s.Requests) }
+
+// codeClass counts responses whose status code starts with digit.
+func codeClass(s metric.Summary, digit byte) uint64 {
+	var n uint64
+	for code, c := range s.Codes {
+		if len(code) == 3 && code[0] == digit {
+			n += c
+		}
+	}
+	return n
+}
+
+// transportErrors counts failed requests that got no usable response:
+// every error class but http.
+func transportErrors(s metric.Summary) uint64 {
+	var n uint64
+	for class, c := range s.Errors {
+		if class != metric.ClassHTTP {
+			n += c
+		}
+	}
+	return n
+}
+
+func (c comparer) proportion(key, name string, x1, n1, x2, n2 uint64) MetricDelta {
+	m := MetricDelta{Key: key, Name: name, LowerIsBetter: true}
+	if n1 == 0 || n2 == 0 {
+		m.Baseline, m.Candidate, m.Delta = "-", "-", "-"
+		m.Note = "a run made no requests"
+		return m
+	}
+	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
+	m.BaselineValue, m.CandidateValue, m.DeltaValue = p1, p2, p2-p1
+	m.Baseline = fmt.Sprintf("%s (%d)", fmtRate(p1), x1)
+	m.Candidate = fmt.Sprintf("%s (%d)", fmtRate(p2), x2)
+	m.Delta = signed((p2-p1)*100, func(v float64) string { return fmt.Sprintf("%.3f", v) }) + " pp"
+	res, err := stats.ProportionTest(x1, n1, x2, n2)
+	if err != nil {
+		m.Note = err.Error()
+		return m
+	}
+	m.Test = res.Method
+	m.PValue = &res.PValue
+	m.Evidence = fmtP(res.PValue)
+	m.Verdict = VerdictNoDifference
+	if res.Significant(c.opts.Confidence) {
+		m.Verdict = direction(p2-p1, true)
+	}
+	return m
+}
+
+// direction turns a significant difference into better or worse.
+func direction(delta float64, lowerIsBetter bool) Verdict {
+	if (delta > 0) == lowerIsBetter {
+		return VerdictWorse
+	}
+	return VerdictBetter
+}
+
+// histogramSample turns a latency histogram into weighted values at the
+// bucket midpoints, in nanoseconds.
+func histogramSample(h metric.Histogram) []stats.Weighted {
+	out := make([]stats.Weighted, 0, len(h.Buckets))
+	for _, b := range h.Buckets {
+		out = append(out, stats.Weighted{Value: float64(b.LowNs) + float64(b.HighNs-b.LowNs)/2, Count: b.Count})
+	}
+	return out
+}
+
+// bucketWidth returns the width of the histogram bucket holding v.
+func bucketWidth(h metric.Histogram, v float64) time.Duration {
+	for _, b := range h.Buckets {
+		if v >= float64(b.LowNs) && v < float64(b.HighNs) {
+			return time.Duration(b.HighNs - b.LowNs)
+		}
+	}
+	return 0
+}
+
+func (c comparer) latency() []MetricDelta {
+	hb, hk := c.base.Summary.Histogram, c.cand.Summary.Histogram
+	xb, xk := histogramSample(hb), histogramSample(hk)
+	out := []MetricDelta{c.distribution(xb, xk)}
+	for i, q := range []struct {
+		key, name string
+		q         float64
+	}{{"p50", "latency p50", 0.5}, {"p99", "latency p99", 0.99}} {
+		out = append(out, c.quantile(q.key, q.name, q.q, hb, xb, xk, c.seed*16+uint64(i)))
+	}
+	return out
+}
+
+func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
+	b, k := c.base.Summary.Latency.Mean, c.cand.Summary.Latency.Mean
+	m := MetricDelta{Key: "latency", Name: "latency (distribution, mean shown)", LowerIsBetter: true}
+	m.setDurations(b, k)
+	res, err := stats.MannWhitneyU(xb, xk)
+	if err != nil {
+		m.Note = "no latency histogram in a run"
+		return m
+	}
+	m.Test = res.Method
+	m.PValue = &res.PValue
+	m.Evidence = fmtP(res.PValue)
+	m.Note = fmt.Sprintf("P(candidate request slower) = %.3f", res.Effect)
+	m.Verdict = VerdictNoDifference
+	if res.Significant(c.opts.Confidence) {
+		if math.Abs(res.Effect-0.5) >= c.opts.MinEffect {
+			m.Verdict = direction(res.Effect-0.5, true)
+		} else {
+			m.Note += fmt.Sprintf("; significant but within ±%.2f of 0.5", c.opts.MinEffect)
+		}
+	}
+	return m
+}
+
+func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb, xk []stats.Weighted, seed uint64) MetricDelta {
+	m := MetricDelta{Key: key, Name: name, LowerIsBetter: true}
+	rng := rand.New(rand.NewPCG(seed, 0x6472696c6c)) // "drill"
+	res, err := stats.BootstrapQuantileDiff(xb, xk, q, c.opts.Confidence, c.opts.Resamples, rng)
+	if err != nil {
+		m.Baseline, m.Candidate, m.Delta = "-", "-", "-"
+		m.Note = "no latency histogram in a run"
+		return m
+	}
+	base, _ := stats.NewDistribution(xb).Quantile(q)
+	cand, _ := stats.NewDistribution(xk).Quantile(q)
+	m.setDurations(time.Duration(base), time.Duration(cand))
+	m.Test = stats.MethodBootstrap
+	iv := stats.Interval{Low: res.Interval.Low / 1e9, High: res.Interval.High / 1e9}
+	m.Interval = &iv
+	m.Evidence = fmt.Sprintf("[%s, %s]", signedDur(time.Duration(res.Interval.Low)), signedDur(time.Duration(res.Interval.High)))
+	width := bucketWidth(hb, base)
+	m.Note = fmt.Sprintf("resolution %s (histogram bucket width)", fmtDur(width))
+	m.Verdict = VerdictNoDifference
+	diff := cand - base
+	significant := res.Interval.Low > 0 || res.Interval.High < 0
+	if !significant {
+		return m
+	}
+	if math.Abs(diff) < c.opts.LatencyTolerance*base || math.Abs(diff) < float64(width) {
+		m.Note += fmt.Sprintf("; significant but within the %.0f%% tolerance or the resolution", c.opts.LatencyTolerance*100)
+		return m
+	}
+	m.Verdict = direction(diff, true)
+	return m
+}
+
+func (m *MetricDelta) setDurations(b, k time.Duration) {
+	m.BaselineValue, m.CandidateValue, m.DeltaValue = b.Seconds(), k.Seconds(), (k - b).Seconds()
+	m.Baseline, m.Candidate = fmtDur(b), fmtDur(k)
+	m.Delta = signedDur(k - b)
+	if k == b {
+		m.Delta = "0"
+	} else if b > 0 {
+		m.Delta += fmt.Sprintf(" (%+.1f%%)", float64(k-b)/float64(b)*100)
+	}
+}
+
+// sideBySide are the metrics shown without a test.
+func (c comparer) sideBySide() []MetricDelta {
+	b, k := c.base, c.cand
+	num := func(key, name string, bv, kv float64, lowerIsBetter bool, f func(float64) string) MetricDelta {
+		return MetricDelta{Key: key, Name: name, Baseline: f(bv), Candidate: f(kv), Delta: signed(kv-bv, f),
+			BaselineValue: bv, CandidateValue: kv, DeltaValue: kv - bv, LowerIsBetter: lowerIsBetter}
+	}
+	secs := func(v float64) string { return fmtDur(time.Duration(v * float64(time.Second))) }
+	out := []MetricDelta{
+		num("score", "score", b.Score.Total, k.Score.Total, false, func(v float64) string { return fmt.Sprintf("%.1f", v) }),
+	}
+	bp, bn := checksPassed(b.Checks)
+	kp, kn := checksPassed(k.Checks)
+	cp := num("checks_passed", "checks passed", float64(bp), float64(kp), false, fmtFloat)
+	cp.Baseline = fmt.Sprintf("%d/%d", bp, bn)
+	cp.Candidate = fmt.Sprintf("%d/%d", kp, kn)
+	out = append(out, cp)
+	bb, _ := b.Summary.Value("max_error_burst")
+	kb, _ := k.Summary.Value("max_error_burst")
+	out = append(out, num("max_error_burst", "longest error burst", bb, kb, true, secs))
+	br, _ := b.Summary.Value("time_to_recover")
+	kr, _ := k.Summary.Value("time_to_recover")
+	out = append(out, num("time_to_recover", "time to recover", br, kr, true, secs))
+	bcv, bok := b.Summary.Value("backend_share_cv")
+	kcv, kok := k.Summary.Value("backend_share_cv")
+	cv := num("backend_share_cv", "backend share CV", bcv, kcv, true, func(v float64) string { return fmt.Sprintf("%.3f", v) })
+	if !bok || !kok {
+		cv.Baseline, cv.Candidate, cv.Delta = orDash(bok, cv.Baseline), orDash(kok, cv.Candidate), "-"
+		cv.Note = "no backend data in a run"
+	}
+	out = append(out, cv)
+	return out
+}
+
+func checksPassed(cs []CheckResult) (passed, counted int) {
+	for _, c := range cs {
+		if c.NoData {
+			continue
+		}
+		counted++
+		if c.Passed {
+			passed++
+		}
+	}
+	return passed, counted
+}
+
+func orDash(ok bool, s string) string {
+	if ok {
+		return s
+	}
+	return "-"
+}
+
+func signed(v float64, f func(float64) string) string {
+	if v > 0 {
+		return "+" + f(v)
+	}
+	if v == 0 {
+		return "0"
+	}
+	return f(v)
+}
+
+func signedDur(d time.Duration) string {
+	if d > 0 {
+		return "+" + fmtDur(d)
+	}
+	return fmtDur(d)
+}
+
+func fmtP(p float64) string {
+	if p < 0.0001 {
+		return "p<0.0001"
+	}
+	return fmt.Sprintf("p=%.4f", p)
+}

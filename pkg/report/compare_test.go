@@ -1,0 +1,212 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drillkit/drill/pkg/stats"
+)
+
+// variantReport is the fixture run with its own variant, burst and latency.
+func variantReport(variant string, burstFrom, burstTo int, fail uint64, slow float64) *Report {
+	r := fixtureReport()
+	r.Variant = variant
+	r.Summary = fixtureSummary(burstFrom, burstTo, fail, slow)
+	if fail == 0 {
+		r.Status, r.ExitCode = StatusPassed, ExitOK
+		r.Checks = []CheckResult{
+			{Expr: "success_rate >= 99.9%", Metric: "success_rate", Op: ">=", Threshold: "99.9%", Actual: "100%", ActualValue: 1, Passed: true},
+			{Expr: "p99 < 500ms", Metric: "p99", Op: "<", Threshold: "500ms", Actual: fmtDur(r.Summary.Latency.P99), ActualValue: r.Summary.Latency.P99.Seconds(), Passed: true},
+			{Expr: "status_5xx == 0", Metric: "status_5xx", Op: "==", Threshold: "0", Actual: "0", Passed: true},
+		}
+	}
+	r.Score = ScoreRun(r.Summary, r.Checks)
+	return r
+}
+
+func metricOf(t *testing.T, c Candidate, key string) MetricDelta {
+	t.Helper()
+	for _, m := range c.Metrics {
+		if m.Key == key {
+			return m
+		}
+	}
+	t.Fatalf("metric %q missing from %s", key, c.Run.Label)
+	return MetricDelta{}
+}
+
+func TestCompareVerdicts(t *testing.T) {
+	base := variantReport("preStopSleep=0s", 31, 38, 30, 1)
+	fixed := variantReport("preStopSleep=30s", 0, 0, 0, 1)
+	slower := variantReport("slow", 31, 38, 30, 1.5)
+	same := variantReport("again", 31, 38, 30, 1)
+	worse := variantReport("worse", 31, 45, 30, 1)
+
+	c := Compare([]*Report{base, fixed, slower, same, worse}, CompareOptions{})
+	if c.Confidence != DefaultConfidence || len(c.Candidates) != 4 {
+		t.Fatalf("confidence %v, %d candidates", c.Confidence, len(c.Candidates))
+	}
+	tests := []struct {
+		cand int
+		key  string
+		want Verdict
+		test stats.Method
+	}{
+		// 210 of 6000 failed against none: far beyond chance. An expected
+		// count of failures of 105 per run: the z-test.
+		{0, "error_rate", VerdictBetter, stats.MethodZ},
+		{0, "status_5xx_rate", VerdictBetter, stats.MethodZ},
+		{0, "latency", VerdictNoDifference, stats.MethodMannWhitney},
+		{0, "p50", VerdictNoDifference, stats.MethodBootstrap},
+		{1, "error_rate", VerdictNoDifference, stats.MethodZ},
+		{1, "latency", VerdictWorse, stats.MethodMannWhitney},
+		{1, "p50", VerdictWorse, stats.MethodBootstrap},
+		{1, "p99", VerdictWorse, stats.MethodBootstrap},
+		{2, "error_rate", VerdictNoDifference, stats.MethodZ},
+		{2, "latency", VerdictNoDifference, stats.MethodMannWhitney},
+		{2, "p99", VerdictNoDifference, stats.MethodBootstrap},
+		{3, "error_rate", VerdictWorse, stats.MethodZ},
+		{3, "transport_error_rate", VerdictWorse, stats.MethodZ},
+		{3, "score", VerdictNone, ""},
+	}
+	for _, tt := range tests {
+		cand := c.Candidates[tt.cand]
+		t.Run(cand.Run.Label+"/"+tt.key, func(t *testing.T) {
+			m := metricOf(t, cand, tt.key)
+			if m.Verdict != tt.want || m.Test != tt.test {
+				t.Errorf("verdict %q by %q, want %q by %q (%+v)", m.Verdict, m.Test, tt.want, tt.test, m)
+			}
+		})
+	}
+	if !c.Regressed() {
+		t.Error("Regressed() = false, want true (slower and worse runs)")
+	}
+	want := []string{
+		"rolling-update-prestop [slow]: latency (distribution, mean shown)",
+		"rolling-update-prestop [slow]: latency p50",
+		"rolling-update-prestop [slow]: latency p99",
+		"rolling-update-prestop [worse]: error rate",
+		"rolling-update-prestop [worse]: transport error rate",
+		"rolling-update-prestop [worse]: 5xx rate",
+	}
+	got := c.Regressions()
+	if len(got) != len(want) {
+		t.Errorf("regressions = %q, want %d of them", got, len(want))
+	}
+	burst := metricOf(t, c.Candidates[3], "max_error_burst")
+	if burst.Baseline != "7s" || burst.Candidate != "14s" || burst.Delta != "+7s" {
+		t.Errorf("longest burst row = %+v", burst)
+	}
+}
+
+func TestCompareRareErrorsUseFisher(t *testing.T) {
+	base := variantReport("a", 0, 0, 0, 1)
+	cand := variantReport("b", 20, 21, 3, 1)
+	m := metricOf(t, Compare([]*Report{base, cand}, CompareOptions{}).Candidates[0], "error_rate")
+	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no verdict.
+	if m.Test != stats.MethodFisher || m.Verdict != VerdictNoDifference || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
+		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25 and no difference", m)
+	}
+}
+
+func TestCompareNotRegressed(t *testing.T) {
+	base := variantReport("a", 31, 38, 30, 1)
+	c := Compare([]*Report{base, variantReport("b", 31, 38, 30, 1)}, CompareOptions{Confidence: 0.99})
+	if c.Regressed() {
+		t.Errorf("identical runs regressed: %q", c.Regressions())
+	}
+	if c.Confidence != 0.99 {
+		t.Errorf("confidence = %v", c.Confidence)
+	}
+}
+
+func TestCompareDeterministic(t *testing.T) {
+	runs := []*Report{variantReport("a", 31, 38, 30, 1), variantReport("b", 31, 38, 30, 1.03)}
+	var a, b bytes.Buffer
+	if err := RenderComparison(&a, Compare(runs, CompareOptions{}), FormatJSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := RenderComparison(&b, Compare(runs, CompareOptions{}), FormatJSON); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Error("two comparisons of the same runs differ")
+	}
+}
+
+func TestCompareLabelsAndNotes(t *testing.T) {
+	a := variantReport("", 0, 0, 0, 1)
+	b := variantReport("", 0, 0, 0, 1)
+	b.Incomplete = true
+	b.IncompleteReason = "interrupted"
+	b.Scenario.Name = "other"
+	c := Compare([]*Report{a, a, b}, CompareOptions{})
+	if c.Baseline.Label != "rolling-update-prestop #1" || c.Candidates[0].Run.Label != "rolling-update-prestop #2" || c.Candidates[1].Run.Label != "other" {
+		t.Errorf("labels = %q, %q, %q", c.Baseline.Label, c.Candidates[0].Run.Label, c.Candidates[1].Run.Label)
+	}
+	notes := strings.Join(c.Notes, "\n")
+	for _, want := range []string{"other is incomplete: interrupted", `comes from scenario "other"`, "ipvs (emulated"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+	c = Compare([]*Report{a, b}, CompareOptions{Labels: []string{"runs/iptables", "runs/ipvs"}})
+	if c.Baseline.Label != "runs/iptables" || c.Candidates[0].Run.Label != "runs/ipvs" {
+		t.Errorf("given labels not used: %q, %q", c.Baseline.Label, c.Candidates[0].Run.Label)
+	}
+}
+
+func TestCompareOptionsValidate(t *testing.T) {
+	if err := (CompareOptions{}).Validate(); err != nil {
+		t.Errorf("zero options: %v", err)
+	}
+	err := CompareOptions{Confidence: 95, Resamples: 10, LatencyTolerance: 5, MinEffect: 0.6}.Validate()
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"confidence 95", "10 bootstrap", "tolerance 5", "effect 0.6"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestCompareNoData(t *testing.T) {
+	a := variantReport("a", 0, 0, 0, 1)
+	empty := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "empty"}, Status: StatusError, StartedAt: time.Unix(0, 0)}
+	c := Compare([]*Report{a, empty}, CompareOptions{})
+	for _, m := range c.Candidates[0].Metrics {
+		if m.Verdict == VerdictWorse || m.Verdict == VerdictBetter {
+			t.Errorf("%s has verdict %q without data", m.Key, m.Verdict)
+		}
+	}
+	var buf bytes.Buffer
+	if err := RenderComparison(&buf, c, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRenderComparisonGolden(t *testing.T) {
+	base := variantReport("preStopSleep=0s", 31, 38, 30, 1)
+	base.Environment.Notes = nil
+	fixed := variantReport("preStopSleep=30s", 0, 0, 0, 1)
+	fixed.Environment.Notes = nil
+	slower := variantReport("preStopSleep=30s,slow", 0, 0, 0, 1.5)
+	slower.Environment.Notes = nil
+	c := Compare([]*Report{base, fixed, slower}, CompareOptions{})
+	for _, format := range CompareFormats {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := RenderComparison(&buf, c, format); err != nil {
+				t.Fatal(err)
+			}
+			ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json"}[format]
+			golden(t, "compare."+ext+".golden", buf.Bytes())
+		})
+	}
+	if err := RenderComparison(&bytes.Buffer{}, c, "junit"); err == nil || !strings.Contains(err.Error(), "table, md, json") {
+		t.Errorf("junit comparison: err = %v, want the formats listed", err)
+	}
+}

@@ -1,0 +1,137 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/drillkit/drill/pkg/stats"
+)
+
+// CompareFormats lists the formats RenderComparison accepts.
+var CompareFormats = []string{FormatTable, FormatMarkdown, FormatJSON}
+
+// RenderComparison writes c to w in format "table", "md" or "json".
+func RenderComparison(w io.Writer, c *Comparison, format string) error {
+	switch format {
+	case FormatTable:
+		return writeText(w, comparisonHeading(c, false), comparisonSections(c, false))
+	case FormatMarkdown:
+		return writeMarkdown(w, comparisonHeading(c, true), comparisonSections(c, true))
+	case FormatJSON:
+		return writeJSON(w, c)
+	}
+	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(CompareFormats, ", "))
+}
+
+func comparisonHeading(c *Comparison, markdown bool) []string {
+	conf := fmt.Sprintf("%s%% confidence", fmtFloat(c.Confidence*100))
+	what := fmt.Sprintf("%d run(s) against baseline %s at %s", len(c.Candidates), c.Baseline.Label, conf)
+	regs := c.Regressions()
+	var head string
+	switch {
+	case len(regs) > 0 && markdown:
+		head = "### ❌ REGRESSION: " + mdEscape(what)
+	case len(regs) > 0:
+		head = "REGRESSION  " + what
+	case markdown:
+		head = "### ✅ NO REGRESSION: " + mdEscape(what)
+	default:
+		head = "NO REGRESSION  " + what
+	}
+	lines := []string{head}
+	if len(regs) > 0 {
+		l := "Worse: " + strings.Join(regs, "; ")
+		if markdown {
+			l = "**" + mdEscape(l) + "**"
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+func comparisonSections(c *Comparison, markdown bool) []section {
+	runs := newTable("#", "run", "scenario", "variant", "status", "requests", "score", "started").alignRight(0, 5, 6)
+	all := append([]RunRef{c.Baseline}, candRefs(c)...)
+	for i, r := range all {
+		status := string(r.Status)
+		if r.Incomplete {
+			status += " (incomplete)"
+		}
+		label := r.Label
+		if i == 0 {
+			label += " (baseline)"
+		}
+		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, fmt.Sprint(r.Requests), fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
+	}
+	secs := []section{{title: "Runs", parts: []part{{table: runs}}}}
+	for _, cand := range c.Candidates {
+		t := newTable("metric", "baseline", "candidate", "delta", "test", "evidence", "verdict", "note").alignRight(1, 2, 3)
+		for _, m := range cand.Metrics {
+			t.add(m.Name, m.Baseline, m.Candidate, m.Delta, shortMethod(m.Test), m.Evidence, verdictMark(m.Verdict, markdown), m.Note)
+		}
+		secs = append(secs, section{title: cand.Run.Label + " vs " + c.Baseline.Label, parts: []part{{table: t}}})
+	}
+	if len(c.Notes) > 0 {
+		secs = append(secs, section{title: "Notes", parts: []part{{text: bullets(c.Notes)}}})
+	}
+	secs = append(secs, section{title: "Method", fold: true, parts: []part{{text: methodText(c)}}})
+	return secs
+}
+
+func candRefs(c *Comparison) []RunRef {
+	out := make([]RunRef, len(c.Candidates))
+	for i, cand := range c.Candidates {
+		out[i] = cand.Run
+	}
+	return out
+}
+
+func bullets(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = "- " + l
+	}
+	return out
+}
+
+func shortMethod(m stats.Method) string {
+	switch m {
+	case stats.MethodZ:
+		return "z-test"
+	case stats.MethodFisher:
+		return "Fisher exact"
+	case stats.MethodMannWhitney:
+		return "Mann-Whitney U"
+	case stats.MethodBootstrap:
+		return "bootstrap"
+	}
+	return "-"
+}
+
+func verdictMark(v Verdict, markdown bool) string {
+	if v == VerdictNone {
+		return "-"
+	}
+	if !markdown {
+		return string(v)
+	}
+	switch v {
+	case VerdictWorse:
+		return "🔴 worse"
+	case VerdictBetter:
+		return "🟢 better"
+	}
+	return "⚪ " + string(v)
+}
+
+func methodText(c *Comparison) []string {
+	return []string{
+		fmt.Sprintf("Verdicts are two-sided at %s%% confidence; the first run is the baseline.", fmtFloat(c.Confidence*100)),
+		"Rates: two-proportion z-test, or Fisher's exact test when an expected cell count is below 5.",
+		fmt.Sprintf("Latency distribution: Mann-Whitney U on the latency histograms (ties corrected); called better or worse only when a candidate request is slower or faster than a baseline one at least %s of the time.", fmtShare(0.5+c.MinEffect)),
+		fmt.Sprintf("p50 and p99: bootstrap percentile interval of the difference (%d resamples, seed %d); called better or worse only when the interval excludes zero and the change exceeds %s of the baseline and one histogram bucket.", c.Resamples, c.Seed, fmtShare(c.LatencyTolerance)),
+		"Score, checks passed, longest error burst, time to recover and backend share CV are shown side by side without a test.",
+		"The tests treat requests as independent; requests in one burst are not, so read verdicts on short runs with care.",
+	}
+}
