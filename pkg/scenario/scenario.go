@@ -1,7 +1,10 @@
 package scenario
 
 import (
+	"fmt"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -234,4 +237,30 @@ func (s *Scenario) resolve(p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(s.File), p)
+}
+
+// ResolveURL returns the URL this request is sent to: its own url when it
+// has one, else base with the request's path (and query) appended to
+// base's path.
+func (r Request) ResolveURL(base string) (string, error) {
+	if r.URL != "" {
+		return r.URL, nil
+	}
+	if r.Path == "" {
+		return base, nil
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("request %s: target URL %q: %w", r.Name, base, err)
+	}
+	ref, err := url.Parse(r.Path)
+	if err != nil {
+		return "", fmt.Errorf("request %s: path %q: %w", r.Name, r.Path, err)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + ref.Path
+	u.RawPath = ""
+	if ref.RawQuery != "" {
+		u.RawQuery = ref.RawQuery
+	}
+	return u.String(), nil
 }

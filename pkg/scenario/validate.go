@@ -188,6 +188,8 @@ func validateLoad(d *decoder, s *Scenario) {
 		}
 		if d.has(path+".path") && !strings.HasPrefix(r.Path, "/") {
 			d.errorf(d.valueAt(path+".path"), path+".path", "path %q must start with '/'", r.Path)
+		} else if _, err := url.Parse(r.Path); err != nil {
+			d.errorf(d.valueAt(path+".path"), path+".path", "path %q: %v", r.Path, unwrapURL(err))
 		}
 		if d.has(path + ".url") {
 			if msg := checkURL(r.URL); msg != "" {
