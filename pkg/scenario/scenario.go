@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -263,4 +264,12 @@ func (r Request) ResolveURL(base string) (string, error) {
 		u.RawQuery = ref.RawQuery
 	}
 	return u.String(), nil
+}
+
+// FaultsByTime returns the faults ordered by their offset, keeping file
+// order for equal offsets.
+func (s *Scenario) FaultsByTime() []Fault {
+	out := append([]Fault(nil), s.Faults...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
+	return out
 }

@@ -404,3 +404,14 @@ func TestRate(t *testing.T) {
 		}
 	}
 }
+
+func TestFaultsByTime(t *testing.T) {
+	s := &Scenario{Faults: []Fault{{At: 3 * time.Second, Action: "a"}, {At: time.Second, Action: "b"}, {At: 3 * time.Second, Action: "c"}}}
+	var got []string
+	for _, f := range s.FaultsByTime() {
+		got = append(got, f.Action)
+	}
+	if strings.Join(got, "") != "bac" || s.Faults[0].Action != "a" {
+		t.Errorf("FaultsByTime = %v, original %v", got, s.Faults)
+	}
+}
