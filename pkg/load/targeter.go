@@ -22,7 +22,7 @@ type Mix struct {
 	weights []int
 	credit  []int
 	total   int
-	byKey   map[string]int // "METHOD URL" as sent → index into targets
+	byKey   map[targetKey]int // as sent → index into targets
 }
 
 // NewMix returns the mix of the config's requests. Config headers are merged
@@ -30,7 +30,7 @@ type Mix struct {
 // fragment (never sent on the wire) so that results can still be told apart;
 // Name strips it again.
 func NewMix(c Config) *Mix {
-	m := &Mix{byKey: map[string]int{}}
+	m := &Mix{byKey: map[targetKey]int{}}
 	seen := map[string]int{}
 	for _, r := range c.Requests {
 		seen[r.method()+" "+r.URL]++
@@ -53,10 +53,13 @@ func NewMix(c Config) *Mix {
 		m.weights = append(m.weights, r.weight())
 		m.credit = append(m.credit, 0)
 		m.total += r.weight()
-		m.byKey[r.method()+" "+u] = i
+		m.byKey[targetKey{r.method(), u}] = i
 	}
 	return m
 }
+
+// targetKey identifies a target by what a result records of it.
+type targetKey struct{ method, url string }
 
 // withFragment replaces the fragment of raw with name.
 func withFragment(raw, name string) string {
@@ -99,7 +102,7 @@ func (m *Mix) Targeter() vegeta.Targeter {
 // configured (without a disambiguating fragment); ok is false when the result
 // is not from this mix.
 func (m *Mix) Name(r *vegeta.Result) (name, rawURL string, ok bool) {
-	i, ok := m.byKey[r.Method+" "+r.URL]
+	i, ok := m.byKey[targetKey{r.Method, r.URL}]
 	if !ok {
 		return "", r.URL, false
 	}

@@ -17,10 +17,9 @@ import (
 func Aggregate(r io.Reader, opts Options) (Summary, error) {
 	rec := New(opts)
 	dec := vegeta.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	var res vegeta.Result
 	for n := 0; ; n++ {
-		// gob leaves fields absent from the stream (zero values) untouched:
-		// decode into a zero result every time.
-		var res vegeta.Result
+		reset(&res)
 		err := dec.Decode(&res)
 		if errors.Is(err, io.EOF) {
 			break
@@ -34,4 +33,13 @@ func Aggregate(r io.Reader, opts Options) (Summary, error) {
 		rec.Add(&res)
 	}
 	return rec.Summary(), nil
+}
+
+// reset zeroes a result for the next decode, keeping its header map and body
+// buffer: gob leaves fields absent from the stream (zero values) untouched
+// and decodes maps and slices into what is there. The Recorder keeps neither.
+func reset(r *vegeta.Result) {
+	h, body := r.Headers, r.Body[:0]
+	clear(h)
+	*r = vegeta.Result{Headers: h, Body: body}
 }

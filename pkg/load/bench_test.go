@@ -1,0 +1,120 @@
+package load
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// benchServer is the loopback server every load benchmark hits: a tiny
+// response with a backend header, like the echo workload.
+func benchServer(b *testing.B) *httptest.Server {
+	b.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Backend", "bench")
+		io.WriteString(w, "ok")
+	}))
+	b.Cleanup(s.Close)
+	return s
+}
+
+// benchWorkers bounds concurrency at maximum rate, for both engines.
+const benchWorkers = 32
+
+// vegetaMax attacks url with the plain vegeta library at maximum rate for d
+// and returns the number of results.
+func vegetaMax(url string, d time.Duration) int {
+	atk := vegeta.NewAttacker(vegeta.Workers(benchWorkers), vegeta.MaxWorkers(benchWorkers), vegeta.KeepAlive(true))
+	tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: url})
+	n := 0
+	for range atk.Attack(tr, vegeta.ConstantPacer{}, d, "vegeta") {
+		n++
+	}
+	return n
+}
+
+// drillMax attacks url with Run at maximum rate for d and returns the number
+// of results.
+func drillMax(b *testing.B, url string, d time.Duration) int {
+	cfg := Config{
+		Phases:     []Phase{{Duration: d}},
+		Workers:    benchWorkers,
+		MaxWorkers: benchWorkers,
+		KeepAlive:  true,
+		Requests:   []Request{{URL: url}},
+	}
+	n := 0
+	if err := Run(context.Background(), cfg, func(*vegeta.Result) { n++ }); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkMaxRate compares the throughput of Run with the plain vegeta
+// library at maximum rate against the same loopback server. Each op runs
+// both for a second, alternating which goes first.
+func BenchmarkMaxRate(b *testing.B) {
+	s := benchServer(b)
+	const d = time.Second
+	var nv, nd int
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			nv += vegetaMax(s.URL, d)
+			nd += drillMax(b, s.URL, d)
+		} else {
+			nd += drillMax(b, s.URL, d)
+			nv += vegetaMax(s.URL, d)
+		}
+	}
+	secs := (time.Duration(b.N) * d).Seconds()
+	b.ReportMetric(float64(nv)/secs, "vegeta-req/s")
+	b.ReportMetric(float64(nd)/secs, "drill-req/s")
+	b.ReportMetric(100*float64(nd)/float64(nv), "drill-%-of-vegeta")
+}
+
+// BenchmarkRate5000 runs Run at 5,000 requests per second for three seconds
+// per op and reports the achieved rate: (n-1) over the span of request
+// start times, and the count against what the pacer schedules.
+func BenchmarkRate5000(b *testing.B) {
+	s := benchServer(b)
+	const rate, d = 5000, 3 * time.Second
+	cfg := Config{
+		Phases:    []Phase{{Duration: d, From: vegeta.Rate{Freq: rate, Per: time.Second}, To: vegeta.Rate{Freq: rate, Per: time.Second}}},
+		KeepAlive: true,
+		Requests:  []Request{{URL: s.URL}},
+	}
+	want := NewPhasePacer(cfg.Phases).Total()
+	var sumRate, sumCount float64
+	var failed int
+	for i := 0; i < b.N; i++ {
+		var n int
+		var first, last time.Time
+		err := Run(context.Background(), cfg, func(r *vegeta.Result) {
+			if n == 0 || r.Timestamp.Before(first) {
+				first = r.Timestamp
+			}
+			if r.Timestamp.After(last) {
+				last = r.Timestamp
+			}
+			if r.Code != 200 {
+				failed++
+			}
+			n++
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sumRate += float64(n-1) / last.Sub(first).Seconds()
+		sumCount += float64(n) / float64(want)
+	}
+	achieved := sumRate / float64(b.N)
+	b.ReportMetric(achieved, "achieved-req/s")
+	b.ReportMetric(100*(achieved-rate)/rate, "rate-error-%")
+	b.ReportMetric(100*sumCount/float64(b.N), "sent-%-of-scheduled")
+	b.ReportMetric(float64(failed), "failed")
+}
