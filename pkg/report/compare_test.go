@@ -1,7 +1,10 @@
 package report
 
 import (
+	"math"
+
 	"bytes"
+	"github.com/drillkit/drill/pkg/metric"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +211,29 @@ func TestRenderComparisonGolden(t *testing.T) {
 	}
 	if err := RenderComparison(&bytes.Buffer{}, c, "junit"); err == nil || !strings.Contains(err.Error(), "table, md, json") {
 		t.Errorf("junit comparison: err = %v, want the formats listed", err)
+	}
+}
+
+// wideHistogramReport has a histogram shaped like the metric package's: 64
+// buckets per power of two from about 1ms to 1s, all non-empty.
+func wideHistogramReport(shift float64) *Report {
+	r := variantReport("wide", 0, 0, 0, 1)
+	r.Summary.Histogram.Buckets = nil
+	for p := 20; p < 30; p++ {
+		low := int64(1) << p
+		w := low / 64
+		for i := range int64(64) {
+			lo := low + i*w
+			count := uint64(1000 * math.Exp(-math.Abs(float64(p)+float64(i)/64-22-shift)))
+			r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets, metric.Bucket{LowNs: lo, HighNs: lo + w, Count: count + 1})
+		}
+	}
+	return r
+}
+
+func BenchmarkCompare(b *testing.B) {
+	runs := []*Report{wideHistogramReport(0), wideHistogramReport(0.1)}
+	for b.Loop() {
+		Compare(runs, CompareOptions{})
 	}
 }

@@ -123,7 +123,9 @@ func writeMarkdown(w io.Writer, heading []string, secs []section) error {
 				}
 				ew.printf("\n")
 			case p.pre != nil:
-				ew.printf("```\n%s\n```\n\n", strings.Join(p.pre, "\n"))
+				// A fence inside the text would end the block early.
+				body := strings.ReplaceAll(strings.Join(p.pre, "\n"), "```", "'''")
+				ew.printf("```\n%s\n```\n\n", body)
 			case p.text != nil:
 				for _, l := range p.text {
 					ew.printf("%s\n", mdEscape(l))

@@ -70,3 +70,45 @@ func TestRenderUnknownFormat(t *testing.T) {
 		t.Errorf("err = %v, want one listing the formats", err)
 	}
 }
+
+func TestMarkdownEscapesRunData(t *testing.T) {
+	r := fixtureReport()
+	r.Scenario.Name = "evil <script>alert(1)</script>"
+	r.Checks[0].Message = "a | b *c* [x](http://example.com)"
+	r.Events[1].Message = "```\n# heading"
+	var buf bytes.Buffer
+	if err := Render(&buf, r, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, bad := range []string{"<script>", "a | b", "*c*", "[x](", "```\n# heading"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("markdown contains unescaped %q", bad)
+		}
+	}
+	for _, want := range []string{`a \| b`, "&lt;script&gt;"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks escaped %q", want)
+		}
+	}
+}
+
+func TestTimelineWindowsAndSparklineWidth(t *testing.T) {
+	s := fixtureSummary(31, 38, 30, 1)
+	// Stretch to a 10-minute run: 600 seconds.
+	for i := 60; i < 600; i++ {
+		sec := s.Timeline[i%60]
+		sec.T = i
+		s.Timeline = append(s.Timeline, sec)
+	}
+	lines := sparklines(s.Timeline)
+	if n := len([]rune(strings.SplitN(lines[0], "|", 3)[1])); n > sparkWidth {
+		t.Errorf("sparkline is %d characters, want at most %d", n, sparkWidth)
+	}
+	if !strings.Contains(lines[2], "1 char = 7s") {
+		t.Errorf("scale line = %q, want 7 seconds per character", lines[2])
+	}
+	if rows := len(timelineTable(s.Timeline).rows); rows > 30 || rows < 15 {
+		t.Errorf("window table has %d rows, want 15 to 30", rows)
+	}
+}

@@ -75,6 +75,14 @@ func TestScoreRun(t *testing.T) {
 			total:  75,
 		},
 		{
+			// max_latency 900ms vs a bare-seconds threshold 0.6 = 1.5x -> 0.25 -> 5.
+			name:   "max latency check with a threshold in seconds",
+			s:      metric.Summary{Requests: 100, Successes: 100, Latency: metric.Latency{Max: 900 * time.Millisecond}},
+			checks: []CheckResult{fail("max_latency < 0.6", "max_latency", "<", "0.6")},
+			want:   [4]float64{40, 20, 5, 0},
+			total:  65,
+		},
+		{
 			name:   "no requests",
 			s:      metric.Summary{},
 			checks: []CheckResult{pass("p99 < 1s", "p99", "<", "1s")},
