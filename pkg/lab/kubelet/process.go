@@ -1,0 +1,101 @@
+package kubelet
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// process is one running container process.
+type process struct {
+	cmd     *exec.Cmd
+	pid     int
+	started time.Time
+	pidfile string
+	done    chan struct{} // closed once the process has been reaped
+
+	// Set before done is closed.
+	exitCode int
+	finished time.Time
+	signal   string
+}
+
+// startProcess starts argv in the named network namespace (via nsenter, so
+// the pid is the workload's own) in its own process group, with env, working
+// directory dir and stdout+stderr appended to logPath. Its pid is written to
+// pidfile.
+func startProcess(netns string, argv, env []string, dir, logPath, pidfile string) (*process, error) {
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
+		return nil, fmt.Errorf("log dir: %w", err)
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log: %w", err)
+	}
+	full := nsenterArgv(netns, argv)
+	cmd := exec.Command(full[0], full[1:]...)
+	cmd.Env = env
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", argv[0], err)
+	}
+	logf.Close()
+	p := &process{cmd: cmd, pid: cmd.Process.Pid, started: time.Now(), pidfile: pidfile, done: make(chan struct{})}
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(p.pid)+"\n"), 0o644); err != nil {
+		p.kill()
+	}
+	go p.wait()
+	return p, nil
+}
+
+// wait reaps the process, records how it ended and kills what is left of its
+// process group (as a container's other processes die with its init).
+func (p *process) wait() {
+	err := p.cmd.Wait()
+	p.finished = time.Now()
+	p.exitCode = 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			p.exitCode = 128 + int(ws.Signal())
+			p.signal = ws.Signal().String()
+		} else {
+			p.exitCode = ee.ExitCode()
+		}
+	} else if err != nil {
+		p.exitCode = 128
+	}
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	_ = os.Remove(p.pidfile)
+	close(p.done)
+}
+
+// exited reports whether the process has been reaped.
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// term sends SIGTERM to the container's main process.
+func (p *process) term() { _ = syscall.Kill(p.pid, syscall.SIGTERM) }
+
+// kill sends SIGKILL to the container's whole process group.
+func (p *process) kill() {
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+}
+
+// containerID is the status containerID of the process.
+func (p *process) containerID() string { return "drill://" + strconv.Itoa(p.pid) }
