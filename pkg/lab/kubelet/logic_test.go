@@ -69,7 +69,9 @@ func TestContainerEnv(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "web-1", Namespace: "shop", UID: "1234abcd-0000", Labels: map[string]string{"app": "web"}},
 		Spec:       v1.PodSpec{NodeName: "node-1"},
 	}
-	ref := func(p string) *v1.EnvVarSource { return &v1.EnvVarSource{FieldRef: &v1.ObjectFieldSelector{FieldPath: p}} }
+	ref := func(p string) *v1.EnvVarSource {
+		return &v1.EnvVarSource{FieldRef: &v1.ObjectFieldSelector{FieldPath: p}}
+	}
 	c := &v1.Container{Env: []v1.EnvVar{
 		{Name: "POD_NAME", ValueFrom: ref("metadata.name")},
 		{Name: "POD_NAMESPACE", ValueFrom: ref("metadata.namespace")},
