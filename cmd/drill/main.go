@@ -18,7 +18,7 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -43,7 +43,7 @@ exit codes: 0 passed, 1 runtime error, 2 invalid scenario or usage,
 "drill <command> -h" shows a command's flags.
 `
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -56,11 +56,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "version", "--version":
 		fmt.Fprintln(stdout, "drill", version)
 		return 0
+	case "run":
+		return runCmd(ctx, rest, stdout, stderr)
+	case "validate":
+		return validateCmd(rest, stdout, stderr)
+	case "explain":
+		return explainCmd(rest, stdout, stderr)
+	case "report":
+		return reportCmd(rest, stdout, stderr)
+	case "compare":
+		return compareCmd(rest, stdout, stderr)
+	case "lab":
+		return labCmd(ctx, rest)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "drill: unknown command %q; run drill help to list the commands\n", cmd)
 		return 2
+	}
+}
+
+// parseArgs parses flags placed anywhere among the positional arguments
+// (drill run a.yaml -o md) and returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
 }
 

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/drillkit/drill/pkg/report"
+)
+
+func compareCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("drill compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("o", report.FormatTable, "output format: table, md, json")
+	confidence := fs.Float64("confidence", report.DefaultConfidence, "confidence level of every verdict")
+	failOnRegression := fs.Bool("fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
+	labels := fs.String("labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill compare [flags] BASELINE RUN...\n\nCompares saved runs with the first one, with a statistical verdict per metric.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(pos) < 2 {
+		fs.Usage()
+		return report.ExitUsage
+	}
+	opts := report.CompareOptions{Confidence: *confidence}
+	if *labels != "" {
+		opts.Labels = strings.Split(*labels, ",")
+		if len(opts.Labels) != len(pos) {
+			fmt.Fprintf(stderr, "drill compare: %d labels for %d runs; give one label per run\n", len(opts.Labels), len(pos))
+			return report.ExitUsage
+		}
+	}
+	if err := opts.Validate(); err != nil {
+		fmt.Fprintf(stderr, "drill compare: %v\n", err)
+		return report.ExitUsage
+	}
+	runs := make([]*report.Report, 0, len(pos))
+	for _, p := range pos {
+		r, err := report.Load(p)
+		if err != nil {
+			fmt.Fprintf(stderr, "drill compare: %v\n", err)
+			return report.ExitError
+		}
+		runs = append(runs, r)
+	}
+	c := report.Compare(runs, opts)
+	if err := report.RenderComparison(stdout, c, *format); err != nil {
+		fmt.Fprintf(stderr, "drill compare: %v\n", err)
+		return report.ExitUsage
+	}
+	if *failOnRegression && c.Regressed() {
+		fmt.Fprintf(stderr, "drill compare: regression: %s\n", strings.Join(c.Regressions(), "; "))
+		return report.ExitRegression
+	}
+	return report.ExitOK
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/olekukonko/tablewriter"
+
+	"github.com/drillkit/drill/pkg/check"
+	"github.com/drillkit/drill/pkg/echo"
+	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/run"
+)
+
+func reportCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("drill report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("o", report.FormatTable, "output format: table, md, json, junit")
+	fromResults := fs.Bool("from-results", false, "recompute the metrics and checks from the run's raw results file")
+	backend := fs.String("backend-header", echo.DefaultBackendHeader, "with --from-results: response header naming the backend")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill report [flags] RUN\n\nRe-renders a saved run (its directory or its report.json) offline.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return report.ExitUsage
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "drill report: -o %q: use one of table, md, json, junit\n", *format)
+		return report.ExitUsage
+	}
+	r, err := report.Load(pos[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "drill report: %v\n", err)
+		return report.ExitError
+	}
+	if *fromResults {
+		if err := reaggregate(r, pos[0], *backend); err != nil {
+			fmt.Fprintf(stderr, "drill report: %v\n", err)
+			return report.ExitError
+		}
+	}
+	if err := report.Render(stdout, r, *format); err != nil {
+		fmt.Fprintf(stderr, "drill report: %v\n", err)
+		return report.ExitError
+	}
+	return report.ExitOK
+}
+
+// reaggregate recomputes r's summary, checks and score from its results file.
+func reaggregate(r *report.Report, path, backend string) error {
+	dir := path
+	if st, err := os.Stat(path); err == nil && !st.IsDir() {
+		dir = filepath.Dir(path)
+	}
+	name := r.ResultsFile
+	if name == "" {
+		name = run.ResultsFile
+	}
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		return fmt.Errorf("results of %s: %w", path, err)
+	}
+	defer f.Close()
+	s, err := metric.Aggregate(f, metric.Options{Start: r.StartedAt, BackendHeader: backend})
+	if err != nil {
+		return fmt.Errorf("results of %s: %w", path, err)
+	}
+	r.Summary = s
+	return run.Rejudge(r)
+}
+
+func writeCatalog(w io.Writer) {
+	t := tablewriter.NewWriter(w)
+	t.Header("metric", "unit", "abortWhen", "meaning")
+	for _, m := range check.Catalog() {
+		live := ""
+		if m.Live {
+			live = "yes"
+		}
+		_ = t.Append(m.Name, m.Kind.String(), live, m.Help)
+	}
+	_ = t.Render()
+	fmt.Fprintln(w, "status_NNN counts any status code, e.g. status_502. See docs/checks.md for the expression grammar.")
+}

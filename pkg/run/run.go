@@ -1,0 +1,292 @@
+// Package run owns a run's timeline: it starts the load, feeds the metrics,
+// evaluates abort conditions every second, writes raw results and the report,
+// and decides the exit code.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/check"
+	"github.com/drillkit/drill/pkg/load"
+	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// Files a run writes into its directory.
+const (
+	ReportFile  = "report.json"
+	ResultsFile = "results.bin"
+)
+
+// liveLag is how long after a second ends it is evaluated for abortWhen and
+// shown on the progress line, so that most of its requests have completed.
+const liveLag = 2 * time.Second
+
+// Options configure a run.
+type Options struct {
+	// Dir is the run's output directory; it is created.
+	Dir string
+	// Version is drill's version, recorded in the report.
+	Version string
+	// AllowRemote lets load go to addresses outside loopback and the lab.
+	AllowRemote bool
+	// Progress receives the live progress line; nil prints none.
+	Progress io.Writer
+	// TTY redraws one progress line instead of printing a line every 10s.
+	TTY bool
+}
+
+// Error is a failure that kept the run from starting; Code says why.
+type Error struct {
+	Code int
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+var (
+	errAborted     = errors.New("aborted by an abortWhen condition")
+	errInterrupted = errors.New("interrupted")
+)
+
+// Run executes sc and returns its report, already written to Dir. A run that
+// starts always yields a report, marked incomplete when it was cut short; an
+// *Error is returned when it could not start.
+func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*report.Report, error) {
+	target, base, err := resolveTarget(sc)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := loadConfig(sc.Load, base, Guard(opts.AllowRemote))
+	if err != nil {
+		return nil, &Error{Code: report.ExitUsage, Err: err}
+	}
+	if err := load.CheckTargets(ctx, cfg); err != nil {
+		return nil, &Error{Code: report.ExitUsage, Err: err}
+	}
+	if err := reachable(ctx, cfg); err != nil {
+		return nil, &Error{Code: report.ExitError, Err: err}
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create run directory: %w", err)}
+	}
+	f, err := os.Create(filepath.Join(opts.Dir, ResultsFile))
+	if err != nil {
+		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create results file: %w", err)}
+	}
+	defer f.Close()
+
+	r := &report.Report{
+		Schema:       report.Schema,
+		DrillVersion: opts.Version,
+		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
+		Target:       target,
+		Environment:  report.Environment{Host: hostInfo()},
+		ResultsFile:  ResultsFile,
+	}
+	t := &timeline{
+		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
+		results:  load.NewResultsWriter(f),
+		trackers: trackers(sc.Aborts()),
+		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration()},
+	}
+	r.StartedAt = time.Now()
+	t.start(r.StartedAt)
+	cause := t.drive(ctx, cfg)
+	r.EndedAt = time.Now()
+	t.progress.done()
+	if err := t.results.Close(); err != nil && cause == nil {
+		cause = err
+	}
+	if err := f.Sync(); err != nil && cause == nil {
+		cause = fmt.Errorf("write results: %w", err)
+	}
+	r.Summary = t.rec.Summary()
+	r.Events = t.events
+	r.Checks = evaluate(sc.Exprs(), r.Summary)
+	r.Score = report.ScoreRun(r.Summary, r.Checks)
+	conclude(r, cause, t.abort)
+	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
+		return r, &Error{Code: report.ExitError, Err: err}
+	}
+	return r, nil
+}
+
+// timeline is the state of a run in progress: t=0 is when the load starts.
+type timeline struct {
+	recOpts  metric.Options
+	rec      *metric.Recorder
+	results  *load.ResultsWriter
+	trackers []*check.AbortTracker
+	progress *progress
+
+	mu     sync.Mutex
+	t0     time.Time
+	events []report.Event
+	abort  *report.AbortResult
+}
+
+func (t *timeline) start(t0 time.Time) {
+	t.t0 = t0
+	t.recOpts.Start = t0
+	t.rec = metric.New(t.recOpts)
+	t.note("load", "load started")
+}
+
+// note adds an event at the current time.
+func (t *timeline) note(source, msg string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	t.events = append(t.events, report.Event{T: now.Sub(t.t0), Time: now, Kind: report.EventNote, Source: source, Message: msg})
+}
+
+// drive runs the load to its end and returns why it ended early, if it did.
+func (t *timeline) drive(ctx context.Context, cfg load.Config) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t.watch(ctx, cancel)
+	}()
+	err := load.Run(ctx, cfg, func(r *vegeta.Result) {
+		t.rec.Add(r)
+		if err := t.results.Write(r); err != nil {
+			cancel(err)
+		}
+	})
+	cancel(nil)
+	wg.Wait()
+	elapsed := time.Since(t.t0)
+	t.live(t.t0.Add((elapsed+time.Second-1)/time.Second*time.Second), nil)
+	if err == nil {
+		t.note("load", "load finished")
+		return nil
+	}
+	cause := context.Cause(ctx)
+	switch {
+	case errors.Is(cause, errAborted):
+		t.note("load", "load stopped by abortWhen")
+		return errAborted
+	case errors.Is(cause, context.Canceled) && !errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(cause, context.Canceled):
+		t.note("load", "load interrupted")
+		return errInterrupted
+	default:
+		t.note("load", "load stopped: "+cause.Error())
+		return cause
+	}
+}
+
+// watch evaluates completed seconds until ctx ends.
+func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			t.live(now.Add(-liveLag), cancel)
+		}
+	}
+}
+
+// live shows and evaluates every second that ended before upTo. With a nil
+// cancel the abort conditions are not evaluated any more (the load ended).
+func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
+	for _, s := range t.rec.Seconds(upTo) {
+		t.progress.second(s, "")
+		if cancel == nil || t.abort != nil {
+			continue
+		}
+		for _, tr := range t.trackers {
+			if tr.Observe(s) {
+				t.mu.Lock()
+				t.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: s.T, Message: tr.Reason()}
+				t.mu.Unlock()
+				t.note("abort", tr.Reason())
+				cancel(errAborted)
+				break
+			}
+		}
+	}
+}
+
+func trackers(aborts []check.Abort) []*check.AbortTracker {
+	out := make([]*check.AbortTracker, len(aborts))
+	for i, a := range aborts {
+		out[i] = check.NewAbortTracker(a)
+	}
+	return out
+}
+
+// evaluate judges every check against the run's summary.
+func evaluate(exprs []check.Expr, s metric.Summary) []report.CheckResult {
+	out := make([]report.CheckResult, 0, len(exprs))
+	for _, e := range exprs {
+		pass, actual, ok := e.Eval(s)
+		c := report.CheckResult{
+			Expr: e.Source, Metric: e.Metric, Op: e.Op, Threshold: e.FormatValue(e.Threshold),
+			ActualValue: actual, Passed: pass && ok, NoData: !ok,
+		}
+		if ok {
+			c.Actual = e.FormatValue(actual)
+		} else {
+			c.Message = "no data: the run produced no value for " + e.Metric
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// conclude sets the report's status and exit code from how the run ended.
+func conclude(r *report.Report, cause error, abort *report.AbortResult) {
+	switch {
+	case errors.Is(cause, errAborted):
+		r.Status, r.Abort = report.StatusAborted, abort
+	case cause != nil:
+		r.Status, r.Incomplete, r.IncompleteReason = report.StatusError, true, cause.Error()
+	default:
+		r.Status = report.StatusPassed
+		for _, c := range r.Checks {
+			if !c.Passed {
+				r.Status = report.StatusFailed
+			}
+		}
+	}
+	r.ExitCode = report.ExitCodeFor(r.Status)
+}
+
+// Rejudge evaluates r's checks again against its summary (after the summary
+// was recomputed from raw results) and updates score, status and exit code.
+func Rejudge(r *report.Report) error {
+	exprs := make([]check.Expr, 0, len(r.Checks))
+	for _, c := range r.Checks {
+		e, err := check.Parse(c.Expr)
+		if err != nil {
+			return fmt.Errorf("check %q: %w", c.Expr, err)
+		}
+		exprs = append(exprs, e)
+	}
+	r.Checks = evaluate(exprs, r.Summary)
+	r.Score = report.ScoreRun(r.Summary, r.Checks)
+	if r.Status == report.StatusPassed || r.Status == report.StatusFailed {
+		conclude(r, nil, nil)
+	}
+	return nil
+}

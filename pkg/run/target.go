@@ -1,0 +1,86 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/drillkit/drill/pkg/load"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// resolveTarget returns the report's target and the base URL load goes to.
+func resolveTarget(sc *scenario.Scenario) (report.Target, string, error) {
+	switch sc.Target.Kind() {
+	case scenario.TargetURL:
+		return report.Target{Kind: report.TargetURL, URL: sc.Target.URL}, sc.Target.URL, nil
+	default:
+		return report.Target{}, "", &Error{Code: report.ExitError, Err: fmt.Errorf(
+			"%s: target %s: running load against a %s target needs the lab load balancer, which this drill does not have yet; use target.url for now (docs/scenario.md)",
+			sc.File, sc.Target.Kind(), sc.Target.Kind())}
+	}
+}
+
+// reachable opens one connection to every host the load goes to, so that a
+// target that is down fails the run before it starts, with advice.
+func reachable(ctx context.Context, cfg load.Config) error {
+	seen := map[string]bool{}
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return err
+		}
+		return cfg.Allow(ap.Addr())
+	}}
+	for _, r := range cfg.Requests {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return fmt.Errorf("request URL %q: %w", r.URL, err)
+		}
+		port := u.Port()
+		if port == "" {
+			port = "80"
+			if u.Scheme == "https" {
+				port = "443"
+			}
+		}
+		addr := net.JoinHostPort(u.Hostname(), port)
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		c, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			hint := "is the service running and listening there?"
+			if errors.Is(err, syscall.ECONNREFUSED) && isLocal(u.Hostname()) {
+				hint += " (drill echo serves one on 127.0.0.1:18080)"
+			}
+			return fmt.Errorf("cannot reach %s: %w; %s", addr, err, hint)
+		}
+		c.Close()
+	}
+	return nil
+}
+
+func isLocal(host string) bool {
+	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
+}
+
+// hostInfo describes the machine that ran the load.
+func hostInfo() report.Host {
+	h := report.Host{OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	h.Hostname, _ = os.Hostname()
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		h.Kernel = strings.TrimSpace(string(b))
+	}
+	return h
+}
