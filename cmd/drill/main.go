@@ -66,8 +66,6 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return reportCmd(rest, stdout, stderr)
 	case "compare":
 		return compareCmd(rest, stdout, stderr)
-	case "lab":
-		return labCmd(ctx, rest)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	default:
