@@ -1,0 +1,300 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Lab is a running (or partly running) lab.
+type Lab struct {
+	plan     Plan
+	progress io.Writer
+}
+
+// Name is the lab's name.
+func (l *Lab) Name() string { return l.plan.Name }
+
+// Plan returns the lab's names, addresses and paths.
+func (l *Lab) Plan() Plan { return l.plan }
+
+// Kubeconfig is the path of the host kubeconfig (mode 0600) that reaches
+// the API server through the loopback relay.
+func (l *Lab) Kubeconfig() string { return l.plan.path("kubeconfig") }
+
+// LogDir is where every lab process writes its log.
+func (l *Lab) LogDir() string { return l.plan.path("logs") }
+
+// RESTConfig returns a client configuration from the host kubeconfig.
+func (l *Lab) RESTConfig() (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", l.Kubeconfig())
+	if err != nil {
+		return nil, fmt.Errorf("lab %s kubeconfig: %w", l.plan.Name, err)
+	}
+	cfg.QPS, cfg.Burst = 50, 100
+	return cfg, nil
+}
+
+// Client returns a clientset for the lab.
+func (l *Lab) Client() (kubernetes.Interface, error) {
+	cfg, err := l.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(cfg)
+}
+
+func (l *Lab) logf(format string, args ...any) {
+	fmt.Fprintf(l.progress, "lab %s: %s\n", l.plan.Name, fmt.Sprintf(format, args...))
+}
+
+// Up brings a lab up and waits until the API server is ready and every node
+// is Ready. If a healthy lab of that name is already up it is returned as
+// is; leftovers of a crashed lab of that name are removed first. On failure
+// the lab is left in place for inspection: the error names the logs, and
+// Down removes it.
+func Up(ctx context.Context, cfg Config) (*Lab, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("lab config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	if err := preflight(cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.findBinaries(); err != nil {
+		return nil, err
+	}
+	if existing, err := open(cfg.StateRoot, cfg.Name, cfg.Progress); err == nil {
+		if err := existing.healthy(); err == nil {
+			existing.logf("already up (kubeconfig %s)", existing.Kubeconfig())
+			return existing, nil
+		} else {
+			existing.logf("found a broken lab (%v): removing it first", err)
+		}
+	}
+	if err := down(ctx, cfg.StateRoot, cfg.Name, cfg.Progress); err != nil {
+		return nil, fmt.Errorf("remove leftovers of lab %s: %w", cfg.Name, err)
+	}
+	plan, err := newPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{plan: plan, progress: cfg.Progress}
+	start := time.Now()
+	if err := l.up(ctx, cfg); err != nil {
+		return l, fmt.Errorf("lab %s up: %w\n(logs in %s; `drill lab down --name %s` removes the lab)", plan.Name, err, l.LogDir(), plan.Name)
+	}
+	l.logf("up in %s: %d nodes Ready, proxy mode %s; kubeconfig %s", time.Since(start).Round(10*time.Millisecond), len(plan.Nodes), ProxyModeLabel(plan.ProxyMode), l.Kubeconfig())
+	return l, nil
+}
+
+func (l *Lab) up(ctx context.Context, cfg Config) error {
+	p := l.plan
+	for _, d := range []string{"", "logs", "pids", "pki", "nodes"} {
+		if err := os.MkdirAll(p.path(d), 0o700); err != nil {
+			return fmt.Errorf("create state dir: %w", err)
+		}
+	}
+	if cfg.HostConntrackMax > 0 {
+		old, err := hostConntrackMax()
+		if err != nil {
+			return err
+		}
+		l.plan.HostConntrackMaxSaved, l.plan.HostConntrackMaxSet = old, cfg.HostConntrackMax
+		p = l.plan
+	}
+	if err := l.save(); err != nil {
+		return err
+	}
+	t := time.Now()
+	if err := writePKI(p); err != nil {
+		return err
+	}
+	for _, n := range p.Nodes {
+		if err := writeKubeletConfig(p, n); err != nil {
+			return err
+		}
+	}
+	l.logf("certificates and kubeconfigs written (%s)", since(t))
+	t = time.Now()
+	if err := setupNetwork(ctx, p); err != nil {
+		return err
+	}
+	l.logf("network: VPC %s, control plane %s, %d nodes (%s)", p.VPCCIDR, p.APIAddr, len(p.Nodes), since(t))
+	if p.HostConntrackMaxSet > 0 {
+		if err := setHostConntrackMax(p.HostConntrackMaxSet); err != nil {
+			return err
+		}
+		l.logf("host nf_conntrack_max set to %d (was %d; restored by lab down)", p.HostConntrackMaxSet, p.HostConntrackMaxSaved)
+	}
+	t = time.Now()
+	specs := append(controlPlaneSpecs(p), relaySpec(p))
+	for _, s := range specs {
+		if _, err := startProcess(p, s); err != nil {
+			return err
+		}
+	}
+	relayAddr, err := l.waitRelay(ctx, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	l.plan.RelayAddr = relayAddr
+	p = l.plan
+	if err := writeHostKubeconfig(p, relayAddr); err != nil {
+		return err
+	}
+	if err := l.save(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.ReadyTimeout)
+	defer cancel()
+	cs, err := l.Client()
+	if err != nil {
+		return err
+	}
+	if err := l.waitAPIReady(ctx, cs); err != nil {
+		return err
+	}
+	l.logf("API server ready at https://%s (%s)", relayAddr, since(t))
+	if err := bindNodeRole(ctx, cs); err != nil {
+		return err
+	}
+	t = time.Now()
+	for _, n := range p.Nodes {
+		for _, s := range nodeSpecs(p, n) {
+			if _, err := startProcess(p, s); err != nil {
+				return err
+			}
+		}
+	}
+	if err := l.waitNodesReady(ctx, cs); err != nil {
+		return err
+	}
+	l.logf("%d nodes Ready (%s)", len(p.Nodes), since(t))
+	if err := l.waitDefaultServiceAccount(ctx, cs); err != nil {
+		return err
+	}
+	return nil
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(10 * time.Millisecond) }
+
+// preflight checks what Up needs from the machine, reporting all of it.
+func preflight(cfg Config) error {
+	var errs []error
+	if os.Geteuid() != 0 {
+		errs = append(errs, errors.New("the lab needs root (network namespaces, iptables): run as root"))
+	}
+	tools := []string{"ip", "nsenter"}
+	switch cfg.ProxyMode {
+	case ProxyIPTables:
+		tools = append(tools, "iptables", "iptables-save", "iptables-restore")
+	case ProxyNFTables:
+		tools = append(tools, "nft")
+	case ProxyIPVS:
+		if kernelHasIPVS() {
+			tools = append(tools, "ipset", "iptables")
+		} else {
+			// The emulated IPVS proxier programs nftables.
+			tools = append(tools, "nft")
+		}
+	}
+	for _, t := range tools {
+		if _, err := exec.LookPath(t); err != nil {
+			errs = append(errs, fmt.Errorf("%s not found in PATH: install iproute2, util-linux, iptables, nftables and conntrack (e.g. apt-get install iproute2 util-linux iptables nftables conntrack)", t))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Open returns the existing lab of that name from the default state root.
+func Open(name string) (*Lab, error) {
+	return open(DefaultStateRoot, name, io.Discard)
+}
+
+// OpenIn returns the existing lab of that name under stateRoot.
+func OpenIn(stateRoot, name string) (*Lab, error) {
+	return open(stateRoot, name, io.Discard)
+}
+
+func open(root, name string, progress io.Writer) (*Lab, error) {
+	if !namePattern.MatchString(name) {
+		return nil, fmt.Errorf("lab name %q: use 1-12 lowercase letters and digits, starting with a letter", name)
+	}
+	path := filepath.Join(root, name, "lab.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no lab named %s (no %s): `drill lab up --name %s` creates it", name, path, name)
+		}
+		return nil, fmt.Errorf("read lab %s: %w", name, err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("lab %s state %s is corrupt (%v): `drill lab down --name %s` removes it", name, path, err, name)
+	}
+	if progress == nil {
+		progress = io.Discard
+	}
+	return &Lab{plan: p, progress: progress}, nil
+}
+
+// SetProgress directs progress lines (one per step) to w.
+func (l *Lab) SetProgress(w io.Writer) {
+	if w == nil {
+		w = io.Discard
+	}
+	l.progress = w
+}
+
+func (l *Lab) save() error {
+	b, err := json.MarshalIndent(l.plan, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode lab state: %w", err)
+	}
+	tmp := l.plan.path("lab.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write lab state: %w", err)
+	}
+	return os.Rename(tmp, l.plan.path("lab.json"))
+}
+
+// healthy reports whether every expected process of the lab runs.
+func (l *Lab) healthy() error {
+	var dead []string
+	for _, name := range l.processNames() {
+		if _, ok := pidOf(l.plan, name); !ok {
+			dead = append(dead, name)
+		}
+	}
+	if len(dead) > 0 {
+		return fmt.Errorf("not running: %s", strings.Join(dead, ", "))
+	}
+	return nil
+}
+
+// processNames lists the processes the lab should have running.
+func (l *Lab) processNames() []string {
+	var names []string
+	for _, s := range controlPlaneSpecs(l.plan) {
+		names = append(names, s.Name)
+	}
+	names = append(names, procRelay)
+	for _, n := range l.plan.Nodes {
+		for _, s := range nodeSpecs(l.plan, n) {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}

@@ -1,0 +1,350 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+)
+
+// requireLab skips (or, in CI, fails) when the lab cannot run here: it
+// needs root and the drill and drill-kube binaries named by DRILL_BIN and
+// DRILL_KUBE_BIN (`make test` sets both).
+func requireLab(t *testing.T) (drill, kube string) {
+	t.Helper()
+	missing := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("lab test cannot run in CI: %s", msg)
+		}
+		t.Skipf("lab test skipped: %s", msg)
+	}
+	if testing.Short() {
+		t.Skip("lab test skipped in -short mode")
+	}
+	if os.Geteuid() != 0 {
+		missing("needs root")
+	}
+	drill, kube = os.Getenv(EnvDrillBinary), os.Getenv(EnvKubeBinary)
+	if drill == "" || kube == "" {
+		missing("set %s and %s (make test does: it builds bin/drill and bin/drill-kube)", EnvDrillBinary, EnvKubeBinary)
+	}
+	for _, b := range []string{drill, kube} {
+		if err := executable(b); err != nil {
+			missing("%v (run make build kube)", err)
+		}
+	}
+	return drill, kube
+}
+
+// progressWriter sends lab progress lines to the test log.
+type progressWriter struct{ t *testing.T }
+
+func (w progressWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+func TestLabIPTables(t *testing.T) {
+	drill, kube := requireLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	root := t.TempDir()
+	const name = "labtest"
+	cfg := Config{Name: name, Nodes: 3, ProxyMode: ProxyIPTables, StateRoot: root,
+		DrillBinary: drill, KubeBinary: kube, Progress: progressWriter{t}}
+	start := time.Now()
+	l, err := Up(ctx, cfg)
+	if err != nil {
+		if l != nil {
+			dumpLogs(t, l)
+			_ = l.Down(context.Background())
+		}
+		t.Fatalf("Up: %v", err)
+	}
+	t.Logf("lab up with 3 nodes Ready in %s", time.Since(start).Round(time.Millisecond))
+	downDone := false
+	t.Cleanup(func() {
+		if !downDone {
+			if t.Failed() {
+				dumpLogs(t, l)
+			}
+			_ = l.Down(context.Background())
+		}
+	})
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("all nodes Ready", func(t *testing.T) {
+		nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(nodes.Items) != 3 {
+			t.Fatalf("got %d nodes, want 3", len(nodes.Items))
+		}
+		for i := range nodes.Items {
+			if !nodeReady(&nodes.Items[i]) {
+				t.Errorf("node %s not Ready", nodes.Items[i].Name)
+			}
+		}
+	})
+
+	t.Run("status", func(t *testing.T) {
+		st, err := l.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Problems) > 0 || !st.APIReady || st.ProxyMode != ProxyIPTables {
+			t.Errorf("status: problems %v, api ready %t, proxy mode %q", st.Problems, st.APIReady, st.ProxyMode)
+		}
+		if st.HostConntrackMax <= 0 {
+			t.Errorf("host nf_conntrack_max = %d, want the kernel's value", st.HostConntrackMax)
+		}
+		t.Logf("lab RSS %.0f MiB over %d processes", float64(st.RSSBytes)/(1<<20), len(st.Processes))
+	})
+
+	t.Run("kubeconfig is private", func(t *testing.T) {
+		fi, err := os.Stat(l.Kubeconfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("kubeconfig mode %v, want 0600", fi.Mode().Perm())
+		}
+	})
+
+	if !t.Run("echo deployment available", func(t *testing.T) {
+		if err := createEcho(ctx, cs, 6); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := waitRollout(ctx, cs, "default", "echo", 6); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("6-replica deployment available in %s", time.Since(t0).Round(time.Millisecond))
+	}) {
+		t.FailNow()
+	}
+
+	t.Run("NodePort answers on every node and spreads", func(t *testing.T) {
+		svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := svc.Spec.Ports[0].NodePort
+		client := vpcHTTPClient(l.Plan().VPCNetns)
+		backends := map[string]int{}
+		for _, n := range l.Plan().Nodes {
+			url := fmt.Sprintf("http://%s:%d/", n.IP, port)
+			var got map[string]int
+			err := retry(ctx, 30*time.Second, func() error {
+				got = map[string]int{}
+				for i := 0; i < 30; i++ {
+					b, err := get(ctx, client, url)
+					if err != nil {
+						return err
+					}
+					got[b]++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Errorf("node %s NodePort %d: %v", n.Name, port, err)
+				continue
+			}
+			for b, c := range got {
+				backends[b] += c
+			}
+		}
+		if len(backends) < 2 {
+			t.Errorf("90 connections reached %d backend(s) %v, want them spread over several pods", len(backends), backends)
+		}
+		t.Logf("backends: %v", backends)
+	})
+
+	t.Run("iptables rules in the node namespace", func(t *testing.T) {
+		out, err := exec.CommandContext(ctx, "nsenter", "--net="+filepath.Join(netnsDir, l.Plan().Nodes[0].Netns), "--", "iptables-save", "-t", "nat").CombinedOutput()
+		if err != nil {
+			t.Fatalf("iptables-save: %v: %s", err, out)
+		}
+		for _, want := range []string{"KUBE-NODEPORTS", "KUBE-SVC-", "KUBE-SEP-", "default/echo"} {
+			if !bytes.Contains(out, []byte(want)) {
+				t.Errorf("iptables-save in %s lacks %q", l.Plan().Nodes[0].Netns, want)
+			}
+		}
+	})
+
+	t.Run("rollout restart completes", func(t *testing.T) {
+		patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339))
+		if _, err := cs.AppsV1().Deployments("default").Patch(ctx, "echo", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := waitRollout(ctx, cs, "default", "echo", 6); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rollout restart of 6 replicas completed in %s", time.Since(t0).Round(time.Millisecond))
+	})
+
+	t.Run("down leaves nothing behind", func(t *testing.T) {
+		relay := l.Plan().RelayAddr
+		downDone = true
+		if err := l.Down(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if left := Leftovers(root, name); len(left) > 0 {
+			t.Errorf("after Down: %s", strings.Join(left, "; "))
+		}
+		if c, err := net.DialTimeout("tcp", relay, time.Second); err == nil {
+			c.Close()
+			t.Errorf("relay %s still accepts connections after Down", relay)
+		}
+		if err := l.Down(ctx); err != nil {
+			t.Errorf("second Down (idempotent): %v", err)
+		}
+	})
+}
+
+func dumpLogs(t *testing.T, l *Lab) {
+	t.Helper()
+	entries, _ := os.ReadDir(l.LogDir())
+	for _, e := range entries {
+		t.Logf("--- %s (tail)\n%s", e.Name(), logTail(filepath.Join(l.LogDir(), e.Name()), 20))
+	}
+}
+
+func createEcho(ctx context.Context, cs kubernetes.Interface, replicas int32) error {
+	labels := map[string]string{"app": "echo"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					Containers: []corev1.Container{{
+						Name:    "echo",
+						Image:   "drill",
+						Command: []string{"drill", "echo", "--listen", ":8080"},
+						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
+							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+						Ports: []corev1.ContainerPort{{ContainerPort: 8080}},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},
+							PeriodSeconds: 1,
+						},
+					}},
+				},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create deployment: %w", err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "default"},
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeNodePort,
+			Selector: labels,
+			Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}},
+		},
+	}
+	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		return fmt.Errorf("create service: %w", err)
+	}
+	return nil
+}
+
+// waitRollout waits like `kubectl rollout status`: the new generation is
+// observed, all replicas updated and available, no old replicas left.
+func waitRollout(ctx context.Context, cs kubernetes.Interface, ns, name string, want int32) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	last := ""
+	for {
+		d, err := cs.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+		if err == nil {
+			s := d.Status
+			last = fmt.Sprintf("generation %d/%d, replicas %d, updated %d, available %d", s.ObservedGeneration, d.Generation, s.Replicas, s.UpdatedReplicas, s.AvailableReplicas)
+			if s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.Replicas == want && s.AvailableReplicas == want {
+				return nil
+			}
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("deployment %s/%s not rolled out (%s): %w", ns, name, last, ctx.Err())
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// vpcHTTPClient makes one new connection per request from inside the VPC
+// namespace.
+func vpcHTTPClient(netns string) *http.Client {
+	nsPath := filepath.Join(netnsDir, netns)
+	return &http.Client{
+		Timeout: 5 * time.Second,
+		Transport: &http.Transport{
+			DisableKeepAlives: true,
+			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
+				return dialInNetns(ctx, nsPath, addr)
+			},
+		},
+	}
+}
+
+func get(ctx context.Context, c *http.Client, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	b := resp.Header.Get("X-Drill-Backend")
+	if b == "" {
+		return "", fmt.Errorf("GET %s: no X-Drill-Backend header", url)
+	}
+	return b, nil
+}
+
+func retry(ctx context.Context, d time.Duration, f func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := f()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
