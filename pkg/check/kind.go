@@ -88,10 +88,10 @@ func parseThreshold(k Kind, tok string) (float64, error) {
 			}
 			return f, nil
 		}
-		return 0, fmt.Errorf("threshold %q has unit %q but the metric is a ratio: expected %s", tok, unit, k.example())
+		return 0, fmt.Errorf("threshold %q has unit %q: expected %s", tok, unit, k.example())
 	case Duration:
 		if unit == "%" {
-			return 0, fmt.Errorf("threshold %q is a percentage but the metric is a duration: expected %s", tok, k.example())
+			return 0, fmt.Errorf("threshold %q is a percentage: expected %s", tok, k.example())
 		}
 		if unit == "" {
 			f, err := parseFloat(num, tok, k)
@@ -110,10 +110,10 @@ func parseThreshold(k Kind, tok string) (float64, error) {
 		return d.Seconds(), nil
 	case Count:
 		if unit == "%" {
-			return 0, fmt.Errorf("threshold %q is a percentage but the metric is a count: expected %s", tok, k.example())
+			return 0, fmt.Errorf("threshold %q is a percentage: expected %s", tok, k.example())
 		}
 		if unit != "" {
-			return 0, fmt.Errorf("threshold %q has unit %q but the metric is a count: expected %s", tok, unit, k.example())
+			return 0, fmt.Errorf("threshold %q has unit %q: expected %s", tok, unit, k.example())
 		}
 		f, err := parseFloat(num, tok, k)
 		if err != nil {
@@ -125,7 +125,7 @@ func parseThreshold(k Kind, tok string) (float64, error) {
 		return f, nil
 	default:
 		if unit != "" {
-			return 0, fmt.Errorf("threshold %q has unit %q but the metric is a plain number: expected %s", tok, unit, k.example())
+			return 0, fmt.Errorf("threshold %q has unit %q: expected %s", tok, unit, k.example())
 		}
 		return parseFloat(num, tok, k)
 	}

@@ -44,7 +44,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		{18, 32, "load.requests[0].url", "path and url are both given"},
 		{18, 64, "load.requests[0].weight", "0 is below the minimum 1"},
 		{19, 1, "faults", "faults need a lab or kube target"},
-		{20, 9, "faults[0].at", "at 5m0s is not before the end of the load (30s)"},
+		{20, 9, "faults[0].at", "at 5m is not before the end of the load (30s)"},
 		{22, 5, "faults[0].scale", "also has rollingUpdate: write one fault item per action"},
 		{23, 5, "faults[1].at", `missing required field "at"`},
 		{24, 1, "sample", "sampling needs a lab or kube target"},
@@ -164,6 +164,20 @@ func TestParseProblems(t *testing.T) {
 		{"string where list", head + "load: {rate: 1/s, duration: 5s}\ntarget: {lab: {}}\nsetup: manifests/a.yaml\n", []want{
 			{6, 8, "setup", "expected a list, got a string"},
 		}},
+		{"headers not a map", head + "load: {rate: 1/s, duration: 1s, headers: [a]}\n", []want{{4, 42, "load.headers", "expected a mapping (name: value), got a list"}}},
+		{"duplicate header", head + "load: {rate: 1/s, duration: 1s, headers: {A: x, A: y}}\n", []want{{4, 49, "load.headers.A", "key given twice"}}},
+		{"header line break", head + "load: {rate: 1/s, duration: 1s, headers: {A: \"x\\ny\"}}\n", []want{{4, 46, "load.headers.A", "line breaks"}}},
+		{"negative duration", head + "load: {rate: 1/s, duration: -1s}\n", []want{{4, 29, "load.duration", "negative"}}},
+		{"zero phase duration", head + "load: {phases: [{duration: 0s, rate: 1/s}]}\n", []want{{4, 28, "load.phases[0].duration", "above zero"}}},
+		{"url not parseable", head + "target: {url: \"http://[::1\"}\nload: {rate: 1/s, duration: 1s}\n", []want{{4, 15, "target.url", "is not a URL"}}},
+		{"url without host", head + "target: {url: \"http:///x\"}\nload: {rate: 1/s, duration: 1s}\n", []want{{4, 15, "target.url", "has no host"}}},
+		{"fault at twice", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [{at: 1s, at: 2s, scale: {}}]\n", []want{
+			{6, 19, "faults[0].at", "field given twice"},
+		}},
+		{"fault null body", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [{at: 1s, podKill: }]\n", nil},
+		{"bool where object", head + "load: {rate: 1/s, duration: 1s}\nsample: true\n", []want{{5, 9, "sample", "expected a mapping (field: value) with fields interval, nodes, loadBalancer; got a boolean (true)"}}},
+		{"not a method", head + "load: {rate: 1/s, duration: 1s, requests: [{method: \"G T\"}]}\n", []want{{4, 53, "load.requests[0].method", "is not an HTTP method"}}},
+		{"request url scheme", head + "load: {rate: 1/s, duration: 1s, requests: [{url: \"ftp://x\"}]}\n", []want{{4, 50, "load.requests[0].url", "http:// or https://"}}},
 		{"alias expansion bounded", head + bomb(), []want{
 			{7, 9076, "load.requests[48].headers", "expands to more than 100000 nodes"},
 		}},
@@ -171,6 +185,12 @@ func TestParseProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := Parse("t.yaml", []byte(tt.yaml))
+			if tt.want == nil {
+				if err != nil || s == nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				return
+			}
 			if s != nil {
 				t.Errorf("Parse returned a scenario along with errors")
 			}

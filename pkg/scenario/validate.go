@@ -54,7 +54,7 @@ func validate(d *decoder, s *Scenario, files bool) {
 	for i, f := range s.Faults {
 		path := fmt.Sprintf("faults[%d].at", i)
 		if total > 0 && d.valid(path) && f.At >= total {
-			d.errorf(d.valueAt(path), path, "at %s is not before the end of the load (%s): the fault would never be applied", f.At, total)
+			d.errorf(d.valueAt(path), path, "at %s is not before the end of the load (%s): the fault would never be applied", short(f.At), short(total))
 		}
 	}
 
@@ -62,7 +62,7 @@ func validate(d *decoder, s *Scenario, files bool) {
 		d.errorf(d.at("sample"), "sample", "sampling needs a lab or kube target: with a url target there are no nodes to sample; remove sample or change the target")
 	}
 	if d.valid("sample.interval") && s.Sample.Interval < 100*time.Millisecond {
-		d.errorf(d.valueAt("sample.interval"), "sample.interval", "interval %s is below the minimum of 100ms", s.Sample.Interval)
+		d.errorf(d.valueAt("sample.interval"), "sample.interval", "interval %s is below the minimum of 100ms", short(s.Sample.Interval))
 	}
 	seen := map[string]bool{}
 	for i, n := range s.Sample.Nodes {
@@ -76,7 +76,7 @@ func validate(d *decoder, s *Scenario, files bool) {
 	for i, a := range s.AbortWhen {
 		path := fmt.Sprintf("abortWhen[%d]", i)
 		if total > 0 && a.Condition.For > total {
-			d.errorf(d.valueAt(path), path, "for %s is longer than the load (%s): the condition could never fire", a.Condition.For, total)
+			d.errorf(d.valueAt(path), path, "for %s is longer than the load (%s): the condition could never fire", short(a.Condition.For), short(total))
 		}
 	}
 }
@@ -309,4 +309,17 @@ func checkName(s string) string {
 		}
 	}
 	return ""
+}
+
+// short formats a duration without trailing zero units: 5m rather than
+// 5m0s.
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
