@@ -58,6 +58,7 @@ func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 				continue
 			}
 			f.Action = k.Value
+			f.Path = child
 			f.Spec = *body
 		default:
 			d.errorf(nodePos(k), child, "%s", unknownField(k.Value, known))
@@ -74,4 +75,34 @@ func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 // String describes the fault for logs: "rollingUpdate at 30s".
 func (f Fault) String() string {
 	return fmt.Sprintf("%s at %s", f.Action, f.At)
+}
+
+// DecodeSpec decodes the action's parameters into v, a pointer to a struct
+// whose fields carry the same tags as the scenario types (yaml, default,
+// required, enum, min, max, doc), with the same strictness: unknown fields,
+// wrong types and missing required fields are all reported, as an Errors
+// positioned in file. Absent fields take their defaults.
+func (f Fault) DecodeSpec(file string, v any) error {
+	return DecodeNode(file, f.Path, &f.Spec, v)
+}
+
+// DecodeNode decodes n into v, a pointer to a struct tagged like the
+// scenario types, reporting every problem as an Errors positioned in file
+// under path. Absent fields take their defaults; a null node counts as an
+// empty mapping.
+func DecodeNode(file, path string, n *yaml.Node, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("decode %s: need a non-nil pointer to a struct, got %T", path, v)
+	}
+	d := newDecoder(file)
+	if n == nil || n.Kind == 0 {
+		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: 1, Column: 1}
+	}
+	d.decode(n, rv.Elem(), path, nil)
+	if len(d.errs) > 0 {
+		d.errs.sort()
+		return d.errs
+	}
+	return nil
 }

@@ -167,6 +167,9 @@ type Fault struct {
 	Action string `yaml:"-"`
 	// Spec is the action's body (a mapping), for the injector to decode.
 	Spec yaml.Node `yaml:"-"`
+	// Path is the action's field path, e.g. faults[2].rollingUpdate, for
+	// messages about its parameters.
+	Path string `yaml:"-"`
 	// Line and Col locate the fault item in the scenario file.
 	Line, Col int `yaml:"-"`
 }

@@ -435,3 +435,39 @@ func TestFaultsByTime(t *testing.T) {
 		t.Errorf("FaultsByTime = %v, original %v", got, s.Faults)
 	}
 }
+
+func TestFaultDecodeSpec(t *testing.T) {
+	type rollingUpdate struct {
+		Deployment     string        `yaml:"deployment" required:"true" doc:"Deployment to restart."`
+		MaxUnavailable int           `yaml:"maxUnavailable" default:"1" min:"0" doc:"Pods down at once."`
+		Wait           time.Duration `yaml:"wait" default:"5m" doc:"How long to wait for the rollout."`
+	}
+	data := head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults:\n" +
+		"  - at: 10s\n    rollingUpdate: {deployment: web, wait: 2m}\n" +
+		"  - at: 20s\n    rollingUpdate: {deploymnt: web, maxUnavailable: -1}\n" +
+		"  - at: 30s\n    rollingUpdate:\n"
+	s, err := Parse("t.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok rollingUpdate
+	if err := s.Faults[0].DecodeSpec(s.File, &ok); err != nil {
+		t.Fatal(err)
+	}
+	if ok != (rollingUpdate{Deployment: "web", MaxUnavailable: 1, Wait: 2 * time.Minute}) {
+		t.Errorf("spec = %+v", ok)
+	}
+	var bad rollingUpdate
+	checkErrors(t, s.Faults[1].DecodeSpec(s.File, &bad), []want{
+		{10, 20, "faults[1].rollingUpdate.deployment", `missing required field "deployment"`},
+		{10, 21, "faults[1].rollingUpdate.deploymnt", `did you mean "deployment"?`},
+		{10, 53, "faults[1].rollingUpdate.maxUnavailable", "below the minimum 0"},
+	})
+	var empty rollingUpdate
+	checkErrors(t, s.Faults[2].DecodeSpec(s.File, &empty), []want{
+		{12, 19, "faults[2].rollingUpdate.deployment", `missing required field "deployment"`},
+	})
+	if err := DecodeNode("t.yaml", "x", nil, ok); err == nil {
+		t.Error("DecodeNode accepted a non-pointer")
+	}
+}
