@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -288,8 +289,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, fi *fieldIn
 			return
 		}
 		v.SetBool(n.Value == "true" || n.Value == "True" || n.Value == "TRUE")
-	case t.Kind() == reflect.Int:
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
 		d.integer(n, v, path, fi)
+	case t.Kind() == reflect.Float64 || t.Kind() == reflect.Float32:
+		d.float(n, v, path)
 	default:
 		d.errorf(nodePos(n), path, "internal error: cannot decode into %s", t)
 	}
@@ -452,19 +455,41 @@ func (d *decoder) integer(n *yaml.Node, v reflect.Value, path string, fi *fieldI
 		return
 	}
 	i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
-	if err != nil || i < -1<<31 || i > 1<<31-1 {
+	if err != nil || v.CanInt() && v.OverflowInt(i) || v.CanUint() && (i < 0 || v.OverflowUint(uint64(i))) {
+		if v.CanUint() && err == nil && i < 0 {
+			d.errorf(nodePos(n), path, "%s is negative", n.Value)
+			return
+		}
 		d.errorf(nodePos(n), path, "%s is out of range", n.Value)
 		return
 	}
-	if fi != nil && fi.min != nil && int(i) < *fi.min {
+	if fi != nil && fi.min != nil && i < int64(*fi.min) {
 		d.errorf(nodePos(n), path, "%d is below the minimum %d", i, *fi.min)
 		return
 	}
-	if fi != nil && fi.max != nil && int(i) > *fi.max {
+	if fi != nil && fi.max != nil && i > int64(*fi.max) {
 		d.errorf(nodePos(n), path, "%d is above the maximum %d", i, *fi.max)
 		return
 	}
+	if v.CanUint() {
+		v.SetUint(uint64(i))
+		return
+	}
 	v.SetInt(i)
+}
+
+func (d *decoder) float(n *yaml.Node, v reflect.Value, path string) {
+	tag := n.ShortTag()
+	if n.Kind != yaml.ScalarNode || tag != "!!int" && tag != "!!float" {
+		d.errorf(nodePos(n), path, "expected a number, got %s", describe(n))
+		return
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		d.errorf(nodePos(n), path, "%s is not a finite number", n.Value)
+		return
+	}
+	v.SetFloat(f)
 }
 
 func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {

@@ -94,6 +94,8 @@ func typeName(t reflect.Type, f *fieldInfo) string {
 		return "duration"
 	case reflect.TypeFor[Rate]():
 		return "rate"
+	case reflect.TypeFor[Percent]():
+		return "percentage"
 	case reflect.TypeFor[Check]():
 		return "check expression"
 	case reflect.TypeFor[Abort]():
@@ -107,7 +109,10 @@ func typeName(t reflect.Type, f *fieldInfo) string {
 		return "string"
 	case reflect.Bool:
 		return "bool"
-	case reflect.Int:
+	case reflect.Float64, reflect.Float32:
+		return "number"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		switch {
 		case f != nil && f.min != nil && f.max != nil:
 			return fmt.Sprintf("integer %d..%d", *f.min, *f.max)

@@ -113,3 +113,27 @@ func wholeHint(f float64, per string) string {
 	}
 	return fmt.Sprintf("%d/%s", int64(f*1000+0.5), time.Duration(float64(d)*1000))
 }
+
+// Percent is a share written as a percentage ("95%", "0.5%") and stored as
+// a fraction from 0 to 1, for action parameters such as a table fill level.
+type Percent float64
+
+var _ scalarDecoder = (*Percent)(nil)
+
+func (p *Percent) decodeScalar(s string) error {
+	num, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
+	if !ok {
+		return fmt.Errorf("%q is not a percentage: write e.g. 95%%", s)
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || f < 0 || f > 100 {
+		return fmt.Errorf("%q is not a percentage from 0%% to 100%%", s)
+	}
+	*p = Percent(f / 100)
+	return nil
+}
+
+// String renders the percentage as written: 95%.
+func (p Percent) String() string {
+	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // want is one expected problem.
@@ -470,4 +472,44 @@ func TestFaultDecodeSpec(t *testing.T) {
 	if err := DecodeNode("t.yaml", "x", nil, ok); err == nil {
 		t.Error("DecodeNode accepted a non-pointer")
 	}
+}
+
+func TestDecodeNodeTypes(t *testing.T) {
+	type spec struct {
+		Fill    Percent           `yaml:"fill" doc:"x"`
+		Ratio   float64           `yaml:"ratio" doc:"x"`
+		Count   uint8             `yaml:"count" doc:"x"`
+		Big     int64             `yaml:"big" doc:"x"`
+		Labels  map[string]string `yaml:"labels" doc:"x"`
+		Targets []struct {
+			Name string `yaml:"name" required:"true" doc:"x"`
+		} `yaml:"targets" doc:"x"`
+	}
+	parse := func(src string) (spec, error) {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(src), &n); err != nil {
+			t.Fatal(err)
+		}
+		var s spec
+		err := DecodeNode("s.yaml", "spec", n.Content[0], &s)
+		return s, err
+	}
+	s, err := parse("{fill: 95%, ratio: 0.5, count: 255, big: 1_000_000, labels: {app: web}, targets: [{name: a}]}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(s.Fill)-0.95) > 1e-12 || s.Ratio != 0.5 || s.Count != 255 || s.Big != 1000000 ||
+		s.Labels["app"] != "web" || len(s.Targets) != 1 || s.Targets[0].Name != "a" || s.Fill.String() != "95%" {
+		t.Errorf("spec = %+v", s)
+	}
+	_, err = parse("{fill: 95, ratio: x, count: 256, big: 1.5, targets: [{}]}")
+	checkErrors(t, err, []want{
+		{1, 8, "spec.fill", `"95" is not a percentage`},
+		{1, 19, "spec.ratio", "expected a number"},
+		{1, 29, "spec.count", "256 is out of range"},
+		{1, 39, "spec.big", "expected a whole number"},
+		{1, 54, "spec.targets[0].name", `missing required field "name"`},
+	})
+	_, err = parse("{count: -1}")
+	checkErrors(t, err, []want{{1, 9, "spec.count", "-1 is negative"}})
 }
