@@ -1,0 +1,350 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// drillBin is the drill binary under test, built once by TestMain.
+var drillBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "drill-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	drillBin = filepath.Join(dir, "drill")
+	if out, err := exec.Command("go", "build", "-o", drillBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build drill: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func drill(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(drillBin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("drill %v: %v", args, err)
+	}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// scenarioFile writes a scenario for url with the given load and checks.
+func scenarioFile(t *testing.T, url, load string, extra string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	body := fmt.Sprintf("apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: e2e}\ntarget: {url: %q}\nload: %s\n%s", url, load, extra)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runScenario(t *testing.T, file string, args ...string) (result, *report.Report, string) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, append([]string{"run", "--quiet", "--dir", dir, file}, args...)...)
+	r, err := report.Load(dir)
+	if err != nil {
+		t.Fatalf("no report after run (exit %d): %v\nstderr: %s", res.code, err, res.stderr)
+	}
+	return res, r, dir
+}
+
+func TestFailingServerCountsMatchAndChecksFail(t *testing.T) {
+	srv := failingServer(t, 10)
+	file := scenarioFile(t, srv.URL, "{rate: 200/s, duration: 2s}", "checks: [\"success_rate >= 99%\", \"status_503 > 0\"]\n")
+	res, r, _ := runScenario(t, file)
+	if res.code != report.ExitChecksFailed {
+		t.Fatalf("exit %d, want %d (checks failed)\n%s", res.code, report.ExitChecksFailed, res.stderr)
+	}
+	if got, want := r.Summary.Requests, srv.requests.Load(); got != want {
+		t.Errorf("report counts %d requests, server saw %d", got, want)
+	}
+	if got, want := r.Summary.Codes["503"], srv.failed.Load(); got != want || want == 0 {
+		t.Errorf("report counts %d 503s, server sent %d", got, want)
+	}
+	if got, want := r.Summary.Successes, srv.requests.Load()-srv.failed.Load(); got != want {
+		t.Errorf("report counts %d successes, server answered %d with 200", got, want)
+	}
+	if r.Status != report.StatusFailed || r.Checks[0].Passed || !r.Checks[1].Passed {
+		t.Errorf("status %s checks %+v: want the success_rate check failed and the status_503 one passed", r.Status, r.Checks)
+	}
+}
+
+func TestPassingRunExitsZeroAndRendersJUnit(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	file := scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s, requests: [{path: /a, weight: 3}, {path: /b, method: POST, body: hi}]}",
+		"checks: [\"success_rate == 100%\", \"errors == 0\", \"backends == 1\"]\n")
+	res, r, dir := runScenario(t, file)
+	if res.code != report.ExitOK {
+		t.Fatalf("exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	if r.Summary.Requests != srv.requests.Load() || r.Summary.Requests == 0 {
+		t.Fatalf("report %d requests, server %d", r.Summary.Requests, srv.requests.Load())
+	}
+	out := drill(t, "report", dir, "-o", "junit")
+	if out.code != 0 {
+		t.Fatalf("drill report -o junit: exit %d: %s", out.code, out.stderr)
+	}
+	var suites struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out.stdout), &suites); err != nil {
+		t.Fatalf("JUnit output is not XML: %v\n%s", err, out.stdout)
+	}
+	if len(suites.Suites) != 1 {
+		t.Fatalf("want one suite, got %+v", suites)
+	}
+	names := map[string]bool{}
+	for _, c := range suites.Suites[0].Cases {
+		names[c.Name] = true
+		if c.Failure != nil {
+			t.Errorf("testcase %s failed in a passing run", c.Name)
+		}
+	}
+	for _, c := range r.Checks {
+		if !names[c.Expr] {
+			t.Errorf("no JUnit testcase for check %q (have %v)", c.Expr, names)
+		}
+	}
+}
+
+func TestResetsAreClassified(t *testing.T) {
+	srv := resettingServer(t, 5)
+	file := scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s, keepAlive: false}", "checks: [\"errors_reset == 0\"]\n")
+	res, r, _ := runScenario(t, file)
+	if res.code != report.ExitChecksFailed {
+		t.Fatalf("exit %d, want 3\n%s", res.code, res.stderr)
+	}
+	if r.Summary.Requests != srv.requests.Load() {
+		t.Errorf("report %d requests, server %d", r.Summary.Requests, srv.requests.Load())
+	}
+	failed := r.Summary.Requests - r.Summary.Successes
+	if failed != srv.resets.Load() || failed == 0 {
+		t.Errorf("report %d failures, server reset %d connections", failed, srv.resets.Load())
+	}
+	if got := r.Summary.Errors["reset"] + r.Summary.Errors["eof"]; got != srv.resets.Load() {
+		t.Errorf("reset+eof errors %d (%v), want %d", got, r.Summary.Errors, srv.resets.Load())
+	}
+}
+
+func TestSlowServerLatencyChecks(t *testing.T) {
+	srv := slowServer(t, 150*time.Millisecond)
+	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 2s}", "checks: [\"p50 >= 150ms\", \"p99 < 100ms\"]\n")
+	res, r, _ := runScenario(t, file)
+	if res.code != report.ExitChecksFailed {
+		t.Fatalf("exit %d, want 3\n%s", res.code, res.stderr)
+	}
+	if !r.Checks[0].Passed || r.Checks[1].Passed {
+		t.Fatalf("checks %+v: want p50 >= 150ms to pass and p99 < 100ms to fail", r.Checks)
+	}
+}
+
+func TestAbortWhenStopsTheRun(t *testing.T) {
+	srv := failingServer(t, 1)
+	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 60s}", "abortWhen: [\"error_rate > 50% for 2s\"]\n")
+	res, r, _ := runScenario(t, file)
+	if res.code != report.ExitAborted {
+		t.Fatalf("exit %d, want 4 (aborted)\n%s", res.code, res.stderr)
+	}
+	if r.Status != report.StatusAborted || r.Abort == nil || r.Abort.Expr != "error_rate > 50% for 2s" {
+		t.Fatalf("status %s abort %+v", r.Status, r.Abort)
+	}
+	if r.Summary.Requests >= 50*60 {
+		t.Fatalf("%d requests: the run was not stopped early", r.Summary.Requests)
+	}
+	if r.Summary.Requests != srv.requests.Load() {
+		t.Errorf("report %d requests, server %d", r.Summary.Requests, srv.requests.Load())
+	}
+}
+
+func TestInvalidScenarioReportsEveryErrorAndRunsNothing(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	body := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: bad}\ntarget: {url: " + srv.URL + "}\nload:\n  rate: fast\n  duration: 2s\n  keepAlives: true\nchecks: [\"p99 < 99%\"]\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--dir", dir, p)
+	if res.code != report.ExitUsage {
+		t.Fatalf("exit %d, want 2\n%s", res.code, res.stderr)
+	}
+	for _, want := range []string{p + ":6:", p + ":8:", p + ":9:", "load.keepAlives", "keepAlive"} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
+		}
+	}
+	if srv.requests.Load() != 0 {
+		t.Errorf("an invalid scenario sent %d requests", srv.requests.Load())
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an invalid scenario created its run directory")
+	}
+	if v := drill(t, "validate", p); v.code != report.ExitUsage || !strings.Contains(v.stderr, p+":6:") {
+		t.Errorf("drill validate: exit %d, stderr %s", v.code, v.stderr)
+	}
+}
+
+func TestUnreachableTargetFailsBeforeLoad(t *testing.T) {
+	srv := failingServer(t, 1)
+	url := srv.URL
+	srv.Close()
+	res := drill(t, "run", "--dir", filepath.Join(t.TempDir(), "run"), scenarioFile(t, url, "{rate: 10/s, duration: 1s}", ""))
+	if res.code != report.ExitError || !strings.Contains(res.stderr, "cannot reach") {
+		t.Fatalf("exit %d, stderr %s: want 1 and a cannot-reach message", res.code, res.stderr)
+	}
+}
+
+func TestRemoteTargetRefusedWithoutOptIn(t *testing.T) {
+	res := drill(t, "run", "--dir", filepath.Join(t.TempDir(), "run"), scenarioFile(t, "http://192.0.2.1:9/", "{rate: 10/s, duration: 1s}", ""))
+	if res.code != report.ExitUsage || !strings.Contains(res.stderr, "--allow-remote") {
+		t.Fatalf("exit %d, stderr %s: want 2 and advice to pass --allow-remote", res.code, res.stderr)
+	}
+}
+
+func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	dir := filepath.Join(t.TempDir(), "run")
+	cmd := exec.Command(drillBin, "run", "--quiet", "--dir", dir, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 60s}", "checks: [\"errors == 0\"]\n"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for srv.requests.Load() < 50 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != report.ExitError {
+		t.Fatalf("exit %d, want 1 for an interrupted run\n%s", code, stderr.String())
+	}
+	r, err := report.Load(dir)
+	if err != nil {
+		t.Fatalf("interrupted run left no valid report: %v", err)
+	}
+	if !r.Incomplete || r.Status != report.StatusError || r.Summary.Requests == 0 {
+		t.Fatalf("report incomplete=%v status=%s requests=%d: want an incomplete error report with the requests made", r.Incomplete, r.Status, r.Summary.Requests)
+	}
+	if r.Summary.Requests > srv.requests.Load() {
+		t.Fatalf("report %d requests, more than the server's %d", r.Summary.Requests, srv.requests.Load())
+	}
+}
+
+func TestFullDiskStopsTheRunWithIncompleteReport(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	dir := filepath.Join(t.TempDir(), "run")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/full", filepath.Join(dir, "results.bin")); err != nil {
+		t.Fatal(err)
+	}
+	res := drill(t, "run", "--quiet", "--dir", dir, scenarioFile(t, srv.URL, "{rate: 200/s, duration: 30s}", ""))
+	if res.code != report.ExitError {
+		t.Fatalf("exit %d, want 1\n%s", res.code, res.stderr)
+	}
+	r, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Incomplete || !strings.Contains(r.IncompleteReason, "no space left") {
+		t.Fatalf("incomplete=%v reason=%q: want the full disk named", r.Incomplete, r.IncompleteReason)
+	}
+	if r.Summary.Requests >= 200*30 {
+		t.Fatalf("the run went on for %d requests after the disk was full", r.Summary.Requests)
+	}
+}
+
+func TestCompareFailsOnRegression(t *testing.T) {
+	good := failingServer(t, 1<<40)
+	bad := failingServer(t, 4)
+	_, _, base := runScenario(t, scenarioFile(t, good.URL, "{rate: 200/s, duration: 2s}", ""))
+	_, _, cand := runScenario(t, scenarioFile(t, bad.URL, "{rate: 200/s, duration: 2s}", ""))
+	if res := drill(t, "compare", base, cand, "--fail-on-regression"); res.code != report.ExitRegression {
+		t.Fatalf("compare good→bad: exit %d, want %d\n%s%s", res.code, report.ExitRegression, res.stdout, res.stderr)
+	}
+	res := drill(t, "compare", cand, base, "--fail-on-regression", "-o", "md")
+	if res.code != report.ExitOK {
+		t.Fatalf("compare bad→good: exit %d, want 0\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "better") {
+		t.Fatalf("compare bad→good does not call the candidate better:\n%s", res.stdout)
+	}
+}
+
+func TestReportFromResultsRecomputes(t *testing.T) {
+	srv := failingServer(t, 3)
+	_, r, dir := runScenario(t, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s}", "checks: [\"status_503 > 0\"]\n"))
+	res := drill(t, "report", "--from-results", dir, "-o", "json")
+	if res.code != 0 {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	again, err := report.Decode([]byte(res.stdout), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Summary.Requests != r.Summary.Requests || again.Summary.Codes["503"] != r.Summary.Codes["503"] || !again.Checks[0].Passed {
+		t.Fatalf("recomputed %d requests / %d 503s / checks %+v; saved %d / %d",
+			again.Summary.Requests, again.Summary.Codes["503"], again.Checks, r.Summary.Requests, r.Summary.Codes["503"])
+	}
+}
+
+func TestShippedScenariosValidate(t *testing.T) {
+	files, _ := filepath.Glob("../../scenarios/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no scenarios shipped")
+	}
+	res := drill(t, append([]string{"validate"}, files...)...)
+	if res.code != 0 {
+		t.Fatalf("drill validate scenarios: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{{}, {"nope"}, {"run"}, {"report"}, {"compare", "one"}, {"run", "-o", "xml", "x.yaml"}} {
+		if res := drill(t, args...); res.code != report.ExitUsage {
+			t.Errorf("drill %v: exit %d, want 2", args, res.code)
+		}
+	}
+	if res := drill(t, "explain"); res.code != 0 || !strings.Contains(res.stdout, "apiVersion") {
+		t.Errorf("drill explain: exit %d", res.code)
+	}
+	if res := drill(t, "explain", "checks"); res.code != 0 || !strings.Contains(res.stdout, "success_rate") {
+		t.Errorf("drill explain checks: exit %d\n%s", res.code, res.stdout)
+	}
+}
