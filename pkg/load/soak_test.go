@@ -3,7 +3,12 @@ package load
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,8 +23,9 @@ import (
 // TestSoak runs a long load at 2,000/s through Run, a metric.Recorder (with
 // the live per-second view) and a ResultsWriter, the way a drill run does,
 // and samples the process's peak and current resident memory. It runs only
-// when DRILL_SOAK is set to a duration (e.g. DRILL_SOAK=10m); the loopback
-// server lives in the same process, so the numbers are an upper bound.
+// when DRILL_SOAK is set to a duration (e.g. DRILL_SOAK=10m). The loopback
+// server runs in a child process (TestSoakServer) so that the numbers are
+// those of the load side alone.
 //
 //	DRILL_SOAK=10m go test -run TestSoak -v -timeout 0 ./pkg/load
 func TestSoak(t *testing.T) {
@@ -37,7 +43,7 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("DRILL_SOAK_RATE=%q: %v", v, err)
 		}
 	}
-	s := newServer(t, nil)
+	url, serverPID := startSoakServer(t)
 	f, err := os.Create(filepath.Join(t.TempDir(), "results.bin"))
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +55,7 @@ func TestSoak(t *testing.T) {
 	cfg := Config{
 		Phases:    constant(rate, d),
 		KeepAlive: true,
-		Requests:  []Request{{URL: s.URL + "/soak"}},
+		Requests:  []Request{{URL: url + "/soak"}},
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,9 +71,10 @@ func TestSoak(t *testing.T) {
 				samples <- last
 				return
 			case <-tick.C:
-				hwm, rss := memKiB(t)
+				hwm, rss := memKiB(t, "self")
+				_, srss := memKiB(t, strconv.Itoa(serverPID))
 				last = [2]int64{hwm, rss}
-				t.Logf("t=%4ds VmHWM %6.1f MiB VmRSS %6.1f MiB", int(time.Since(start).Seconds()), float64(hwm)/1024, float64(rss)/1024)
+				t.Logf("t=%4ds VmHWM %6.1f MiB VmRSS %6.1f MiB (server VmRSS %6.1f MiB)", int(time.Since(start).Seconds()), float64(hwm)/1024, float64(rss)/1024, float64(srss)/1024)
 			}
 		}
 	}()
@@ -96,7 +103,7 @@ func TestSoak(t *testing.T) {
 	sum := rec.Summary()
 	cancel()
 	<-samples
-	hwm, rss := memKiB(t)
+	hwm, rss := memKiB(t, "self")
 	st, _ := f.Stat()
 	t.Logf("done: %d requests in %s, rate %.1f/s, success %.4f, p99 %s; %d live seconds (last success rate %.3f); results file %.1f MiB",
 		sum.Requests, d, sum.Rate, float64(sum.Successes)/float64(sum.Requests), sum.Latency.P99, live, liveOK, float64(st.Size())/(1<<20))
@@ -109,9 +116,9 @@ func TestSoak(t *testing.T) {
 	}
 }
 
-// memKiB reads VmHWM and VmRSS of the process from /proc/self/status.
-func memKiB(t *testing.T) (hwm, rss int64) {
-	f, err := os.Open("/proc/self/status")
+// memKiB reads VmHWM and VmRSS of a process ("self" or a pid) from /proc.
+func memKiB(t *testing.T, pid string) (hwm, rss int64) {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		t.Error(err)
 		return 0, 0
@@ -132,4 +139,57 @@ func memKiB(t *testing.T) (hwm, rss int64) {
 		}
 	}
 	return hwm, rss
+}
+
+// startSoakServer runs TestSoakServer in a child process and returns its URL
+// and process id; the child stops when the test ends.
+func startSoakServer(t *testing.T) (string, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSoakServer$", "-test.v")
+	cmd.Env = append(os.Environ(), "DRILL_SOAK_SERVE=1", "DRILL_SOAK=")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if url, ok := strings.CutPrefix(sc.Text(), "listening "); ok {
+			go io.Copy(io.Discard, stdout)
+			return url, cmd.Process.Pid
+		}
+	}
+	t.Fatalf("soak server did not start: %v", sc.Err())
+	return "", 0
+}
+
+// TestSoakServer is the loopback server of TestSoak, run in a child process:
+// it prints its URL and serves until its standard input closes.
+func TestSoakServer(t *testing.T) {
+	if os.Getenv("DRILL_SOAK_SERVE") != "1" {
+		t.Skip("runs as TestSoak's server")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Backend", "soak")
+		io.WriteString(w, "ok")
+	})}
+	go srv.Serve(ln)
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
 }
