@@ -44,15 +44,23 @@ func nsenterArgv(netns string, argv []string) []string {
 }
 
 // dialInNetns dials addr from inside the named network namespace, so the
-// connection never leaves the lab whichever namespace the caller runs in. The
-// socket is created on an OS thread switched into the namespace; a socket
-// keeps its namespace for its whole life.
+// connection never leaves the lab whichever namespace the caller runs in. A
+// socket keeps the namespace it was created in for its whole life.
 func dialInNetns(ctx context.Context, netns, network, addr string) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
+	var c net.Conn
+	err := inNetns(netns, func() error {
+		var d net.Dialer
+		var err error
+		c, err = d.DialContext(ctx, network, addr)
+		return err
+	})
+	return c, err
+}
+
+// inNetns runs fn on an OS thread switched into the named network namespace.
+// If the thread cannot be switched back it is not reused.
+func inNetns(netns string, fn func() error) error {
+	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		restored := false
@@ -65,29 +73,27 @@ func dialInNetns(ctx context.Context, netns, network, addr string) (net.Conn, er
 		self, err := os.Open("/proc/thread-self/ns/net")
 		if err != nil {
 			restored = true
-			ch <- result{err: fmt.Errorf("open own network namespace: %w", err)}
+			errc <- fmt.Errorf("open own network namespace: %w", err)
 			return
 		}
 		defer self.Close()
 		target, err := os.Open(netnsPath(netns))
 		if err != nil {
 			restored = true
-			ch <- result{err: fmt.Errorf("open network namespace %s: %w", netns, err)}
+			errc <- fmt.Errorf("open network namespace %s: %w", netns, err)
 			return
 		}
 		defer target.Close()
 		if err := setns(target.Fd()); err != nil {
 			restored = true
-			ch <- result{err: fmt.Errorf("enter network namespace %s: %w", netns, err)}
+			errc <- fmt.Errorf("enter network namespace %s: %w", netns, err)
 			return
 		}
-		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
+		err = fn()
 		restored = setns(self.Fd()) == nil
-		ch <- result{c, err}
+		errc <- err
 	}()
-	r := <-ch
-	return r.c, r.err
+	return <-errc
 }
 
 // setns switches the calling OS thread into the network namespace fd.

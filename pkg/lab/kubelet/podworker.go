@@ -303,13 +303,15 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	if spec == nil {
 		return time.Time{}
 	}
-	if now := time.Now(); now.Before(c.nextStart) {
+	if now := time.Now(); now.Before(c.nextStart) && c.last != nil {
 		c.waitingReason = "CrashLoopBackOff"
 		c.waitingMsg = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", c.nextStart.Sub(c.last.FinishedAt.Time).Round(time.Second), c.name, pod.Name, pod.Namespace, pod.UID)
 		if c.backoffEventAt.Before(c.last.FinishedAt.Time) {
 			c.backoffEventAt = now
 			w.event(pod, c, v1.EventTypeWarning, "BackOff", "Back-off restarting failed container %s in pod %s_%s(%s)", c.name, pod.Name, pod.Namespace, pod.UID)
 		}
+		return c.nextStart
+	} else if now.Before(c.nextStart) {
 		return c.nextStart
 	}
 	env, err := containerEnv(pod, spec, podFields{PodIP: w.sb.IP, HostIP: w.k.cfg.NodeIP}, w.k.cfg.Lab)

@@ -1,0 +1,4 @@
+package kubelet
+
+// DialInNetns is dialInNetns for the integration tests.
+var DialInNetns = dialInNetns
