@@ -1,0 +1,552 @@
+package kubelet_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/kubelet"
+)
+
+// labName is the lab the integration tests bring up (and down).
+const labName = "kubelettest"
+
+// requireLab returns a running lab, or fails (CI=true) / skips the test when
+// its prerequisites are missing.
+func requireLab(t *testing.T) (*lab.Lab, kubernetes.Interface) {
+	t.Helper()
+	var missing []string
+	if os.Geteuid() != 0 {
+		missing = append(missing, "root")
+	}
+	if os.Getenv("DRILL_BIN") == "" {
+		missing = append(missing, "DRILL_BIN (a drill binary with `lab kubelet` and `echo`; make build)")
+	}
+	if os.Getenv("DRILL_KUBE_BIN") == "" {
+		missing = append(missing, "DRILL_KUBE_BIN (make kube)")
+	}
+	if len(missing) > 0 {
+		msg := "lab kubelet integration test needs " + strings.Join(missing, ", ")
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, lab.Config{
+		Name:        labName,
+		Nodes:       2,
+		DrillBinary: os.Getenv("DRILL_BIN"),
+		KubeBinary:  os.Getenv("DRILL_KUBE_BIN"),
+		Progress:    testWriter{t},
+	})
+	if err != nil {
+		if l != nil {
+			_ = l.Down(context.Background())
+		}
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			dumpKubeletLogs(t, l)
+		}
+		if err := l.Down(context.Background()); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, cs
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func dumpKubeletLogs(t *testing.T, l *lab.Lab) {
+	files, _ := filepath.Glob(filepath.Join(l.LogDir(), "kubelet-*.log"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if len(b) > 8000 {
+			b = b[len(b)-8000:]
+		}
+		t.Logf("--- %s\n%s", f, b)
+	}
+}
+
+func TestLabKubelet(t *testing.T) {
+	l, cs := requireLab(t)
+	plan := l.Plan()
+	nodeIPs := map[string]string{}
+	nodeNetns := map[string]string{}
+	for _, n := range plan.Nodes {
+		nodeIPs[n.Name] = n.IP
+		nodeNetns[n.Name] = n.Netns
+	}
+
+	t.Run("nodes registered with lease", func(t *testing.T) {
+		ctx := context.Background()
+		for _, n := range plan.Nodes {
+			node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if node.Spec.PodCIDR != n.PodCIDR {
+				t.Errorf("%s podCIDR %q, want %q", n.Name, node.Spec.PodCIDR, n.PodCIDR)
+			}
+			ip := ""
+			for _, a := range node.Status.Addresses {
+				if a.Type == v1.NodeInternalIP {
+					ip = a.Address
+				}
+			}
+			if ip != n.IP {
+				t.Errorf("%s InternalIP %q, want %q", n.Name, ip, n.IP)
+			}
+			if node.Labels["kubernetes.io/hostname"] != n.Name || node.Labels["kubernetes.io/os"] != "linux" {
+				t.Errorf("%s labels %v", n.Name, node.Labels)
+			}
+			if node.Status.NodeInfo.KubeletVersion != kubelet.Version {
+				t.Errorf("%s kubelet version %q", n.Name, node.Status.NodeInfo.KubeletVersion)
+			}
+			if p := node.Status.Allocatable.Pods(); p.Value() < 10 {
+				t.Errorf("%s allocatable pods %v", n.Name, p)
+			}
+			lease, err := cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatalf("lease of %s: %v", n.Name, err)
+			}
+			if lease.Spec.RenewTime == nil || time.Since(lease.Spec.RenewTime.Time) > time.Minute {
+				t.Errorf("lease of %s not renewed recently: %v", n.Name, lease.Spec.RenewTime)
+			}
+		}
+	})
+
+	t.Run("echo deployment answers on pod IPs", func(t *testing.T) {
+		ns := namespace(t, cs, "echo")
+		ctx := context.Background()
+		dep := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "echo"},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](4),
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "echo"}},
+				Template: v1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "echo"}},
+					Spec:       v1.PodSpec{Containers: []v1.Container{echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{HTTPGet: &v1.HTTPGetAction{Path: "/", Port: intstr.FromString("http")}}, PeriodSeconds: 1})}},
+				},
+			},
+		}
+		if _, err := cs.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 90*time.Second, "deployment available", func() (bool, error) {
+			d, err := cs.AppsV1().Deployments(ns).Get(ctx, "echo", metav1.GetOptions{})
+			return err == nil && d.Status.AvailableReplicas == 4, err
+		})
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seenIPs := map[string]bool{}
+		for _, p := range pods.Items {
+			if p.Status.Phase != v1.PodRunning || !podReady(&p) {
+				t.Errorf("%s phase %s ready %v", p.Name, p.Status.Phase, podReady(&p))
+			}
+			if p.Status.HostIP != nodeIPs[p.Spec.NodeName] {
+				t.Errorf("%s hostIP %s on node %s", p.Name, p.Status.HostIP, p.Spec.NodeName)
+			}
+			if seenIPs[p.Status.PodIP] {
+				t.Errorf("pod IP %s used twice", p.Status.PodIP)
+			}
+			seenIPs[p.Status.PodIP] = true
+			cs0 := p.Status.ContainerStatuses[0]
+			if !strings.HasPrefix(cs0.ContainerID, "drill://") || cs0.State.Running == nil || !cs0.Ready || cs0.Started == nil || !*cs0.Started {
+				t.Errorf("%s container status %+v", p.Name, cs0)
+			}
+			pid, _ := strconv.Atoi(strings.TrimPrefix(cs0.ContainerID, "drill://"))
+			if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err != nil || !bytes.Contains(env, []byte("DRILL_LAB="+labName+"\x00")) {
+				t.Errorf("%s process %d does not carry DRILL_LAB=%s (%v)", p.Name, pid, labName, err)
+			}
+			// From a node namespace (the other node's for half the pods: across the VPC).
+			for _, n := range plan.Nodes {
+				got, err := backendOf(n.Netns, p.Status.PodIP, 8080)
+				if err != nil {
+					t.Errorf("GET %s:8080 from %s: %v", p.Status.PodIP, n.Name, err)
+				} else if got != p.Name {
+					t.Errorf("GET %s:8080 from %s: backend %q, want %q", p.Status.PodIP, n.Name, got, p.Name)
+				}
+			}
+		}
+		for _, r := range []string{"Pulled", "Created", "Started"} {
+			if !hasEvent(t, cs, ns, pods.Items[0].Name, r) {
+				t.Errorf("no %s event for %s", r, pods.Items[0].Name)
+			}
+		}
+	})
+
+	t.Run("preStop sleep bounds deletion", func(t *testing.T) {
+		ns := namespace(t, cs, "prestop")
+		ctx := context.Background()
+		c := echoContainer(nil)
+		c.Lifecycle = &v1.Lifecycle{PreStop: &v1.LifecycleHandler{Exec: &v1.ExecAction{Command: []string{"sleep", "10"}}}}
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "slow"}, Spec: v1.PodSpec{
+			TerminationGracePeriodSeconds: ptr.To[int64](30),
+			Containers:                    []v1.Container{c},
+		}}
+		p := runPod(t, cs, ns, pod)
+		pid, _ := strconv.Atoi(strings.TrimPrefix(p.Status.ContainerStatuses[0].ContainerID, "drill://"))
+		start := time.Now()
+		if err := cs.CoreV1().Pods(ns).Delete(ctx, "slow", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 45*time.Second, "pod gone", func() (bool, error) {
+			_, err := cs.CoreV1().Pods(ns).Get(ctx, "slow", metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				return true, nil
+			}
+			return false, err
+		})
+		took := time.Since(start)
+		t.Logf("deletion with a 10s preStop and 30s grace took %s", took.Round(10*time.Millisecond))
+		if took < 9*time.Second || took > 25*time.Second {
+			t.Errorf("deletion took %s: want the preStop's ~10s, not 0 and not the 30s grace period", took)
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			t.Errorf("container process %d still exists after the pod was deleted", pid)
+		}
+	})
+
+	t.Run("crashing container exit code and restarts", func(t *testing.T) {
+		ns := namespace(t, cs, "crash")
+		ctx := context.Background()
+		args := []string{"validate", "/nonexistent/scenario.yaml"}
+		want := exec.Command(os.Getenv("DRILL_BIN"), args...).Run()
+		var ee *exec.ExitError
+		if !errors.As(want, &ee) || ee.ExitCode() == 0 {
+			t.Fatalf("drill %v must fail for this test, got %v", args, want)
+		}
+		code := int32(ee.ExitCode())
+		mk := func(name string, policy v1.RestartPolicy) *v1.Pod {
+			return &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{
+				RestartPolicy: policy,
+				Containers:    []v1.Container{{Name: "main", Image: "drill", Args: args}},
+			}}
+		}
+		for _, p := range []*v1.Pod{mk("always", v1.RestartPolicyAlways), mk("never", v1.RestartPolicyNever)} {
+			if _, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var last *v1.Pod
+		waitFor(t, 60*time.Second, "restartCount >= 2", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "always", metav1.GetOptions{})
+			if err != nil || len(p.Status.ContainerStatuses) == 0 {
+				return false, err
+			}
+			last = p
+			return p.Status.ContainerStatuses[0].RestartCount >= 2, nil
+		})
+		st := last.Status.ContainerStatuses[0]
+		if term := st.LastTerminationState.Terminated; term == nil || term.ExitCode != code || term.Reason != "Error" {
+			t.Errorf("always: last termination %+v, want exit code %d", term, code)
+		}
+		if last.Status.Phase != v1.PodRunning {
+			t.Errorf("always: phase %s, want Running (crash looping)", last.Status.Phase)
+		}
+		if !hasEvent(t, cs, ns, "always", "BackOff") {
+			t.Error("always: no BackOff event")
+		}
+		waitFor(t, 30*time.Second, "never: Failed", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "never", metav1.GetOptions{})
+			last = p
+			return err == nil && p.Status.Phase == v1.PodFailed, err
+		})
+		st = last.Status.ContainerStatuses[0]
+		if st.State.Terminated == nil || st.State.Terminated.ExitCode != code || st.RestartCount != 0 {
+			t.Errorf("never: container status %+v, want terminated with %d and no restart", st, code)
+		}
+	})
+
+	t.Run("unsupported image waits with reason and event", func(t *testing.T) {
+		ns := namespace(t, cs, "image")
+		ctx := context.Background()
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "nginx"}, Spec: v1.PodSpec{
+			Containers: []v1.Container{{Name: "web", Image: "nginx:1.27"}},
+		}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var p *v1.Pod
+		waitFor(t, 30*time.Second, "waiting reason", func() (bool, error) {
+			var err error
+			p, err = cs.CoreV1().Pods(ns).Get(ctx, "nginx", metav1.GetOptions{})
+			if err != nil || len(p.Status.ContainerStatuses) == 0 {
+				return false, err
+			}
+			w := p.Status.ContainerStatuses[0].State.Waiting
+			return w != nil && w.Reason == kubelet.ReasonImageNotRunnable, nil
+		})
+		if p.Status.Phase != v1.PodPending || p.Status.ContainerStatuses[0].State.Running != nil {
+			t.Errorf("phase %s, state %+v: want Pending and never Running", p.Status.Phase, p.Status.ContainerStatuses[0].State)
+		}
+		waitFor(t, 10*time.Second, "warning event", func() (bool, error) {
+			ev, err := events(cs, ns, "nginx")
+			for _, e := range ev {
+				if e.Type == v1.EventTypeWarning && strings.Contains(e.Message, "only drill") {
+					return true, nil
+				}
+			}
+			return false, err
+		})
+	})
+
+	t.Run("probes flip readiness", func(t *testing.T) {
+		ns := namespace(t, cs, "probes")
+		ctx := context.Background()
+		flag := filepath.Join(t.TempDir(), "ready")
+		c := echoContainer(&v1.Probe{
+			ProbeHandler:  v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"test", "-e", flag}}},
+			PeriodSeconds: 1, FailureThreshold: 1,
+		})
+		c.LivenessProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1}
+		c.StartupProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{HTTPGet: &v1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1, FailureThreshold: 30}
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "flip"}, Spec: v1.PodSpec{Containers: []v1.Container{c}}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		readyIs := func(want bool) {
+			t.Helper()
+			waitFor(t, 30*time.Second, fmt.Sprintf("Ready=%v", want), func() (bool, error) {
+				p, err := cs.CoreV1().Pods(ns).Get(ctx, "flip", metav1.GetOptions{})
+				if err != nil || len(p.Status.ContainerStatuses) == 0 {
+					return false, err
+				}
+				st := p.Status.ContainerStatuses[0]
+				return st.State.Running != nil && st.Started != nil && *st.Started && podReady(p) == want && st.Ready == want, nil
+			})
+		}
+		readyIs(false)
+		if err := os.WriteFile(flag, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		readyIs(true)
+		if err := os.Remove(flag); err != nil {
+			t.Fatal(err)
+		}
+		readyIs(false)
+		if !hasEvent(t, cs, ns, "flip", "Unhealthy") {
+			t.Error("no Unhealthy event")
+		}
+		p, err := cs.CoreV1().Pods(ns).Get(ctx, "flip", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc := p.Status.ContainerStatuses[0].RestartCount; rc != 0 {
+			t.Errorf("a passing liveness probe restarted the container %d times", rc)
+		}
+	})
+
+	t.Run("failing liveness probe restarts", func(t *testing.T) {
+		ns := namespace(t, cs, "liveness")
+		ctx := context.Background()
+		c := echoContainer(nil)
+		c.LivenessProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(9999)}}, PeriodSeconds: 1, FailureThreshold: 2}
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "dead"}, Spec: v1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](2), Containers: []v1.Container{c}}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 60*time.Second, "restart after liveness failures", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "dead", metav1.GetOptions{})
+			return err == nil && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].RestartCount >= 1, err
+		})
+		if !hasEvent(t, cs, ns, "dead", "Killing") {
+			t.Error("no Killing event")
+		}
+	})
+
+	t.Run("readiness gate holds Ready", func(t *testing.T) {
+		ns := namespace(t, cs, "gate")
+		ctx := context.Background()
+		gate := v1.PodConditionType("drill.dev/registered")
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "gated"}, Spec: v1.PodSpec{
+			ReadinessGates: []v1.PodReadinessGate{{ConditionType: gate}},
+			Containers:     []v1.Container{echoContainer(nil)},
+		}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var p *v1.Pod
+		waitFor(t, 30*time.Second, "containers ready", func() (bool, error) {
+			var err error
+			p, err = cs.CoreV1().Pods(ns).Get(ctx, "gated", metav1.GetOptions{})
+			return err == nil && condStatus(p, v1.ContainersReady) == v1.ConditionTrue, err
+		})
+		if condStatus(p, v1.PodReady) != v1.ConditionFalse {
+			t.Fatalf("pod Ready without its readiness gate: %+v", p.Status.Conditions)
+		}
+		p = p.DeepCopy()
+		p.Status.Conditions = append(p.Status.Conditions, v1.PodCondition{Type: gate, Status: v1.ConditionTrue, LastTransitionTime: metav1.Now()})
+		if _, err := cs.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "Ready after the gate", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "gated", metav1.GetOptions{})
+			return err == nil && condStatus(p, v1.PodReady) == v1.ConditionTrue, err
+		})
+	})
+
+	t.Run("hostNetwork pod uses the node IP", func(t *testing.T) {
+		ns := namespace(t, cs, "hostnet")
+		c := echoContainer(nil)
+		c.Args = []string{"echo", "--listen", ":18081"}
+		c.Ports = nil
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hostnet"}, Spec: v1.PodSpec{HostNetwork: true, Containers: []v1.Container{c}}}
+		p := runPod(t, cs, ns, pod)
+		if p.Status.PodIP != p.Status.HostIP || p.Status.PodIP != nodeIPs[p.Spec.NodeName] {
+			t.Errorf("podIP %s hostIP %s node IP %s", p.Status.PodIP, p.Status.HostIP, nodeIPs[p.Spec.NodeName])
+		}
+		got, err := backendOf(nodeNetns[p.Spec.NodeName], p.Status.PodIP, 18081)
+		if err != nil || got != "hostnet" {
+			t.Errorf("GET node IP:18081: %q, %v", got, err)
+		}
+	})
+}
+
+// echoContainer is the echo workload on port 8080 with POD_NAME from the
+// downward API.
+func echoContainer(readiness *v1.Probe) v1.Container {
+	return v1.Container{
+		Name:  "echo",
+		Image: "ghcr.io/drillkit/drill:latest",
+		Args:  []string{"echo", "--listen", ":8080"},
+		Env: []v1.EnvVar{{Name: "POD_NAME", ValueFrom: &v1.EnvVarSource{
+			FieldRef: &v1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+		Ports:          []v1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+		ReadinessProbe: readiness,
+	}
+}
+
+// namespace creates a test namespace, deleted when the test ends.
+func namespace(t *testing.T, cs kubernetes.Interface, name string) string {
+	t.Helper()
+	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kt-" + name}}
+	if _, err := cs.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cs.CoreV1().Namespaces().Delete(context.Background(), ns.Name, metav1.DeleteOptions{})
+	})
+	return ns.Name
+}
+
+// runPod creates pod and waits until it is Running and Ready.
+func runPod(t *testing.T, cs kubernetes.Interface, ns string, pod *v1.Pod) *v1.Pod {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var p *v1.Pod
+	waitFor(t, 60*time.Second, pod.Name+" Ready", func() (bool, error) {
+		var err error
+		p, err = cs.CoreV1().Pods(ns).Get(ctx, pod.Name, metav1.GetOptions{})
+		return err == nil && p.Status.Phase == v1.PodRunning && podReady(p), err
+	})
+	return p
+}
+
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+	t.Helper()
+	var lastErr error
+	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		ok, err := cond()
+		if err != nil {
+			lastErr = err
+		}
+		return ok, nil
+	})
+	if err != nil {
+		t.Fatalf("waiting for %s: %v (last error: %v)", what, err, lastErr)
+	}
+}
+
+func podReady(p *v1.Pod) bool { return condStatus(p, v1.PodReady) == v1.ConditionTrue }
+
+func condStatus(p *v1.Pod, c v1.PodConditionType) v1.ConditionStatus {
+	for _, x := range p.Status.Conditions {
+		if x.Type == c {
+			return x.Status
+		}
+	}
+	return ""
+}
+
+func events(cs kubernetes.Interface, ns, pod string) ([]v1.Event, error) {
+	l, err := cs.CoreV1().Events(ns).List(context.Background(), metav1.ListOptions{FieldSelector: "involvedObject.name=" + pod})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
+// hasEvent waits briefly for an event with reason about pod.
+func hasEvent(t *testing.T, cs kubernetes.Interface, ns, pod, reason string) bool {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		ev, _ := events(cs, ns, pod)
+		for _, e := range ev {
+			if e.Reason == reason {
+				return true
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return false
+}
+
+var clients sync.Map // netns -> *http.Client
+
+// backendOf GETs http://ip:port/ from inside netns and returns the backend
+// header of the answer.
+func backendOf(netns, ip string, port int) (string, error) {
+	c, _ := clients.LoadOrStore(netns, &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DisableKeepAlives: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return kubelet.DialInNetns(ctx, netns, network, addr)
+		},
+	}})
+	resp, err := c.(*http.Client).Get(fmt.Sprintf("http://%s/", net.JoinHostPort(ip, strconv.Itoa(port))))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	return resp.Header.Get("X-Drill-Backend"), nil
+}
