@@ -51,8 +51,9 @@ type Config struct {
 	Connections, MaxConnections int
 	// KeepAlive reuses connections; when false every request opens its own.
 	KeepAlive bool
-	// HTTP2 negotiates HTTP/2 over TLS (ALPN). H2C speaks HTTP/2 without TLS
-	// (prior knowledge) to http:// URLs.
+	// HTTP2 negotiates HTTP/2 over TLS (ALPN), falling back to HTTP/1.1.
+	// H2C speaks HTTP/2 only: without TLS (prior knowledge) to http:// URLs
+	// and over TLS to https:// URLs.
 	HTTP2, H2C bool
 	// InsecureSkipVerify accepts any server certificate.
 	InsecureSkipVerify bool

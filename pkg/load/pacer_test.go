@@ -171,3 +171,41 @@ func TestPhasePacerUnlimited(t *testing.T) {
 		t.Error("unlimited pacer does not stop at the end of its phase")
 	}
 }
+
+// FuzzPhasePacer checks the schedule of random phase chains: hits go out in
+// order, inside the run, as many as Total, and by every phase boundary
+// exactly the hits H(boundary) says are due.
+func FuzzPhasePacer(f *testing.F) {
+	f.Add(uint16(10), uint16(10), uint16(1000), uint16(0), uint16(50), uint16(700))
+	f.Add(uint16(0), uint16(30), uint16(1500), uint16(30), uint16(0), uint16(1500))
+	f.Add(uint16(7), uint16(3), uint16(333), uint16(1), uint16(1), uint16(2000))
+	f.Fuzz(func(t *testing.T, from1, to1, ms1, from2, to2, ms2 uint16) {
+		phases := []Phase{
+			{Duration: time.Duration(ms1%5000+1) * time.Millisecond, From: perSec(int(from1 % 500)), To: perSec(int(to1 % 500))},
+			{Duration: time.Duration(ms2%5000+1) * time.Millisecond, From: perSec(int(from2 % 500)), To: perSec(int(to2 % 500))},
+		}
+		if (Config{Phases: phases, Requests: []Request{{URL: "http://127.0.0.1/"}}}).Validate() != nil {
+			t.Skip()
+		}
+		p := NewPhasePacer(phases)
+		got := schedule(t, p)
+		if uint64(len(got)) != p.Total() {
+			t.Fatalf("%d hits, Total %d", len(got), p.Total())
+		}
+		for i, at := range got {
+			if at < 0 || at >= p.Duration() || (i > 0 && at < got[i-1]) {
+				t.Fatalf("hit %d at %s (previous %v, duration %s)", i, at, got[max(i-1, 0)], p.Duration())
+			}
+		}
+		boundary := phases[0].Duration
+		n := 0
+		for _, at := range got {
+			if at < boundary {
+				n++
+			}
+		}
+		if want := math.Ceil(p.Hits(boundary) - 1e-6); math.Abs(float64(n)-want) > 1 {
+			t.Fatalf("%d hits before the boundary, H = %g", n, p.Hits(boundary))
+		}
+	})
+}
