@@ -67,8 +67,8 @@ func suffix(msg string) string {
 func reportSections(r *Report, markdown bool) []section {
 	s := r.Summary
 	secs := []section{
-		{title: "Run", parts: []part{{facts: runFacts(r)}}},
 		{title: "Checks", parts: []part{checksPart(r, markdown)}},
+		{title: "Run", parts: []part{{facts: runFacts(r)}}},
 		{title: "Score", parts: []part{{table: scoreTable(r.Score)}}},
 		{title: "Requests", parts: requestParts(s)},
 		{title: "Latency", parts: []part{{table: latencyTable(s)}}},

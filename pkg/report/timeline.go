@@ -21,6 +21,10 @@ const (
 // several seconds in one character.
 const sparkWidth = 90
 
+// maxSeconds bounds the timeline a rendering lays out (a week), so a
+// corrupt offset in a report cannot make it allocate without limit.
+const maxSeconds = 7 * 24 * 3600
+
 var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 
 // dense returns the timeline indexed by second, with zero seconds where the
@@ -28,14 +32,16 @@ var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 func dense(tl []metric.Second) []metric.Second {
 	n := 0
 	for _, s := range tl {
-		n = max(n, s.T+1)
+		if s.T < maxSeconds {
+			n = max(n, s.T+1)
+		}
 	}
 	out := make([]metric.Second, n)
 	for i := range out {
 		out[i].T = i
 	}
 	for _, s := range tl {
-		if s.T >= 0 {
+		if s.T >= 0 && s.T < n {
 			out[s.T] = s
 		}
 	}

@@ -3,12 +3,22 @@ package stats
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // fisherTolerance is the relative slack under which a table counts as "as
 // extreme as" the observed one; it absorbs floating-point noise in the sums of
 // log-factorials so that tables with equal probability are treated alike.
 const fisherTolerance = 1e-7
+
+// negligible is how far (in natural log) below the observed table's
+// probability the summed tail may fall before the sum stops: e^-60 is about
+// 1e-26.
+const negligible = 60
+
+// maxCount bounds the counts the tests accept: beyond 2^53 float64 cannot
+// hold every count exactly.
+const maxCount = 1 << 53
 
 // FisherExact runs Fisher's exact test, two-sided, on the 2x2 table
 //
@@ -20,6 +30,9 @@ const fisherTolerance = 1e-7
 // one. Probabilities are computed from log-factorials, so large counts neither
 // overflow nor lose precision.
 func FisherExact(a, b, c, d uint64) (Result, error) {
+	if a > maxCount || b > maxCount || c > maxCount || d > maxCount || a+b+c+d > maxCount {
+		return Result{}, fmt.Errorf("fisher exact test: counts above 2^53 are not supported")
+	}
 	n := a + b + c + d
 	if n == 0 {
 		return Result{}, fmt.Errorf("fisher exact test: the table is empty; both samples need at least one observation")
@@ -37,11 +50,43 @@ func FisherExact(a, b, c, d uint64) (Result, error) {
 		return logConst - lfact(x) - lfact(row1-x) - lfact(col1-x) - lfact(row2-col1+x)
 	}
 	observed := logP(a)
-	limit := observed + math.Log1p(fisherTolerance)
+	// Each log-factorial carries a rounding error of about 1e-16 of its
+	// size; with counts in the billions that exceeds fisherTolerance, so the
+	// slack grows with the largest term.
+	limit := observed + math.Log1p(fisherTolerance) + 1e-14*lfact(n)
+	floor := observed - negligible
+
+	// The distribution is log-concave: it rises to its mode and falls after.
+	// On each side the tables at most as probable as the observed one form a
+	// tail, found by binary search; the tail is summed until its terms are
+	// negligible. The cost depends on the spread of the distribution, not on
+	// the counts.
+	mode := uint64(math.Floor((float64(row1) + 1) * (float64(col1) + 1) / (float64(n) + 2)))
+	mode = min(max(mode, lo), hi)
 	p := 0.0
-	for x := lo; x <= hi; x++ {
-		if lp := logP(x); lp <= limit {
+	if lp := logP(mode); lp <= limit {
+		p += math.Exp(lp)
+	}
+	if mode < hi {
+		// First x above the mode with logP(x) <= limit.
+		x := mode + 1 + uint64(sort.Search(int(hi-mode), func(i int) bool { return logP(mode+1+uint64(i)) <= limit }))
+		for ; x <= hi; x++ {
+			lp := logP(x)
 			p += math.Exp(lp)
+			if lp < floor {
+				break
+			}
+		}
+	}
+	if mode > lo {
+		// Last x below the mode with logP(x) <= limit.
+		k := sort.Search(int(mode-lo), func(i int) bool { return logP(mode-1-uint64(i)) <= limit })
+		for x := int64(mode) - 1 - int64(k); x >= int64(lo); x-- {
+			lp := logP(uint64(x))
+			p += math.Exp(lp)
+			if lp < floor {
+				break
+			}
 		}
 	}
 	return Result{Method: MethodFisher, Statistic: math.Exp(observed), PValue: min(p, 1)}, nil

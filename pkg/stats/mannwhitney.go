@@ -37,6 +37,13 @@ type MannWhitney struct {
 // load run has.
 func MannWhitneyU(x, y []Weighted) (MannWhitney, error) {
 	n1, n2 := total(x), total(y)
+	for _, s := range [][]Weighted{x, y} {
+		for _, w := range s {
+			if math.IsNaN(w.Value) {
+				return MannWhitney{}, fmt.Errorf("mann-whitney u test: a value is NaN")
+			}
+		}
+	}
 	if n1 == 0 || n2 == 0 {
 		return MannWhitney{}, fmt.Errorf("mann-whitney u test: a sample is empty (n1=%d, n2=%d); both runs need latency data", n1, n2)
 	}
@@ -59,8 +66,8 @@ func MannWhitneyU(x, y []Weighted) (MannWhitney, error) {
 		tieTerm  float64 // sum of t^3 - t over groups of equal values
 	)
 	for i := 0; i < len(pts); {
-		j := i
-		var cx, cy uint64
+		cx, cy := pts[i].cx, pts[i].cy
+		j := i + 1
 		for ; j < len(pts) && pts[j].v == pts[i].v; j++ {
 			cx += pts[j].cx
 			cy += pts[j].cy

@@ -52,6 +52,9 @@ func checkProportion(x1, n1, x2, n2 uint64) error {
 	if n1 == 0 || n2 == 0 {
 		return fmt.Errorf("proportion test: a sample has no trials (n1=%d, n2=%d); both runs need requests", n1, n2)
 	}
+	if n1 > maxCount || n2 > maxCount || n1+n2 > maxCount {
+		return fmt.Errorf("proportion test: counts above 2^53 are not supported")
+	}
 	if x1 > n1 || x2 > n2 {
 		return fmt.Errorf("proportion test: more events than trials (%d/%d, %d/%d)", x1, n1, x2, n2)
 	}

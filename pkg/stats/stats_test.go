@@ -293,3 +293,40 @@ func BenchmarkMannWhitneyU(b *testing.B) {
 		}
 	}
 }
+
+func TestFisherHugeTables(t *testing.T) {
+	// A billion requests a side with a handful of failures: the walk from the
+	// mode must finish at once and agree with the small-table answer (0 vs 3
+	// failures in equal samples: p = 1/4).
+	r, err := FisherExact(0, 1_000_000_000, 3, 999_999_997)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near(t, "p", r.PValue, 0.25, 1e-6)
+	// Balanced margins with counts in the billions: still quick.
+	if _, err := FisherExact(40_000_000, 1_000_000_000, 40_001_000, 1_000_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FisherExact(1<<62, 1, 1, 1); err == nil {
+		t.Error("counts beyond 2^53: want an error")
+	}
+}
+
+func TestFisherLongRange(t *testing.T) {
+	// 10 million events all in the first row of a huge table: the observed
+	// table is far out in the tail, and the tails are found by binary search
+	// instead of a walk over ten million tables.
+	r, err := FisherExact(10_000_000, 0, 0, 1<<50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PValue > 1e-100 {
+		t.Errorf("p = %v, want essentially 0", r.PValue)
+	}
+}
+
+func TestMannWhitneyNaN(t *testing.T) {
+	if _, err := MannWhitneyU([]Weighted{{math.NaN(), 1}}, ws(1)); err == nil {
+		t.Error("NaN value: want an error")
+	}
+}
