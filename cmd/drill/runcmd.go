@@ -14,7 +14,6 @@ import (
 
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
-	"github.com/drillkit/drill/pkg/scenario"
 )
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -47,7 +46,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	// Every scenario is validated before any load starts.
-	scenarios, ok := loadAll(files, stderr)
+	plans, ok := loadAll(files, stderr)
 	if !ok {
 		return report.ExitUsage
 	}
@@ -55,14 +54,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		progress = stderr
 	}
-	codes := make([]int, 0, len(scenarios))
-	for _, sc := range scenarios {
+	codes := make([]int, 0, len(plans))
+	for _, plan := range plans {
+		sc := plan.Scenario
 		runDir := *dir
 		if runDir == "" {
 			runDir = newRunDir(*out, sc.Metadata.Name, time.Now())
 		}
 		fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", sc.Metadata.Name, sc.File, runDir)
-		r, err := run.Run(ctx, sc, run.Options{
+		r, err := run.Run(ctx, plan, run.Options{
 			Dir: runDir, Version: version, AllowRemote: *allowRemote,
 			Progress: progress, TTY: isTerminal(stderr),
 		})
@@ -98,11 +98,11 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // loadAll parses and validates every file, printing every problem of every
 // file, and reports whether all are valid.
-func loadAll(files []string, stderr io.Writer) ([]*scenario.Scenario, bool) {
-	var out []*scenario.Scenario
+func loadAll(files []string, stderr io.Writer) ([]*run.Plan, bool) {
+	var out []*run.Plan
 	ok := true
 	for _, f := range files {
-		sc, err := scenario.Load(f)
+		sc, err := run.Prepare(f)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			ok = false

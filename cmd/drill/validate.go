@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/run"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -18,13 +19,14 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	code := report.ExitOK
 	for _, f := range args {
-		sc, err := scenario.Load(f)
+		plan, err := run.Prepare(f)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = report.ExitUsage
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%s, target %s, %s of load, %d checks)\n", f, sc.Metadata.Name, sc.Target.Kind(), sc.TotalDuration(), len(sc.Checks))
+		sc := plan.Scenario
+		fmt.Fprintf(stdout, "%s: ok (%s, target %s, %s of load, %d faults, %d checks)\n", f, sc.Metadata.Name, sc.Target.Kind(), sc.TotalDuration(), len(plan.Faults), len(sc.Checks))
 	}
 	return code
 }

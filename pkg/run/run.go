@@ -19,7 +19,6 @@ import (
 	"github.com/drillkit/drill/pkg/load"
 	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/report"
-	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // Files a run writes into its directory.
@@ -63,7 +62,8 @@ var (
 // Run executes sc and returns its report, already written to Dir. A run that
 // starts always yields a report, marked incomplete when it was cut short; an
 // *Error is returned when it could not start.
-func Run(ctx context.Context, sc *scenario.Scenario, opts Options) (*report.Report, error) {
+func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
+	sc := plan.Scenario
 	target, base, err := resolveTarget(sc)
 	if err != nil {
 		return nil, err

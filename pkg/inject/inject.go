@@ -1,0 +1,93 @@
+// Package inject applies the faults of a scenario to a cluster and recovers
+// them. Every fault is an Apply/Recover pair: Recover undoes what Apply
+// changed, is idempotent, and runs whether the run passed, failed or was
+// interrupted.
+package inject
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// Fault is one injected event.
+type Fault interface {
+	// Name says what the fault does, e.g. "rollingUpdate default/web".
+	Name() string
+	// Apply injects the fault. It may block until the fault has played out
+	// (a rollout completed).
+	Apply(ctx context.Context, env *Env) error
+	// Recover undoes what Apply changed; calling it again, or without Apply
+	// having run, is harmless.
+	Recover(ctx context.Context, env *Env) error
+}
+
+// Env is what faults act on.
+type Env struct {
+	Cluster *cluster.Cluster
+	// Namespace is used by faults whose spec names none.
+	Namespace string
+	// Note records a step on the run's timeline.
+	Note func(source, msg string)
+}
+
+func (e *Env) note(source, format string, args ...any) {
+	if e.Note != nil {
+		e.Note(source, fmt.Sprintf(format, args...))
+	}
+}
+
+// Scheduled is a fault with its offset from the start of the load.
+type Scheduled struct {
+	At    time.Duration
+	Fault Fault
+}
+
+// Parse turns the scenario's faults into runnable ones, in order of their
+// offsets, reporting every invalid one at once with its position.
+func Parse(sc *scenario.Scenario) ([]Scheduled, error) {
+	var out []Scheduled
+	var errs scenario.Errors
+	for _, f := range sc.FaultsByTime() {
+		ft, err := parse(sc.File, f)
+		if err != nil {
+			if es, ok := err.(scenario.Errors); ok {
+				errs = append(errs, es...)
+				continue
+			}
+			errs = append(errs, scenario.Error{File: sc.File, Line: f.Line, Col: f.Col, Path: f.Path, Msg: err.Error()})
+			continue
+		}
+		out = append(out, Scheduled{At: f.At, Fault: ft})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+func parse(file string, f scenario.Fault) (Fault, error) {
+	switch f.Action {
+	case "rollingUpdate":
+		var s RollingUpdate
+		if err := f.DecodeSpec(file, &s); err != nil {
+			return nil, err
+		}
+		return &s, nil
+	case "scale":
+		var s Scale
+		if err := f.DecodeSpec(file, &s); err != nil {
+			return nil, err
+		}
+		return &s, nil
+	default:
+		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", f.Action, strings.Join(Available(), ", "))
+	}
+}
+
+// Available lists the fault actions this drill can inject.
+func Available() []string { return []string{"rollingUpdate", "scale"} }
