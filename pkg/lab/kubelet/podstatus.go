@@ -63,7 +63,7 @@ func podPhase(policy v1.RestartPolicy, v podView) v1.PodPhase {
 		return v1.PodRunning
 	case stopped > 0 && stopped == len(v.Containers):
 		switch policy {
-		case v1.RestartPolicyAlways:
+		case v1.RestartPolicyAlways, "":
 			return v1.PodRunning
 		case v1.RestartPolicyOnFailure:
 			if failed > 0 {
