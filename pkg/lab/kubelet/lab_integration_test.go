@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
 	"github.com/drillkit/drill/pkg/lab"
@@ -411,9 +412,16 @@ func TestLabKubelet(t *testing.T) {
 		if condStatus(p, v1.PodReady) != v1.ConditionFalse {
 			t.Fatalf("pod Ready without its readiness gate: %+v", p.Status.Conditions)
 		}
-		p = p.DeepCopy()
-		p.Status.Conditions = append(p.Status.Conditions, v1.PodCondition{Type: gate, Status: v1.ConditionTrue, LastTransitionTime: metav1.Now()})
-		if _, err := cs.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "gated", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			p.Status.Conditions = append(p.Status.Conditions, v1.PodCondition{Type: gate, Status: v1.ConditionTrue, LastTransitionTime: metav1.Now()})
+			_, err = cs.CoreV1().Pods(ns).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, 30*time.Second, "Ready after the gate", func() (bool, error) {
