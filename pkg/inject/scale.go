@@ -18,7 +18,9 @@ type Scale struct {
 }
 
 // Name implements Fault.
-func (f *Scale) Name() string { return fmt.Sprintf("scale deployment/%s to %d", f.Deployment, f.Replicas) }
+func (f *Scale) Name() string {
+	return fmt.Sprintf("scale deployment/%s to %d", f.Deployment, f.Replicas)
+}
 
 // Apply implements Fault.
 func (f *Scale) Apply(ctx context.Context, env *Env) error {
