@@ -1,0 +1,71 @@
+package report
+
+import (
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/metric"
+)
+
+// recordedRun feeds a minute of synthetic results at 200 requests/s through
+// the real metric recorder: log-normal latencies around 8ms scaled by slow,
+// and, during [failFrom, failTo), every fifth request answered 502.
+func recordedRun(t *testing.T, seed uint64, slow float64, failFrom, failTo int) *Report {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 99))
+	start := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	rec := metric.New(metric.Options{Start: start, BackendHeader: "X-Backend"})
+	backends := []string{"web-a", "web-b", "web-c"}
+	for i := range 12000 {
+		ts := start.Add(time.Duration(i) * 5 * time.Millisecond)
+		sec := i / 200
+		lat := time.Duration(slow * 8e6 * math.Exp(0.5*rng.NormFloat64()))
+		res := &vegeta.Result{Timestamp: ts, Latency: lat, Code: 200, Headers: http.Header{"X-Backend": {backends[i%3]}}}
+		if sec >= failFrom && sec < failTo && i%5 == 0 {
+			res.Code = 502
+		}
+		rec.Add(res)
+	}
+	s := rec.Summary()
+	r := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "recorded"}, StartedAt: start, EndedAt: start.Add(time.Minute), Status: StatusPassed, Summary: s}
+	r.Score = ScoreRun(s, nil)
+	return r
+}
+
+// TestCompareRecordedRuns compares runs aggregated by the metric package, with
+// its real log-linear histogram, rather than hand-built summaries.
+func TestCompareRecordedRuns(t *testing.T) {
+	base := recordedRun(t, 1, 1, 0, 0)
+	if len(base.Summary.Histogram.Buckets) < 50 {
+		t.Fatalf("histogram has %d buckets; the recorder changed shape", len(base.Summary.Histogram.Buckets))
+	}
+	tests := []struct {
+		name string
+		run  *Report
+		want map[string]Verdict
+	}{
+		{"same configuration, other sample", recordedRun(t, 2, 1, 0, 0), map[string]Verdict{
+			"error_rate": VerdictNoDifference, "latency": VerdictNoDifference, "p50": VerdictNoDifference, "p99": VerdictNoDifference}},
+		{"20% slower", recordedRun(t, 3, 1.2, 0, 0), map[string]Verdict{
+			"error_rate": VerdictNoDifference, "latency": VerdictWorse, "p50": VerdictWorse, "p99": VerdictWorse}},
+		{"2% slower is within tolerance", recordedRun(t, 4, 1.02, 0, 0), map[string]Verdict{
+			"p50": VerdictNoDifference, "p99": VerdictNoDifference}},
+		{"5s of 502s", recordedRun(t, 5, 1, 30, 35), map[string]Verdict{
+			"error_rate": VerdictWorse, "status_5xx_rate": VerdictWorse, "transport_error_rate": VerdictNoDifference, "latency": VerdictNoDifference}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Compare([]*Report{base, tt.run}, CompareOptions{})
+			for key, want := range tt.want {
+				if m := metricOf(t, c.Candidates[0], key); m.Verdict != want {
+					t.Errorf("%s: verdict %q, want %q (%s vs %s, %s %s)", key, m.Verdict, want, m.Baseline, m.Candidate, m.Evidence, m.Note)
+				}
+			}
+		})
+	}
+}
