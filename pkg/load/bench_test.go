@@ -106,8 +106,9 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkRate5000 runs Run at 5,000 requests per second for three seconds
-// per op and reports the achieved rate: (n-1) over the span of request
-// start times, and the count against what the pacer schedules.
+// per op and reports the achieved rate, (n-1) over the span of request start
+// times, and the count against what the pacer schedules. For reference, each
+// op also runs plain vegeta's constant pacer at the same rate and duration.
 func BenchmarkRate5000(b *testing.B) {
 	s := benchServer(b)
 	const rate, d = 5000, 3 * time.Second
@@ -117,32 +118,59 @@ func BenchmarkRate5000(b *testing.B) {
 		Requests:  []Request{{URL: s.URL}},
 	}
 	want := NewPhasePacer(cfg.Phases).Total()
-	var sumRate, sumCount float64
+	var sumRate, sumCount, sumVegeta float64
 	var failed int
 	for i := 0; i < b.N; i++ {
-		var n int
-		var first, last time.Time
+		var span spanOf
 		err := Run(context.Background(), cfg, func(r *vegeta.Result) {
-			if n == 0 || r.Timestamp.Before(first) {
-				first = r.Timestamp
-			}
-			if r.Timestamp.After(last) {
-				last = r.Timestamp
-			}
+			span.add(r)
 			if r.Code != 200 {
 				failed++
 			}
-			n++
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
-		sumRate += float64(n-1) / last.Sub(first).Seconds()
-		sumCount += float64(n) / float64(want)
+		sumRate += span.rate()
+		sumCount += float64(span.n) / float64(want)
+
+		var vspan spanOf
+		atk := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.MaxWorkers(DefaultMaxWorkers))
+		tr := vegeta.NewStaticTargeter(vegeta.Target{Method: "GET", URL: s.URL})
+		for r := range atk.Attack(tr, vegeta.Rate{Freq: rate, Per: time.Second}, d, "vegeta") {
+			vspan.add(r)
+		}
+		sumVegeta += vspan.rate()
 	}
 	achieved := sumRate / float64(b.N)
 	b.ReportMetric(achieved, "achieved-req/s")
 	b.ReportMetric(100*(achieved-rate)/rate, "rate-error-%")
 	b.ReportMetric(100*sumCount/float64(b.N), "sent-%-of-scheduled")
 	b.ReportMetric(float64(failed), "failed")
+	b.ReportMetric(sumVegeta/float64(b.N), "vegeta-achieved-req/s")
+}
+
+// spanOf measures the achieved rate of a stream of results.
+type spanOf struct {
+	n           int
+	first, last time.Time
+}
+
+func (s *spanOf) add(r *vegeta.Result) {
+	if s.n == 0 || r.Timestamp.Before(s.first) {
+		s.first = r.Timestamp
+	}
+	if r.Timestamp.After(s.last) {
+		s.last = r.Timestamp
+	}
+	s.n++
+}
+
+// rate is (n-1) over the span of start times: n requests evenly spaced at
+// rate r span (n-1)/r.
+func (s *spanOf) rate() float64 {
+	if s.n < 2 {
+		return 0
+	}
+	return float64(s.n-1) / s.last.Sub(s.first).Seconds()
 }
