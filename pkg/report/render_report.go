@@ -65,6 +65,9 @@ func suffix(msg string) string {
 // reportSections lays out a report; table and Markdown render the same
 // sections.
 func reportSections(r *Report, markdown bool) []section {
+	sorted := *r
+	sorted.Events = sortedEvents(r.Events)
+	r = &sorted
 	s := r.Summary
 	secs := []section{
 		{title: "Checks", parts: []part{checksPart(r, markdown)}},
