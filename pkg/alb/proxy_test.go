@@ -1,0 +1,486 @@
+package alb
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// syncBuffer is an io.Writer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) records(t *testing.T) []RequestLog {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []RequestLog
+	if err := ReadAccessLog(bytes.NewReader(s.b.Bytes()), func(r RequestLog) error { out = append(out, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type fixture struct {
+	lb  *LoadBalancer
+	tg  *TargetGroup
+	log *syncBuffer
+}
+
+// quickHealth checks every 100ms and needs two results either way.
+var quickHealth = HealthCheck{Interval: 100 * time.Millisecond, Timeout: 80 * time.Millisecond, HealthyThreshold: 2, UnhealthyThreshold: 2}
+
+func newFixture(t *testing.T, cfg Config, tgc TargetGroupConfig) fixture {
+	t.Helper()
+	log := &syncBuffer{}
+	cfg.AccessLog = log
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 500 * time.Millisecond
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 2 * time.Second
+	}
+	lb, err := Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lb.Close() })
+	if tgc.Name == "" {
+		tgc.Name = "tg"
+	}
+	if tgc.HealthCheck == (HealthCheck{}) {
+		tgc.HealthCheck = quickHealth
+	}
+	tg, err := lb.CreateTargetGroup(tgc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb.SetRules([]Rule{{TargetGroup: tg, Source: "test/ingress"}})
+	return fixture{lb, tg, log}
+}
+
+func spec(addr string) TargetSpec {
+	host, port, _ := net.SplitHostPort(addr)
+	var p int
+	for _, c := range port {
+		p = p*10 + int(c-'0')
+	}
+	return TargetSpec{ID: host, Port: p, Addr: addr}
+}
+
+func hostPort(u string) string { return strings.TrimPrefix(u, "http://") }
+
+func get(t *testing.T, c *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// waitState waits (up to 10s) until the target reaches state.
+func waitState(t *testing.T, tg *TargetGroup, key string, state TargetState) TargetHealth {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, h := range tg.Health() {
+			if h.Target.Key() == key && h.State == state {
+				return h
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("target %s never reached %s: %+v", key, state, tg.Health())
+	return TargetHealth{}
+}
+
+func TestNoTargetsAndNoRule(t *testing.T) {
+	f := newFixture(t, Config{}, TargetGroupConfig{})
+	code, body := get(t, http.DefaultClient, f.lb.URL()+"/x")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "503 Service Temporarily Unavailable") && !strings.Contains(body, "503") {
+		t.Errorf("no targets: got %d %q, want 503", code, body)
+	}
+	f.lb.SetRules([]Rule{{Host: "shop.example", TargetGroup: f.tg}})
+	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/x"); code != http.StatusNotFound {
+		t.Errorf("no matching rule: got %d, want 404", code)
+	}
+	recs := f.log.records(t)
+	if len(recs) != 2 || recs[0].Outcome != OutcomeNoTargets || recs[0].Status != 503 || recs[1].Outcome != OutcomeNoRule {
+		t.Errorf("access log: %+v", recs)
+	}
+}
+
+func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
+	var conns [2]atomic.Int32
+	var got [2]atomic.Int32
+	var hdr atomic.Value
+	mk := func(i int) *httptest.Server {
+		s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got[i].Add(1)
+			hdr.Store(r.Header.Clone())
+			io.WriteString(w, "hello")
+		}))
+		s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns[i].Add(1)
+			}
+		}
+		s.Start()
+		t.Cleanup(s.Close)
+		return s
+	}
+	a, b := mk(0), mk(1)
+	f := newFixture(t, Config{}, TargetGroupConfig{})
+	f.tg.Register(spec(hostPort(a.URL)), spec(hostPort(b.URL)))
+	waitState(t, f.tg, spec(hostPort(a.URL)).Key(), StateHealthy)
+	waitState(t, f.tg, spec(hostPort(b.URL)).Key(), StateHealthy)
+	healthConns := [2]int32{conns[0].Load(), conns[1].Load()}
+	hc0, hc1 := got[0].Load(), got[1].Load()
+	c := &http.Client{}
+	for i := 0; i < 20; i++ {
+		req, _ := http.NewRequest("GET", f.lb.URL()+"/p", nil)
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	// Health checks keep running; count only proxied requests.
+	recs := f.log.records(t)
+	per := map[string]int{}
+	reused := 0
+	for _, r := range recs {
+		per[r.Target]++
+		if r.ReusedConn {
+			reused++
+		}
+		if r.Outcome != OutcomeOK || r.TargetStatus != 200 || r.TargetGroup != "tg" || r.Rule != "test/ingress" {
+			t.Errorf("record %+v", r)
+		}
+	}
+	if len(per) != 2 || per[spec(hostPort(a.URL)).Key()] != 10 {
+		t.Errorf("round robin over two healthy targets: %v, want 10 each", per)
+	}
+	if reused < 16 {
+		t.Errorf("keep-alive: only %d of 20 requests reused a target connection", reused)
+	}
+	if n := conns[0].Load() + conns[1].Load() - healthConns[0] - healthConns[1]; n > 8 {
+		t.Logf("health checks %d/%d", got[0].Load()-hc0, got[1].Load()-hc1)
+	}
+	h := hdr.Load().(http.Header)
+	if xff := h.Get("X-Forwarded-For"); xff != "203.0.113.9, 127.0.0.1" {
+		t.Errorf("X-Forwarded-For %q", xff)
+	}
+	_, port, _ := net.SplitHostPort(f.lb.Addr())
+	if h.Get("X-Forwarded-Proto") != "http" || h.Get("X-Forwarded-Port") != port || !strings.HasPrefix(h.Get("X-Amzn-Trace-Id"), "Root=1-") {
+		t.Errorf("forwarded headers %v", h)
+	}
+}
+
+// closedPort returns a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// rawServer accepts connections and hands each to fn after reading the
+// request head.
+func rawServer(t *testing.T, fn func(c *net.TCPConn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 4096)
+				var head []byte
+				for !bytes.Contains(head, []byte("\r\n\r\n")) {
+					n, err := c.Read(buf)
+					if err != nil {
+						c.Close()
+						return
+					}
+					head = append(head, buf[:n]...)
+				}
+				if bytes.Contains(head, []byte("ELB-HealthChecker")) {
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+					c.Close()
+					return
+				}
+				fn(c.(*net.TCPConn))
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// blackhole returns a loopback address whose listener's accept queue is
+// full, so the kernel drops further SYNs and connecting hangs.
+func blackhole(t *testing.T) string {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := unix.Getsockname(fd)
+	port := sa.(*unix.SockaddrInet4).Port
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	// Fill the accept queue (backlog 0 admits one); stop once a dial hangs.
+	for i := 0; i < 4; i++ {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+		c.Close()
+		t.Skip("kernel did not drop SYNs on a full accept queue")
+	}
+	return addr
+}
+
+func TestErrorResponses(t *testing.T) {
+	tests := []struct {
+		name    string
+		target  func(t *testing.T) string
+		status  int
+		outcome string
+	}{
+		{"refused", closedPort, 502, OutcomeConnectRefused},
+		{"reset with request outstanding", func(t *testing.T) string {
+			return rawServer(t, func(c *net.TCPConn) {
+				c.SetLinger(0)
+				c.Close()
+			})
+		}, 502, OutcomeTargetClosed},
+		{"close with request outstanding", func(t *testing.T) string {
+			return rawServer(t, func(c *net.TCPConn) { c.Close() })
+		}, 502, OutcomeTargetClosed},
+		{"malformed response", func(t *testing.T) string {
+			return rawServer(t, func(c *net.TCPConn) {
+				io.WriteString(c, "HTTQ/9 nonsense\r\n\r\n")
+				c.Close()
+			})
+		}, 502, OutcomeMalformedResponse},
+		{"connect timeout", blackhole, 504, OutcomeConnectTimeout},
+		{"response slower than the idle timeout", func(t *testing.T) string {
+			return rawServer(t, func(c *net.TCPConn) {
+				time.Sleep(1500 * time.Millisecond)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+				c.Close()
+			})
+		}, 504, OutcomeResponseTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, Config{ConnectTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}, TargetGroupConfig{HealthCheck: HealthCheck{Interval: time.Hour, Timeout: time.Second}})
+			addr := tt.target(t)
+			f.tg.Register(spec(addr))
+			code, body := get(t, http.DefaultClient, f.lb.URL()+"/")
+			if code != tt.status {
+				t.Errorf("status %d, want %d (%s)", code, tt.status, body)
+			}
+			recs := f.log.records(t)
+			if len(recs) != 1 || recs[0].Outcome != tt.outcome || recs[0].Status != tt.status || recs[0].Target != spec(addr).Key() {
+				t.Errorf("access log %+v, want outcome %s", recs, tt.outcome)
+			}
+		})
+	}
+}
+
+func TestDrainingFinishesInFlight(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") == healthCheckUserAgent {
+			return
+		}
+		started <- struct{}{}
+		<-release
+		io.WriteString(w, "slow done")
+	}))
+	t.Cleanup(srv.Close)
+	f := newFixture(t, Config{IdleTimeout: 30 * time.Second}, TargetGroupConfig{DeregistrationDelay: 20 * time.Second})
+	s := spec(hostPort(srv.URL))
+	f.tg.Register(s)
+	waitState(t, f.tg, s.Key(), StateHealthy)
+	type res struct {
+		code int
+		body string
+	}
+	done := make(chan res, 1)
+	go func() {
+		resp, err := http.Get(f.lb.URL() + "/slow")
+		if err != nil {
+			done <- res{0, err.Error()}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- res{resp.StatusCode, string(b)}
+	}()
+	<-started
+	f.tg.Deregister(s.Key())
+	h := waitState(t, f.tg, s.Key(), StateDraining)
+	if h.Reason != ReasonDeregistrationInProgress || h.InFlight != 1 {
+		t.Errorf("draining target health %+v", h)
+	}
+	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/new"); code != 503 {
+		t.Errorf("new request to a group whose only target drains: %d, want 503", code)
+	}
+	close(release)
+	if r := <-done; r.code != 200 || r.body != "slow done" {
+		t.Errorf("in-flight request during draining: %d %q, want 200", r.code, r.body)
+	}
+}
+
+func TestDeregistrationDelayExpiryCutsRequest(t *testing.T) {
+	started := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") == healthCheckUserAgent {
+			return
+		}
+		started <- struct{}{}
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	f := newFixture(t, Config{IdleTimeout: 30 * time.Second}, TargetGroupConfig{DeregistrationDelay: 200 * time.Millisecond})
+	s := spec(hostPort(srv.URL))
+	f.tg.Register(s)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(f.lb.URL() + "/slow")
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	<-started
+	f.tg.Deregister(s.Key())
+	if code := <-done; code != 502 {
+		t.Errorf("request outliving the deregistration delay: %d, want 502", code)
+	}
+	if n := len(f.tg.Health()); n != 0 {
+		t.Errorf("target still listed after the delay: %+v", f.tg.Health())
+	}
+	recs := f.log.records(t)
+	if len(recs) != 1 || recs[0].Outcome != OutcomeDeregistrationCut {
+		t.Errorf("access log %+v", recs)
+	}
+}
+
+func TestHealthTransitions(t *testing.T) {
+	var code atomic.Int32
+	code.Store(200)
+	var sawUA atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			sawUA.Store(r.Header.Get("User-Agent"))
+			w.WriteHeader(int(code.Load()))
+			return
+		}
+		io.WriteString(w, "bad")
+	}))
+	t.Cleanup(srv.Close)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "good") }))
+	t.Cleanup(other.Close)
+	hc := quickHealth
+	hc.Path = "/healthz"
+	f := newFixture(t, Config{}, TargetGroupConfig{HealthCheck: hc})
+	var mu sync.Mutex
+	var changes []string
+	stop := f.lb.Watch(func(c TargetChange) {
+		if c.Target.Addr == hostPort(srv.URL) {
+			mu.Lock()
+			changes = append(changes, string(c.From)+">"+string(c.To))
+			mu.Unlock()
+		}
+	})
+	defer stop()
+	s := spec(hostPort(srv.URL))
+	f.tg.Register(s)
+	if h := f.tg.Health(); len(h) != 1 || h[0].State != StateInitial || h[0].Reason != ReasonInitialHealthChecking {
+		t.Errorf("new target: %+v, want initial", h)
+	}
+	waitState(t, f.tg, s.Key(), StateHealthy)
+	code.Store(500)
+	h := waitState(t, f.tg, s.Key(), StateUnhealthy)
+	if h.Reason != ReasonResponseCodeMismatch || !strings.Contains(h.Description, "500") {
+		t.Errorf("unhealthy reason %q %q", h.Reason, h.Description)
+	}
+	if ua, _ := sawUA.Load().(string); ua != healthCheckUserAgent {
+		t.Errorf("health check user agent %q", ua)
+	}
+	// Fail open: the only target is unhealthy, it still gets requests.
+	if c, body := get(t, http.DefaultClient, f.lb.URL()+"/"); c != 200 || body != "bad" {
+		t.Errorf("fail open: %d %q", c, body)
+	}
+	// With a healthy target present the unhealthy one gets nothing.
+	o := spec(hostPort(other.URL))
+	f.tg.Register(o)
+	waitState(t, f.tg, o.Key(), StateHealthy)
+	for i := 0; i < 6; i++ {
+		if _, body := get(t, http.DefaultClient, f.lb.URL()+"/"); body != "good" {
+			t.Fatalf("request %d went to the unhealthy target", i)
+		}
+	}
+	code.Store(200)
+	waitState(t, f.tg, s.Key(), StateHealthy)
+	time.Sleep(50 * time.Millisecond) // let the watcher catch up
+	mu.Lock()
+	got := strings.Join(changes, " ")
+	mu.Unlock()
+	if got != ">initial initial>healthy healthy>unhealthy unhealthy>healthy" {
+		t.Errorf("transitions %q", got)
+	}
+}
