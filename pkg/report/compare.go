@@ -398,7 +398,7 @@ func (c comparer) latency() []MetricDelta {
 
 func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	b, k := c.base.Summary.Latency.Mean, c.cand.Summary.Latency.Mean
-	m := MetricDelta{Key: "latency", Name: "latency (distribution, mean shown)", LowerIsBetter: true}
+	m := MetricDelta{Key: "latency", Name: "latency distribution (mean)", LowerIsBetter: true}
 	m.setDurations(b, k)
 	res, err := stats.MannWhitneyU(xb, xk)
 	if err != nil {
@@ -408,13 +408,13 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	m.Test = res.Method
 	m.PValue = &res.PValue
 	m.Evidence = fmtP(res.PValue)
-	m.Note = fmt.Sprintf("P(candidate request slower) = %.3f", res.Effect)
+	m.Note = fmt.Sprintf("P(slower) = %.3f", res.Effect)
 	m.Verdict = VerdictNoDifference
 	if res.Significant(c.opts.Confidence) {
 		if math.Abs(res.Effect-0.5) >= c.opts.MinEffect {
 			m.Verdict = direction(res.Effect-0.5, true)
 		} else {
-			m.Note += fmt.Sprintf("; significant but within ±%.2f of 0.5", c.opts.MinEffect)
+			m.Note += fmt.Sprintf(", within 0.5±%s", fmtFloat(c.opts.MinEffect))
 		}
 	}
 	return m
@@ -437,7 +437,7 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 	m.Interval = &iv
 	m.Evidence = fmt.Sprintf("[%s, %s]", signedDur(time.Duration(res.Interval.Low)), signedDur(time.Duration(res.Interval.High)))
 	width := bucketWidth(hb, base)
-	m.Note = fmt.Sprintf("resolution %s (histogram bucket width)", fmtDur(width))
+	m.Note = fmt.Sprintf("bucket %s", fmtDur(width))
 	m.Verdict = VerdictNoDifference
 	diff := cand - base
 	significant := res.Interval.Low > 0 || res.Interval.High < 0
@@ -445,7 +445,7 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 		return m
 	}
 	if math.Abs(diff) < c.opts.LatencyTolerance*base || math.Abs(diff) < float64(width) {
-		m.Note += fmt.Sprintf("; significant but within the %.0f%% tolerance or the resolution", c.opts.LatencyTolerance*100)
+		m.Note += fmt.Sprintf(", change within %s or one bucket", fmtShare(c.opts.LatencyTolerance))
 		return m
 	}
 	m.Verdict = direction(diff, true)

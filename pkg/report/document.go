@@ -51,6 +51,17 @@ func (t *table) alignRight(cols ...int) *table {
 	return t
 }
 
+// dropColumn removes column c (when its content is the same everywhere).
+func (t *table) dropColumn(c int) {
+	t.header = append(t.header[:c:c], t.header[c+1:]...)
+	t.right = append(t.right[:c:c], t.right[c+1:]...)
+	for i, row := range t.rows {
+		if c < len(row) {
+			t.rows[i] = append(row[:c:c], row[c+1:]...)
+		}
+	}
+}
+
 func (t *table) alignment() tw.Alignment {
 	a := make(tw.Alignment, len(t.header))
 	for i := range a {
@@ -140,14 +151,24 @@ func writeMarkdown(w io.Writer, heading []string, secs []section) error {
 	return ew.err
 }
 
+// textColumnMax is the widest a column of a terminal table gets; longer
+// cells (explanations, messages) wrap at word boundaries.
+const textColumnMax = 64
+
 func renderTable(w io.Writer, t *table, r tw.Renderer, markdown bool) error {
-	tb := tablewriter.NewTable(w,
+	opts := []tablewriter.Option{
 		tablewriter.WithRenderer(r),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
 		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
 		tablewriter.WithAlignment(t.alignment()),
-	)
+	}
+	if markdown {
+		// A Markdown table row must stay on one line.
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNone))
+	} else {
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(textColumnMax))
+	}
+	tb := tablewriter.NewTable(w, opts...)
 	esc := func(s string) string { return s }
 	if markdown {
 		esc = mdCell

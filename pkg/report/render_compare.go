@@ -51,8 +51,12 @@ func comparisonHeading(c *Comparison, markdown bool) []string {
 }
 
 func comparisonSections(c *Comparison, markdown bool) []section {
-	runs := newTable("#", "run", "scenario", "variant", "status", "requests", "score", "started").alignRight(0, 5, 6)
 	all := append([]RunRef{c.Baseline}, candRefs(c)...)
+	sameScenario := true
+	for _, r := range all {
+		sameScenario = sameScenario && r.Scenario == c.Baseline.Scenario
+	}
+	runs := newTable("#", "run", "scenario", "variant", "status", "requests", "score", "started").alignRight(0, 5, 6)
 	for i, r := range all {
 		status := string(r.Status)
 		if r.Incomplete {
@@ -63,6 +67,9 @@ func comparisonSections(c *Comparison, markdown bool) []section {
 			label += " (baseline)"
 		}
 		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, fmt.Sprint(r.Requests), fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
+	}
+	if sameScenario {
+		runs.dropColumn(2)
 	}
 	secs := []section{{title: "Runs", parts: []part{{table: runs}}}}
 	for _, cand := range c.Candidates {
@@ -131,6 +138,7 @@ func methodText(c *Comparison) []string {
 		"Rates: two-proportion z-test, or Fisher's exact test when an expected cell count is below 5.",
 		fmt.Sprintf("Latency distribution: Mann-Whitney U on the latency histograms (ties corrected); called better or worse only when a candidate request is slower or faster than a baseline one at least %s of the time.", fmtShare(0.5+c.MinEffect)),
 		fmt.Sprintf("p50 and p99: bootstrap percentile interval of the difference (%d resamples, seed %d); called better or worse only when the interval excludes zero and the change exceeds %s of the baseline and one histogram bucket.", c.Resamples, c.Seed, fmtShare(c.LatencyTolerance)),
+		"P(slower) is the probability that a candidate request is slower than a baseline one; \"bucket\" is the histogram resolution at the baseline value.",
 		"Score, checks passed, longest error burst, time to recover and backend share CV are shown side by side without a test.",
 		"The tests treat requests as independent; requests in one burst are not, so read verdicts on short runs with care.",
 	}
