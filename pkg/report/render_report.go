@@ -74,13 +74,17 @@ func reportSections(r *Report, markdown bool) []section {
 		{title: "Run", parts: []part{{facts: runFacts(r)}}},
 		{title: "Score", parts: []part{{table: scoreTable(r.Score)}}},
 		{title: "Requests", parts: requestParts(s)},
-		{title: "Latency", parts: []part{{table: latencyTable(s)}}},
+	}
+	if s.Requests > 0 {
+		secs = append(secs, section{title: "Latency", parts: []part{{table: latencyTable(s)}}})
 	}
 	if len(s.Timeline) > 0 {
 		secs = append(secs, section{title: "Timeline", parts: []part{{pre: sparklines(s.Timeline)}}})
 		secs = append(secs, section{title: "Timeline by window", fold: true, parts: []part{{table: timelineTable(s.Timeline)}}})
 	}
-	secs = append(secs, section{title: "Error bursts", parts: burstParts(r)})
+	if s.Requests > 0 {
+		secs = append(secs, section{title: "Error bursts", parts: burstParts(r)})
+	}
 	if len(s.Backends) > 0 {
 		secs = append(secs, section{title: "Backends", parts: backendParts(s)})
 	}
