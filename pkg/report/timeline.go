@@ -181,12 +181,3 @@ func eventsAround(events []Event, b metric.Burst) []Event {
 	}
 	return out
 }
-
-// LongestBurst returns the length of the longest error burst.
-func LongestBurst(s metric.Summary) time.Duration {
-	var d time.Duration
-	for _, b := range s.Bursts {
-		d = max(d, burstLength(b))
-	}
-	return d
-}
