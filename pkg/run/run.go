@@ -16,9 +16,12 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/drillkit/drill/pkg/check"
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/load"
 	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/sample"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // Files a run writes into its directory.
@@ -64,11 +67,39 @@ var (
 // *Error is returned when it could not start.
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
-	target, base, err := resolveTarget(sc)
+	cfg, err := loadConfig(sc.Load, "", Guard(opts.AllowRemote))
 	if err != nil {
-		return nil, err
+		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
-	cfg, err := loadConfig(sc.Load, base, Guard(opts.AllowRemote))
+	if sc.Target.Kind() == scenario.TargetURL {
+		// A url target is known now: refuse a forbidden one before anything.
+		if cfg, err = loadConfig(sc.Load, sc.Target.URL, cfg.Allow); err != nil {
+			return nil, &Error{Code: report.ExitUsage, Err: err}
+		}
+		if err := load.CheckTargets(ctx, cfg); err != nil {
+			return nil, &Error{Code: report.ExitUsage, Err: err}
+		}
+	}
+	sys, err := openSystem(ctx, sc, opts.Progress)
+	if err != nil {
+		return nil, asError(err)
+	}
+	r, err := runOn(ctx, plan, sys, opts)
+	if cerr := sys.close(context.WithoutCancel(ctx)); cerr != nil {
+		err = errors.Join(err, &Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)})
+		if r != nil {
+			r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
+			r.Incomplete, r.IncompleteReason = true, "cleanup failed: "+cerr.Error()
+			_ = report.Write(filepath.Join(opts.Dir, ReportFile), r)
+		}
+	}
+	return r, err
+}
+
+// runOn runs the load and the faults against an open system.
+func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.Report, error) {
+	sc := plan.Scenario
+	cfg, err := loadConfig(sc.Load, sys.base, Guard(opts.AllowRemote))
 	if err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
@@ -91,8 +122,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 		Schema:       report.Schema,
 		DrillVersion: opts.Version,
 		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
-		Target:       target,
-		Environment:  report.Environment{Host: hostInfo()},
+		Target:       sys.target,
+		Environment:  report.Environment{Host: hostInfo(), Notes: sys.notes},
 		ResultsFile:  ResultsFile,
 	}
 	t := &timeline{
@@ -103,7 +134,18 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 	}
 	r.StartedAt = time.Now()
 	t.start(r.StartedAt)
-	cause := t.drive(ctx, cfg)
+	var env *inject.Env
+	if sys.cluster != nil {
+		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		defer stopWatch()
+		if err := sample.WatchPods(watchCtx, sys.cluster.Client, sys.namespace, func(c sample.PodChange) {
+			t.note(report.EventPod, c.Pod, c.Message)
+		}); err != nil {
+			t.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
+		}
+	}
+	applied, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
 	if err := t.results.Close(); err != nil && cause == nil {
@@ -112,15 +154,31 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 	if err := f.Sync(); err != nil && cause == nil {
 		cause = fmt.Errorf("write results: %w", err)
 	}
+	unrecovered := recoverAll(context.WithoutCancel(ctx), applied, env, t)
 	r.Summary = t.rec.Summary()
-	r.Events = t.events
+	r.Events = t.snapshot()
 	r.Checks = evaluate(sc.Exprs(), r.Summary)
 	r.Score = report.ScoreRun(r.Summary, r.Checks)
 	conclude(r, cause, t.abort)
-	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
-		return r, &Error{Code: report.ExitError, Err: err}
+	var runErr error
+	if unrecovered != nil {
+		r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
+		r.Incomplete, r.IncompleteReason = true, unrecovered.Error()
+		runErr = &Error{Code: report.ExitUnrecovered, Err: unrecovered}
 	}
-	return r, nil
+	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
+		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: err})
+	}
+	return r, runErr
+}
+
+// asError makes sure a failure to start carries an exit code.
+func asError(err error) error {
+	var re *Error
+	if errors.As(err, &re) {
+		return err
+	}
+	return &Error{Code: report.ExitError, Err: err}
 }
 
 // timeline is the state of a run in progress: t=0 is when the load starts.
@@ -141,19 +199,27 @@ func (t *timeline) start(t0 time.Time) {
 	t.t0 = t0
 	t.recOpts.Start = t0
 	t.rec = metric.New(t.recOpts)
-	t.note("load", "load started")
+	t.note(report.EventNote, "load", "load started")
 }
 
 // note adds an event at the current time.
-func (t *timeline) note(source, msg string) {
+func (t *timeline) note(kind report.EventKind, source, msg string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
-	t.events = append(t.events, report.Event{T: now.Sub(t.t0), Time: now, Kind: report.EventNote, Source: source, Message: msg})
+	t.events = append(t.events, report.Event{T: now.Sub(t.t0), Time: now, Kind: kind, Source: source, Message: msg})
 }
 
-// drive runs the load to its end and returns why it ended early, if it did.
-func (t *timeline) drive(ctx context.Context, cfg load.Config) error {
+// snapshot returns the events recorded so far.
+func (t *timeline) snapshot() []report.Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]report.Event(nil), t.events...)
+}
+
+// drive runs the load to its end, with the faults injected at their offsets,
+// and returns why it ended early, if it did, and the faults it applied.
+func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]inject.Fault, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -162,6 +228,8 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config) error {
 		defer wg.Done()
 		t.watch(ctx, cancel)
 	}()
+	applied := make(chan []inject.Fault, 1)
+	go func() { applied <- t.inject(ctx, cancel, faults, env) }()
 	err := load.Run(ctx, cfg, func(r *vegeta.Result) {
 		t.rec.Add(r)
 		if err := t.results.Write(r); err != nil {
@@ -170,27 +238,73 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config) error {
 	})
 	cancel(nil)
 	wg.Wait()
+	done := <-applied
 	elapsed := time.Since(t.t0)
 	t.live(t.t0.Add((elapsed+time.Second-1)/time.Second*time.Second), nil)
 	if err == nil {
-		t.note("load", "load finished")
-		return nil
+		t.note(report.EventNote, "load", "load finished")
+		return done, nil
 	}
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, errAborted):
-		t.note("load", "load stopped by abortWhen")
-		return errAborted
+		t.note(report.EventNote, "load", "load stopped by abortWhen")
+		return done, errAborted
 	case errors.Is(cause, context.Canceled) && !errors.Is(err, context.Canceled):
-		return err
+		return done, err
 	case errors.Is(cause, context.Canceled):
-		t.note("load", "load interrupted")
-		return errInterrupted
+		t.note(report.EventNote, "load", "load interrupted")
+		return done, errInterrupted
 	default:
-		t.note("load", "load stopped: "+cause.Error())
-		return cause
+		t.note(report.EventNote, "load", "load stopped: "+cause.Error())
+		return done, cause
 	}
 }
+
+// inject applies each fault at its offset, one after the other, and returns
+// those it applied (also partly), for recovery. A fault that fails stops
+// the run.
+func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, faults []inject.Scheduled, env *inject.Env) []inject.Fault {
+	var applied []inject.Fault
+	for _, f := range faults {
+		select {
+		case <-ctx.Done():
+			return applied
+		case <-time.After(time.Until(t.t0.Add(f.At))):
+		}
+		t.note(report.EventFault, f.Fault.Name(), "apply "+f.Fault.Name())
+		applied = append(applied, f.Fault)
+		if err := f.Fault.Apply(ctx, env); err != nil {
+			if ctx.Err() == nil {
+				t.note(report.EventFault, f.Fault.Name(), "failed: "+err.Error())
+				cancel(fmt.Errorf("fault %s: %w", f.Fault.Name(), err))
+			}
+			return applied
+		}
+	}
+	return applied
+}
+
+// recoverAll recovers the applied faults, last first, and returns what could
+// not be recovered.
+func recoverAll(ctx context.Context, applied []inject.Fault, env *inject.Env, t *timeline) error {
+	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(applied) - 1; i >= 0; i-- {
+		f := applied[i]
+		if err := f.Recover(ctx, env); err != nil {
+			t.note(report.EventFault, f.Name(), "recover failed: "+err.Error())
+			errs = append(errs, fmt.Errorf("recover %s: %w", f.Name(), err))
+			continue
+		}
+		t.note(report.EventFault, f.Name(), "recovered "+f.Name())
+	}
+	return errors.Join(errs...)
+}
+
+// recoverTimeout bounds the recovery of all faults of a run.
+const recoverTimeout = 5 * time.Minute
 
 // watch evaluates completed seconds until ctx ends.
 func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
@@ -211,7 +325,7 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 	for _, s := range t.rec.Seconds(upTo) {
 		t.progress.second(s, "")
-		if cancel == nil || t.abort != nil {
+		if cancel == nil || t.aborted() {
 			continue
 		}
 		for _, tr := range t.trackers {
@@ -219,12 +333,18 @@ func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 				t.mu.Lock()
 				t.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: s.T, Message: tr.Reason()}
 				t.mu.Unlock()
-				t.note("abort", tr.Reason())
+				t.note(report.EventNote, "abort", tr.Reason())
 				cancel(errAborted)
 				break
 			}
 		}
 	}
+}
+
+func (t *timeline) aborted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.abort != nil
 }
 
 func trackers(aborts []check.Abort) []*check.AbortTracker {

@@ -15,20 +15,7 @@ import (
 
 	"github.com/drillkit/drill/pkg/load"
 	"github.com/drillkit/drill/pkg/report"
-	"github.com/drillkit/drill/pkg/scenario"
 )
-
-// resolveTarget returns the report's target and the base URL load goes to.
-func resolveTarget(sc *scenario.Scenario) (report.Target, string, error) {
-	switch sc.Target.Kind() {
-	case scenario.TargetURL:
-		return report.Target{Kind: report.TargetURL, URL: sc.Target.URL}, sc.Target.URL, nil
-	default:
-		return report.Target{}, "", &Error{Code: report.ExitError, Err: fmt.Errorf(
-			"%s: target %s: running load against a %s target needs the lab load balancer, which this drill does not have yet; use target.url for now (docs/scenario.md)",
-			sc.File, sc.Target.Kind(), sc.Target.Kind())}
-	}
-}
 
 // reachable opens one connection to every host the load goes to, so that a
 // target that is down fails the run before it starts, with advice.

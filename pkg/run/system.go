@@ -1,0 +1,87 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// system is where the system under test lives for one run: the URL load goes
+// to and, for cluster targets, the cluster faults act on.
+type system struct {
+	base      string
+	target    report.Target
+	cluster   *cluster.Cluster
+	namespace string
+	notes     []string
+	applied   []cluster.Object
+	closers   []func(context.Context) error
+}
+
+// openSystem reaches the scenario's target and applies its setup manifests.
+// On error everything it set up is already undone.
+func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) (s *system, err error) {
+	s = &system{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.close(context.WithoutCancel(ctx)))
+		}
+	}()
+	switch sc.Target.Kind() {
+	case scenario.TargetURL:
+		s.base = sc.Target.URL
+		s.target = report.Target{Kind: report.TargetURL, URL: sc.Target.URL}
+		return s, nil
+	case scenario.TargetKube:
+		k := sc.Target.Kube
+		s.base, s.namespace = k.URL, k.Namespace
+		s.target = report.Target{Kind: report.TargetKube, URL: k.URL, Details: map[string]string{"context": k.Context, "namespace": k.Namespace}}
+		if s.cluster, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
+			return s, &Error{Code: report.ExitError, Err: err}
+		}
+	default:
+		if err := s.openLab(ctx, sc.Target.Lab, progress); err != nil {
+			return s, err
+		}
+	}
+	if err := s.setup(ctx, sc); err != nil {
+		return s, &Error{Code: report.ExitError, Err: err}
+	}
+	return s, nil
+}
+
+// setup applies the scenario's manifests and waits for them to be ready.
+func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
+	files := sc.SetupFiles()
+	if len(files) == 0 {
+		return nil
+	}
+	objs, err := cluster.ReadManifests(files)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
+	s.applied, err = s.cluster.Apply(ctx, s.namespace, objs)
+	if err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	if err := s.cluster.WaitReady(ctx, s.applied); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+	return nil
+}
+
+// close undoes what openSystem did, last step first.
+func (s *system) close(ctx context.Context) error {
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		errs = append(errs, s.closers[i](ctx))
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}

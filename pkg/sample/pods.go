@@ -1,0 +1,91 @@
+// Package sample observes the system under test while a run goes on and
+// turns what changes into events on the run's timeline.
+package sample
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+)
+
+// PodChange is one observed change of a pod.
+type PodChange struct {
+	Pod     string
+	Node    string
+	IP      string
+	Change  string // created, ready, not-ready, terminating, deleted
+	Message string
+}
+
+// WatchPods reports every pod of namespace that is created, becomes ready or
+// not ready, starts terminating or is deleted, until ctx ends. It returns
+// once the initial list has been seen (those pods are not reported).
+func WatchPods(ctx context.Context, client kubernetes.Interface, namespace string, report func(PodChange)) error {
+	f := informers.NewSharedInformerFactoryWithOptions(client, 30*time.Second, informers.WithNamespace(namespace))
+	inf := f.Core().V1().Pods().Informer()
+	var synced atomic.Bool
+	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: func(obj any) {
+			if p, ok := obj.(*corev1.Pod); ok && synced.Load() {
+				report(change(p, "created"))
+			}
+		},
+		UpdateFunc: func(oldObj, newObj any) {
+			o, ok1 := oldObj.(*corev1.Pod)
+			n, ok2 := newObj.(*corev1.Pod)
+			if !ok1 || !ok2 {
+				return
+			}
+			if o.DeletionTimestamp == nil && n.DeletionTimestamp != nil {
+				report(change(n, "terminating"))
+			}
+			if was, is := ready(o), ready(n); was != is {
+				c := "not-ready"
+				if is {
+					c = "ready"
+				}
+				report(change(n, c))
+			}
+		},
+		DeleteFunc: func(obj any) {
+			if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = t.Obj
+			}
+			if p, ok := obj.(*corev1.Pod); ok {
+				report(change(p, "deleted"))
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	f.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		return fmt.Errorf("watch pods in %s: %w", namespace, ctx.Err())
+	}
+	synced.Store(true)
+	return nil
+}
+
+func change(p *corev1.Pod, c string) PodChange {
+	msg := fmt.Sprintf("pod %s %s", p.Name, c)
+	if p.Spec.NodeName != "" {
+		msg += " on " + p.Spec.NodeName
+	}
+	return PodChange{Pod: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP, Change: c, Message: msg}
+}
+
+func ready(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
