@@ -130,7 +130,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
 		results:  load.NewResultsWriter(f),
 		trackers: trackers(sc.Aborts()),
-		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration()},
+		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration(), phases: cfg.Phases},
 	}
 	r.StartedAt = time.Now()
 	t.start(r.StartedAt)
@@ -324,7 +324,7 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 // cancel the abort conditions are not evaluated any more (the load ended).
 func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 	for _, s := range t.rec.Seconds(upTo) {
-		t.progress.second(s, "")
+		t.progress.second(s)
 		if cancel == nil || t.aborted() {
 			continue
 		}
