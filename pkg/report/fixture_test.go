@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/drillkit/drill/pkg/metric"
@@ -36,6 +35,14 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 			sec.Max = ms(900 * slow)
 		}
 		sec.Codes["200"] = sec.Successes
+		// A rolling update: web-7d9f8-c is replaced by web-5c6b4-d at t=35s.
+		pods := []string{"web-7d9f8-a", "web-7d9f8-b", "web-7d9f8-c"}
+		if t >= 35 {
+			pods[2] = "web-5c6b4-d"
+		}
+		for i := range sec.Successes {
+			sec.Backends[pods[int(i)%3]]++
+		}
 		for k, v := range sec.Codes {
 			s.Codes[k] += v
 		}
@@ -72,9 +79,15 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 	if fail > 0 {
 		s.Bursts = []metric.Burst{{StartT: burstFrom, EndT: burstTo, Failures: fail * uint64(burstTo-burstFrom), Recovery: time.Duration(burstTo-burstFrom+2) * time.Second}}
 	}
-	per := []uint64{2100, 2000, 1900 - s.Requests + s.Successes}
-	for i, n := range per {
-		s.Backends = append(s.Backends, metric.Backend{Name: fmt.Sprintf("web-7d9f8-%c", 'a'+i), Requests: n, Share: float64(n) / float64(s.Successes)})
+	perBackend := map[string]uint64{}
+	for _, sec := range s.Timeline {
+		for b, n := range sec.Backends {
+			perBackend[b] += n
+		}
+	}
+	for _, name := range sortedKeys(perBackend) {
+		n := perBackend[name]
+		s.Backends = append(s.Backends, metric.Backend{Name: name, Requests: n, Share: float64(n) / float64(s.Successes)})
 	}
 	return s
 }

@@ -88,6 +88,9 @@ func reportSections(r *Report, markdown bool) []section {
 	if len(s.Backends) > 0 {
 		secs = append(secs, section{title: "Backends", parts: backendParts(s)})
 	}
+	if bt := backendTable(s.Timeline); bt != nil {
+		secs = append(secs, section{title: "Backends by window", fold: true, parts: []part{{table: bt}}})
+	}
 	if len(r.Events) > 0 {
 		secs = append(secs, section{title: "Events", fold: true, parts: []part{{table: eventTable(r.Events)}}})
 	}

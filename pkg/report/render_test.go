@@ -1,8 +1,11 @@
 package report
 
 import (
+	"fmt"
+
 	"bytes"
 	"flag"
+	"github.com/drillkit/drill/pkg/metric"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +113,23 @@ func TestTimelineWindowsAndSparklineWidth(t *testing.T) {
 	}
 	if rows := len(timelineTable(s.Timeline).rows); rows > 30 || rows < 15 {
 		t.Errorf("window table has %d rows, want 15 to 30", rows)
+	}
+}
+
+func TestBackendTableGroupsOthers(t *testing.T) {
+	var tl []metric.Second
+	for i := range 12 {
+		tl = append(tl, metric.Second{T: i, Requests: 10, Successes: 10, Backends: map[string]uint64{fmt.Sprintf("pod-%02d", i): 10}})
+	}
+	bt := backendTable(tl)
+	if len(bt.header) != maxBackendColumns+1 || bt.header[maxBackendColumns] != "5 others" {
+		t.Fatalf("header = %q, want %d backends and a column for 5 others", bt.header, maxBackendColumns-1)
+	}
+	// Second window (10s-12s): pod-10 and pod-11, both among the others.
+	if got := bt.rows[1][maxBackendColumns]; got != "20" {
+		t.Errorf("others in 10s-12s = %q, want 20", got)
+	}
+	if backendTable(tl[:1]) != nil {
+		t.Error("one backend: want no table")
 	}
 }

@@ -181,3 +181,68 @@ func eventsAround(events []Event, b metric.Burst) []Event {
 	}
 	return out
 }
+
+// maxBackendColumns is the most backends the per-window backend table shows
+// as columns; the rest are added up in one column.
+const maxBackendColumns = 8
+
+// backendTable shows each window's responses per backend, backends in the
+// order they first answered, so a rollout reads from left to right: old pods
+// fade out, new ones take over. nil when fewer than two backends answered.
+func backendTable(tl []metric.Second) *table {
+	secs := dense(tl)
+	var order []string
+	seen := map[string]bool{}
+	for _, s := range secs {
+		for _, b := range sortedKeys(s.Backends) {
+			if !seen[b] {
+				seen[b] = true
+				order = append(order, b)
+			}
+		}
+	}
+	if len(order) < 2 {
+		return nil
+	}
+	shown := order
+	others := false
+	if len(order) > maxBackendColumns {
+		shown, others = order[:maxBackendColumns-1], true
+	}
+	header := append([]string{"window"}, shown...)
+	if others {
+		header = append(header, fmt.Sprintf("%d others", len(order)-len(shown)))
+	}
+	t := newTable(header...)
+	for i := 1; i < len(header); i++ {
+		t.alignRight(i)
+	}
+	column := map[string]int{}
+	for i, b := range shown {
+		column[b] = i
+	}
+	size := windowSize(len(secs))
+	for start := 0; start < len(secs); start += size {
+		group := secs[start:min(start+size, len(secs))]
+		counts := make([]uint64, len(header)-1)
+		for _, s := range group {
+			for b, n := range s.Backends {
+				if c, ok := column[b]; ok {
+					counts[c] += n
+				} else {
+					counts[len(counts)-1] += n
+				}
+			}
+		}
+		row := []string{fmt.Sprintf("%ds-%ds", start, start+len(group))}
+		for _, n := range counts {
+			if n == 0 {
+				row = append(row, "-")
+			} else {
+				row = append(row, fmt.Sprint(n))
+			}
+		}
+		t.add(row...)
+	}
+	return t
+}
