@@ -205,11 +205,11 @@ func TestRenderComparisonGolden(t *testing.T) {
 			if err := RenderComparison(&buf, c, format); err != nil {
 				t.Fatal(err)
 			}
-			ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json"}[format]
+			ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json", FormatHTML: "html"}[format]
 			golden(t, "compare."+ext+".golden", buf.Bytes())
 		})
 	}
-	if err := RenderComparison(&bytes.Buffer{}, c, "junit"); err == nil || !strings.Contains(err.Error(), "table, md, json") {
+	if err := RenderComparison(&bytes.Buffer{}, c, "junit"); err == nil || !strings.Contains(err.Error(), "table, md, json, html") {
 		t.Errorf("junit comparison: err = %v, want the formats listed", err)
 	}
 }

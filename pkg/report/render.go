@@ -13,14 +13,15 @@ const (
 	FormatMarkdown = "md"
 	FormatJSON     = "json"
 	FormatJUnit    = "junit"
+	FormatHTML     = "html"
 )
 
 // Formats lists the formats Render accepts.
-var Formats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatJUnit}
+var Formats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatJUnit, FormatHTML}
 
 // Render writes r to w in format: "table" (terminal), "md" (Markdown for a
-// pull-request comment), "json" (the report itself) or "junit" (JUnit XML
-// for CI test reporting).
+// pull-request comment), "json" (the report itself), "junit" (JUnit XML
+// for CI test reporting) or "html" (a standalone page with a timeline chart).
 func Render(w io.Writer, r *Report, format string) error {
 	switch format {
 	case FormatTable:
@@ -31,6 +32,9 @@ func Render(w io.Writer, r *Report, format string) error {
 		return writeJSON(w, normalized(r))
 	case FormatJUnit:
 		return writeJUnit(w, r)
+	case FormatHTML:
+		return writeHTML(w, "drill: "+r.Title(), string(r.Status), verdictLines(r, false), reportSections(r, false),
+			timelineSVG(r.Summary.Timeline, sortedEvents(r.Events)))
 	}
 	return fmt.Errorf("render report: unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
 }

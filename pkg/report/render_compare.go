@@ -9,9 +9,9 @@ import (
 )
 
 // CompareFormats lists the formats RenderComparison accepts.
-var CompareFormats = []string{FormatTable, FormatMarkdown, FormatJSON}
+var CompareFormats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML}
 
-// RenderComparison writes c to w in format "table", "md" or "json".
+// RenderComparison writes c to w in format "table", "md", "json" or "html".
 func RenderComparison(w io.Writer, c *Comparison, format string) error {
 	switch format {
 	case FormatTable:
@@ -20,6 +20,12 @@ func RenderComparison(w io.Writer, c *Comparison, format string) error {
 		return writeMarkdown(w, comparisonHeading(c, true), comparisonSections(c, true))
 	case FormatJSON:
 		return writeJSON(w, c)
+	case FormatHTML:
+		class := "passed"
+		if c.Regressed() {
+			class = "worse"
+		}
+		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), "")
 	}
 	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(CompareFormats, ", "))
 }

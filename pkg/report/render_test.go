@@ -1,7 +1,9 @@
 package report
 
 import (
+	"encoding/xml"
 	"fmt"
+	"io"
 
 	"bytes"
 	"flag"
@@ -60,7 +62,7 @@ func TestRenderGolden(t *testing.T) {
 				if err := Render(&buf, reports[name], format); err != nil {
 					t.Fatal(err)
 				}
-				ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json", FormatJUnit: "xml"}[format]
+				ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json", FormatJUnit: "xml", FormatHTML: "html"}[format]
 				golden(t, name+"."+ext+".golden", buf.Bytes())
 			})
 		}
@@ -68,8 +70,8 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRenderUnknownFormat(t *testing.T) {
-	err := Render(&bytes.Buffer{}, fixtureReport(), "html")
-	if err == nil || !strings.Contains(err.Error(), "table, md, json, junit") {
+	err := Render(&bytes.Buffer{}, fixtureReport(), "pdf")
+	if err == nil || !strings.Contains(err.Error(), "table, md, json, junit, html") {
 		t.Errorf("err = %v, want one listing the formats", err)
 	}
 }
@@ -131,5 +133,42 @@ func TestBackendTableGroupsOthers(t *testing.T) {
 	}
 	if backendTable(tl[:1]) != nil {
 		t.Error("one backend: want no table")
+	}
+}
+
+func TestHTMLIsSafeAndChartParses(t *testing.T) {
+	r := fixtureReport()
+	r.Scenario.Name = "evil <script>alert(1)</script>"
+	r.Events[0].Source = `"><script>x</script>`
+	var buf bytes.Buffer
+	if err := Render(&buf, r, FormatHTML); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "<script>") {
+		t.Error("html contains an unescaped <script>")
+	}
+	start, end := strings.Index(out, "<svg"), strings.Index(out, "</svg>")
+	if start < 0 || end < start {
+		t.Fatal("no timeline chart in the page")
+	}
+	svg := out[start : end+len("</svg>")]
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	rects := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				break
+			}
+			t.Fatalf("chart is not well-formed XML: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
+		}
+	}
+	// Seven seconds of the fixture had failures: one bar each.
+	if rects != 7 {
+		t.Errorf("chart has %d bars, want 7", rects)
 	}
 }
