@@ -51,6 +51,8 @@ type Config struct {
 	// Region and AccountID appear in ARNs; defaults DefaultRegion and
 	// DefaultAccountID.
 	Region, AccountID string
+	// Tags are the load balancer's tags (DescribeTags).
+	Tags map[string]string
 	// Logger receives operational messages; nil discards them.
 	Logger *slog.Logger
 }
