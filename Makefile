@@ -3,14 +3,33 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build test bench demo clean
+.PHONY: build kube test bench demo clean
+
+# The lab's Kubernetes components (separate Go module kube/, one multi-call
+# binary). Rebuilt only when kube/ sources change; a cold build takes minutes.
+KUBE_VERSION := v1.37.2
+KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 \
+	-X k8s.io/component-base/version.gitMinor=37 \
+	-X k8s.io/component-base/version.gitCommit=drill-kube \
+	-X k8s.io/component-base/version.gitTreeState=clean \
+	-X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z \
+	-X k8s.io/client-go/pkg/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/client-go/pkg/version.gitMajor=1 \
+	-X k8s.io/client-go/pkg/version.gitMinor=37
+KUBE_SRCS := $(shell find kube -name '*.go' -not -path 'kube/bin/*') kube/go.mod kube/go.sum
 
 build:
 	go build -ldflags "$(LDFLAGS)" -o $(BIN)/drill ./cmd/drill
 
-test: build
+kube: $(BIN)/drill-kube
+
+$(BIN)/drill-kube: $(KUBE_SRCS)
+	cd kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o ../$(BIN)/drill-kube ./cmd/drill-kube
+
+test: build kube
 	go vet ./...
-	go test -count=1 ./...
+	DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/drill-kube go test -count=1 -timeout 30m ./...
 
 bench: build
 	go test -run '^$$' -bench . -benchtime 3x ./...
