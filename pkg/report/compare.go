@@ -199,7 +199,7 @@ func Compare(runs []*Report, opts CompareOptions) *Comparison {
 	opts = opts.withDefaults()
 	c := &Comparison{
 		Confidence: opts.Confidence, LatencyTolerance: opts.LatencyTolerance, MinEffect: opts.MinEffect,
-		Resamples: opts.Resamples, Seed: opts.Seed,
+		Resamples: opts.Resamples, Seed: opts.Seed, Candidates: []Candidate{},
 	}
 	if len(runs) == 0 {
 		return c
@@ -342,7 +342,7 @@ func (c comparer) proportion(key, name string, x1, n1, x2, n2 uint64) MetricDelt
 	m.Delta = signed((p2-p1)*100, func(v float64) string { return fmt.Sprintf("%.3f", v) }) + " pp"
 	res, err := stats.ProportionTest(x1, n1, x2, n2)
 	if err != nil {
-		m.Note = err.Error()
+		m.Note = noteOf(err)
 		return m
 	}
 	m.Test = res.Method
@@ -402,7 +402,7 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	m.setDurations(b, k)
 	res, err := stats.MannWhitneyU(xb, xk)
 	if err != nil {
-		m.Note = "no latency histogram in a run"
+		m.Note = noteOf(err)
 		return m
 	}
 	m.Test = res.Method
@@ -426,7 +426,7 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 	res, err := stats.BootstrapQuantileDiff(xb, xk, q, c.opts.Confidence, c.opts.Resamples, rng)
 	if err != nil {
 		m.Baseline, m.Candidate, m.Delta = "-", "-", "-"
-		m.Note = "no latency histogram in a run"
+		m.Note = noteOf(err)
 		return m
 	}
 	base, _ := stats.NewDistribution(xb).Quantile(q)
@@ -450,6 +450,14 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 	}
 	m.Verdict = direction(diff, true)
 	return m
+}
+
+// noteOf explains why a metric has no verdict.
+func noteOf(err error) string {
+	if strings.Contains(err.Error(), "empty") {
+		return "no latency histogram in a run"
+	}
+	return "not tested: " + err.Error()
 }
 
 func (m *MetricDelta) setDurations(b, k time.Duration) {
