@@ -33,6 +33,7 @@ commands:
   explain              print the scenario schema with defaults
   report RUN           re-render a saved run (-o table|md|json|junit)
   compare A B [...]    compare saved runs with a statistical verdict per metric
+  recover RUN          recover the faults a killed run left applied, from its journal
   echo                 serve HTTP naming the backend in a header (the lab workload)
   lab up|status|kubeconfig|down
                        manage the embedded lab cluster
@@ -66,6 +67,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return reportCmd(rest, stdout, stderr)
 	case "compare":
 		return compareCmd(rest, stdout, stderr)
+	case "recover":
+		return recoverCmd(ctx, rest, stdout, stderr)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	default:

@@ -16,7 +16,9 @@ import (
 
 // Fault is one injected event.
 type Fault interface {
-	// Name says what the fault does, e.g. "rollingUpdate default/web".
+	// Action is the fault's key in a scenario, e.g. "rollingUpdate".
+	Action() string
+	// Name says what the fault does, e.g. "rollingUpdate deployment/web".
 	Name() string
 	// Apply injects the fault. It may block until the fault has played out
 	// (a rollout completed).
@@ -33,6 +35,15 @@ type Env struct {
 	Namespace string
 	// Note records a step on the run's timeline.
 	Note func(source, msg string)
+	// Changed is called by a fault right after it changed the cluster, so
+	// that the journal holds what is needed to undo the change.
+	Changed func(Fault)
+}
+
+func (e *Env) changed(f Fault) {
+	if e.Changed != nil {
+		e.Changed(f)
+	}
 }
 
 func (e *Env) note(source, format string, args ...any) {
@@ -71,21 +82,25 @@ func Parse(sc *scenario.Scenario) ([]Scheduled, error) {
 }
 
 func parse(file string, f scenario.Fault) (Fault, error) {
-	switch f.Action {
+	ft, err := newFault(f.Action)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.DecodeSpec(file, ft); err != nil {
+		return nil, err
+	}
+	return ft, nil
+}
+
+// newFault returns an empty fault of action.
+func newFault(action string) (Fault, error) {
+	switch action {
 	case "rollingUpdate":
-		var s RollingUpdate
-		if err := f.DecodeSpec(file, &s); err != nil {
-			return nil, err
-		}
-		return &s, nil
+		return &RollingUpdate{}, nil
 	case "scale":
-		var s Scale
-		if err := f.DecodeSpec(file, &s); err != nil {
-			return nil, err
-		}
-		return &s, nil
+		return &Scale{}, nil
 	default:
-		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", f.Action, strings.Join(Available(), ", "))
+		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(Available(), ", "))
 	}
 }
 

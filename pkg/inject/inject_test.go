@@ -49,3 +49,40 @@ func TestParseReportsEveryProblemWithPosition(t *testing.T) {
 		}
 	}
 }
+
+func TestJournalRoundTrip(t *testing.T) {
+	path := t.TempDir() + "/journal.json"
+	j, err := NewJournal(path, "/k/config", "ctx", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := int32(2)
+	ru := &RollingUpdate{Deployment: "web", Wait: true, Applied: true}
+	sc := &Scale{Deployment: "web", Replicas: 0, Original: &two}
+	i, _ := j.Record(-1, ru, PhaseApplied, nil)
+	k, _ := j.Record(-1, sc, PhaseApplying, nil)
+	if _, err := j.Record(i, ru, PhaseRecovered, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Kubeconfig != "/k/config" || back.Context != "ctx" || back.Namespace != "shop" {
+		t.Fatalf("cluster coordinates lost: %+v", back)
+	}
+	idx, pending, err := back.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || idx[0] != k {
+		t.Fatalf("pending %v at %v: want only the scale", pending, idx)
+	}
+	got, ok := pending[0].(*Scale)
+	if !ok || got.Original == nil || *got.Original != 2 || got.Deployment != "web" {
+		t.Fatalf("scale came back as %#v: want its original replica count", pending[0])
+	}
+	if _, err := LoadJournal(t.TempDir()); err == nil || !strings.Contains(err.Error(), "no journal") {
+		t.Fatalf("missing journal: %v", err)
+	}
+}

@@ -18,11 +18,15 @@ const RestartedAtAnnotation = "drill.dev/restartedAt"
 // for the rollout to complete. A restart cannot be undone: Recover only
 // waits for a rollout still under way.
 type RollingUpdate struct {
-	Deployment string `yaml:"deployment" required:"true" doc:"Name of the Deployment to restart."`
-	Namespace  string `yaml:"namespace" doc:"Namespace of the Deployment; empty means the target's namespace."`
-	Wait       bool   `yaml:"wait" default:"true" doc:"Wait until the rollout completed before the next fault."`
-	applied    bool
+	Deployment string `yaml:"deployment" json:"deployment" required:"true" doc:"Name of the Deployment to restart."`
+	Namespace  string `yaml:"namespace" json:"namespace,omitempty" doc:"Namespace of the Deployment; empty means the target's namespace."`
+	Wait       bool   `yaml:"wait" json:"wait" default:"true" doc:"Wait until the rollout completed before the next fault."`
+	// Applied is set once the restart was requested.
+	Applied bool `yaml:"-" json:"applied"`
 }
+
+// Action implements Fault.
+func (f *RollingUpdate) Action() string { return "rollingUpdate" }
 
 // Name implements Fault.
 func (f *RollingUpdate) Name() string { return "rollingUpdate deployment/" + f.Deployment }
@@ -39,7 +43,8 @@ func (f *RollingUpdate) Apply(ctx context.Context, env *Env) error {
 	if _, err := env.Cluster.Client.AppsV1().Deployments(ns).Patch(ctx, f.Deployment, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "drill"}); err != nil {
 		return fmt.Errorf("rollingUpdate %s/%s: %w", ns, f.Deployment, err)
 	}
-	f.applied = true
+	f.Applied = true
+	env.changed(f)
 	env.note("fault", "rolling update of deployment %s/%s started", ns, f.Deployment)
 	if !f.Wait {
 		return nil
@@ -54,7 +59,7 @@ func (f *RollingUpdate) Apply(ctx context.Context, env *Env) error {
 // Recover implements Fault: it lets a rollout still under way finish, so the
 // next run starts from a settled Deployment.
 func (f *RollingUpdate) Recover(ctx context.Context, env *Env) error {
-	if !f.applied {
+	if !f.Applied {
 		return nil
 	}
 	return env.Cluster.WaitRollout(ctx, f.ns(env), f.Deployment)

@@ -136,6 +136,11 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	t.start(r.StartedAt)
 	var env *inject.Env
 	if sys.cluster != nil {
+		if len(plan.Faults) > 0 {
+			if t.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.kubeconfig, sys.context, sys.namespace); err != nil {
+				return nil, &Error{Code: report.ExitError, Err: err}
+			}
+		}
 		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()
@@ -145,7 +150,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			t.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
 		}
 	}
-	applied, cause := t.drive(ctx, cfg, plan.Faults, env)
+	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
 	if err := t.results.Close(); err != nil && cause == nil {
@@ -154,7 +159,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err := f.Sync(); err != nil && cause == nil {
 		cause = fmt.Errorf("write results: %w", err)
 	}
-	unrecovered := recoverAll(context.WithoutCancel(ctx), applied, env, t)
+	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
 	r.Summary = t.rec.Summary()
 	r.Events = t.snapshot()
 	r.Checks = evaluate(sc.Exprs(), r.Summary)
@@ -189,6 +194,8 @@ type timeline struct {
 	trackers []*check.AbortTracker
 	progress *progress
 
+	journal *inject.Journal
+
 	mu     sync.Mutex
 	t0     time.Time
 	events []report.Event
@@ -219,7 +226,7 @@ func (t *timeline) snapshot() []report.Event {
 
 // drive runs the load to its end, with the faults injected at their offsets,
 // and returns why it ended early, if it did, and the faults it applied.
-func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]inject.Fault, error) {
+func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]applied, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
@@ -228,7 +235,7 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.S
 		defer wg.Done()
 		t.watch(ctx, cancel)
 	}()
-	applied := make(chan []inject.Fault, 1)
+	applied := make(chan []applied, 1)
 	go func() { applied <- t.inject(ctx, cancel, faults, env) }()
 	err := load.Run(ctx, cfg, func(r *vegeta.Result) {
 		t.rec.Add(r)
@@ -261,44 +268,75 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.S
 	}
 }
 
+// applied is a fault that was applied (perhaps partly), with its journal entry.
+type applied struct {
+	fault inject.Fault
+	entry int
+}
+
 // inject applies each fault at its offset, one after the other, and returns
 // those it applied (also partly), for recovery. A fault that fails stops
 // the run.
-func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, faults []inject.Scheduled, env *inject.Env) []inject.Fault {
-	var applied []inject.Fault
+func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, faults []inject.Scheduled, env *inject.Env) []applied {
+	var done []applied
 	for _, f := range faults {
 		select {
 		case <-ctx.Done():
-			return applied
+			return done
 		case <-time.After(time.Until(t.t0.Add(f.At))):
 		}
-		t.note(report.EventFault, f.Fault.Name(), "apply "+f.Fault.Name())
-		applied = append(applied, f.Fault)
-		if err := f.Fault.Apply(ctx, env); err != nil {
-			if ctx.Err() == nil {
-				t.note(report.EventFault, f.Fault.Name(), "failed: "+err.Error())
-				cancel(fmt.Errorf("fault %s: %w", f.Fault.Name(), err))
+		ft := f.Fault
+		t.note(report.EventFault, ft.Name(), "apply "+ft.Name())
+		entry, err := t.journal.Record(-1, ft, inject.PhaseApplying, nil)
+		if err != nil {
+			cancel(err)
+			return done
+		}
+		done = append(done, applied{fault: ft, entry: entry})
+		fenv := *env
+		fenv.Changed = func(ft inject.Fault) {
+			if _, err := t.journal.Record(entry, ft, inject.PhaseApplying, nil); err != nil {
+				cancel(err)
 			}
-			return applied
+		}
+		if err := ft.Apply(ctx, &fenv); err != nil {
+			if ctx.Err() == nil {
+				t.note(report.EventFault, ft.Name(), "failed: "+err.Error())
+				cancel(fmt.Errorf("fault %s: %w", ft.Name(), err))
+			}
+			return done
+		}
+		if _, err := t.journal.Record(entry, ft, inject.PhaseApplied, nil); err != nil {
+			cancel(err)
+			return done
 		}
 	}
-	return applied
+	return done
 }
 
 // recoverAll recovers the applied faults, last first, and returns what could
 // not be recovered.
-func recoverAll(ctx context.Context, applied []inject.Fault, env *inject.Env, t *timeline) error {
+func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timeline) error {
 	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
 	defer cancel()
 	var errs []error
-	for i := len(applied) - 1; i >= 0; i-- {
-		f := applied[i]
-		if err := f.Recover(ctx, env); err != nil {
+	for i := len(done) - 1; i >= 0; i-- {
+		f := done[i].fault
+		err := f.Recover(ctx, env)
+		phase := inject.PhaseRecovered
+		if err != nil {
+			phase = inject.PhaseFailed
 			t.note(report.EventFault, f.Name(), "recover failed: "+err.Error())
 			errs = append(errs, fmt.Errorf("recover %s: %w", f.Name(), err))
-			continue
+		} else {
+			t.note(report.EventFault, f.Name(), "recovered "+f.Name())
 		}
-		t.note(report.EventFault, f.Name(), "recovered "+f.Name())
+		if _, jerr := t.journal.Record(done[i].entry, f, phase, err); jerr != nil {
+			errs = append(errs, jerr)
+		}
+	}
+	if len(errs) > 0 && t.journal != nil {
+		errs = append(errs, fmt.Errorf("drill recover %s retries from the journal", t.journal.Path()))
 	}
 	return errors.Join(errs...)
 }

@@ -18,9 +18,11 @@ type system struct {
 	target    report.Target
 	cluster   *cluster.Cluster
 	namespace string
-	notes     []string
-	applied   []cluster.Object
-	closers   []func(context.Context) error
+	// kubeconfig and context reach the cluster again, for drill recover.
+	kubeconfig, context string
+	notes               []string
+	applied             []cluster.Object
+	closers             []func(context.Context) error
 }
 
 // openSystem reaches the scenario's target and applies its setup manifests.
@@ -39,7 +41,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 		return s, nil
 	case scenario.TargetKube:
 		k := sc.Target.Kube
-		s.base, s.namespace = k.URL, k.Namespace
+		s.base, s.namespace, s.kubeconfig, s.context = k.URL, k.Namespace, k.Kubeconfig, k.Context
 		s.target = report.Target{Kind: report.TargetKube, URL: k.URL, Details: map[string]string{"context": k.Context, "namespace": k.Namespace}}
 		if s.cluster, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
 			return s, &Error{Code: report.ExitError, Err: err}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/report"
+)
+
+func recoverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "usage: drill recover RUN|JOURNAL\n\nRecovers every fault a run applied and did not recover (after drill was killed),\nfrom the journal.json in the run's directory.")
+		if len(args) == 1 {
+			return report.ExitOK
+		}
+		return report.ExitUsage
+	}
+	j, err := inject.LoadJournal(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "drill recover: %v\n", err)
+		return report.ExitError
+	}
+	idx, faults, err := j.Pending()
+	if err != nil {
+		fmt.Fprintf(stderr, "drill recover: %v\n", err)
+		return report.ExitError
+	}
+	if len(faults) == 0 {
+		fmt.Fprintf(stdout, "drill recover: nothing to recover in %s\n", j.Path())
+		return report.ExitOK
+	}
+	cl, err := cluster.FromKubeconfig(j.Kubeconfig, j.Context)
+	if err != nil {
+		fmt.Fprintf(stderr, "drill recover: %v\n", err)
+		return report.ExitUnrecovered
+	}
+	env := &inject.Env{Cluster: cl, Namespace: j.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
+	code := report.ExitOK
+	for i, f := range faults {
+		err := f.Recover(ctx, env)
+		phase := inject.PhaseRecovered
+		if err != nil {
+			phase, code = inject.PhaseFailed, report.ExitUnrecovered
+			fmt.Fprintf(stderr, "drill recover: %s: %v; undo it by hand (see docs/faults.md)\n", f.Name(), err)
+		} else {
+			fmt.Fprintf(stdout, "recovered %s\n", f.Name())
+		}
+		if _, jerr := j.Record(idx[i], f, phase, err); jerr != nil {
+			fmt.Fprintf(stderr, "drill recover: %v\n", jerr)
+			code = report.ExitUnrecovered
+		}
+	}
+	return code
+}
