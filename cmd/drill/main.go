@@ -69,6 +69,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return compareCmd(rest, stdout, stderr)
 	case "recover":
 		return recoverCmd(ctx, rest, stdout, stderr)
+	case "lab":
+		return labCmd(ctx, rest)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	default:
