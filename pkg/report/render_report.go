@@ -92,7 +92,7 @@ func reportSections(r *Report, markdown bool) []section {
 		secs = append(secs, section{title: "Backends by window", fold: true, parts: []part{{table: bt}}})
 	}
 	if len(r.Events) > 0 {
-		secs = append(secs, section{title: "Events", fold: true, parts: []part{{table: eventTable(r.Events)}}})
+		secs = append(secs, section{title: "Events", fold: true, parts: eventParts(r.Events)})
 	}
 	return secs
 }
@@ -239,13 +239,22 @@ func latencyTable(s metric.Summary) *table {
 	return t
 }
 
+// Limits that keep a rendering readable (and a PR comment under GitHub's
+// size limit) however long or eventful the run; report.json keeps it all.
+const (
+	maxBurstRows      = 50
+	maxEventsPerBurst = 20
+	maxEventRows      = 200
+)
+
 func burstParts(r *Report) []part {
 	bs := r.Summary.Bursts
 	if len(bs) == 0 {
 		return []part{{text: []string{"No error bursts: no second had a failed request."}}}
 	}
 	t := newTable("#", "window", "length", "failed", "recovered after").alignRight(0, 2, 3)
-	for i, b := range bs {
+	shown := bs[:min(len(bs), maxBurstRows)]
+	for i, b := range shown {
 		rec := fmtDur(b.Recovery)
 		if b.Recovery == 0 {
 			rec = "not before the end"
@@ -253,23 +262,42 @@ func burstParts(r *Report) []part {
 		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), fmtDur(burstLength(b)), fmt.Sprint(b.Failures), rec)
 	}
 	parts := []part{{table: t}}
-	if len(r.Events) == 0 {
+	if len(bs) > len(shown) {
+		parts = append(parts, part{text: []string{fmt.Sprintf("%d more bursts are in report.json.", len(bs)-len(shown))}})
+	}
+	events := notSamples(r.Events)
+	if len(events) == 0 {
 		return parts
 	}
 	var lines []string
-	for i, b := range bs {
-		around := eventsAround(r.Events, b)
+	for i, b := range shown {
+		around := eventsAround(events, b)
 		head := fmt.Sprintf("Burst %d (t=%ds..%ds), events from %s before to %s after:", i+1, b.StartT, b.EndT, fmtDur(BurstContextBefore), fmtDur(BurstContextAfter))
 		if len(around) == 0 {
 			lines = append(lines, head+" none")
 			continue
 		}
 		lines = append(lines, head)
-		for _, e := range around {
+		for _, e := range around[:min(len(around), maxEventsPerBurst)] {
 			lines = append(lines, "  "+eventLine(e))
+		}
+		if len(around) > maxEventsPerBurst {
+			lines = append(lines, fmt.Sprintf("  ... %d more", len(around)-maxEventsPerBurst))
 		}
 	}
 	return append(parts, part{pre: lines})
+}
+
+// notSamples leaves out sample events: samplers emit one per interval, which
+// would drown the faults and state changes a reader is looking for.
+func notSamples(events []Event) []Event {
+	var out []Event
+	for _, e := range events {
+		if e.Kind != EventSample {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func eventLine(e Event) string {
@@ -292,14 +320,32 @@ func backendParts(s metric.Summary) []part {
 	return parts
 }
 
-func eventTable(events []Event) *table {
+func eventParts(events []Event) []part {
+	shown := notSamples(events)
+	samples := len(events) - len(shown)
+	more := 0
+	if len(shown) > maxEventRows {
+		more = len(shown) - maxEventRows
+		shown = shown[:maxEventRows]
+	}
 	t := newTable("t", "kind", "source", "message").alignRight(0)
-	for _, e := range events {
+	for _, e := range shown {
 		msg := e.Message
 		if len(e.Fields) > 0 {
 			msg += " (" + fmtKV(e.Fields) + ")"
 		}
 		t.add(fmtOffset(e.T), string(e.Kind), e.Source, msg)
 	}
-	return t
+	parts := []part{{table: t}}
+	var notes []string
+	if more > 0 {
+		notes = append(notes, fmt.Sprintf("%d more events are in report.json.", more))
+	}
+	if samples > 0 {
+		notes = append(notes, fmt.Sprintf("%d sample events are in report.json.", samples))
+	}
+	if notes != nil {
+		parts = append(parts, part{text: notes})
+	}
+	return parts
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"time"
 
 	"bytes"
 	"flag"
@@ -170,5 +171,43 @@ func TestHTMLIsSafeAndChartParses(t *testing.T) {
 	// Seven seconds of the fixture had failures: one bar each.
 	if rects != 7 {
 		t.Errorf("chart has %d bars, want 7", rects)
+	}
+}
+
+func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
+	// A long, eventful run: an hour, a sample event per second, 300 pod
+	// events and 80 bursts. The PR comment must stay under GitHub's 65536
+	// characters.
+	r := fixtureReport()
+	r.Summary = fixtureSummary(0, 0, 0, 1)
+	for i := range 3600 {
+		sec := r.Summary.Timeline[i%60]
+		sec.T = i
+		if i >= 60 {
+			r.Summary.Timeline = append(r.Summary.Timeline, sec)
+		}
+		r.Events = append(r.Events, Event{T: time.Duration(i) * time.Second, Kind: EventSample, Source: "node lab-node-1", Message: "conntrack 1234/262144"})
+	}
+	for i := range 300 {
+		r.Events = append(r.Events, Event{T: time.Duration(i*12) * time.Second, Kind: EventPod, Source: fmt.Sprintf("web-%d", i), Message: "terminating"})
+	}
+	for i := range 80 {
+		r.Summary.Bursts = append(r.Summary.Bursts, metric.Burst{StartT: i * 45, EndT: i*45 + 2, Failures: 10, Recovery: 3 * time.Second})
+	}
+	var buf bytes.Buffer
+	if err := Render(&buf, r, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if len(out) >= 65536 {
+		t.Errorf("markdown is %d characters, over GitHub's comment limit", len(out))
+	}
+	for _, want := range []string{"30 more bursts are in report.json", "105 more events are in report.json", "3600 sample events are in report.json"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "conntrack 1234/262144") {
+		t.Error("sample events are listed")
 	}
 }
