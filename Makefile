@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube test bench demo clean
+.PHONY: build kube deps test bench demo clean
 
 # The lab's Kubernetes components (separate Go module kube/, one multi-call
 # binary). Rebuilt only when kube/ sources change; a cold build takes minutes.
@@ -27,12 +27,18 @@ kube: $(BIN)/drill-kube
 $(BIN)/drill-kube: $(KUBE_SRCS)
 	cd kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o ../$(BIN)/drill-kube ./cmd/drill-kube
 
-test: build kube
+deps:
+	bash scripts/deps.sh
+
+test: deps build kube
 	go vet ./...
 	DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/drill-kube go test -count=1 -timeout 30m ./...
 
 bench: build
 	go test -run '^$$' -bench . -benchtime 3x ./...
+
+demo: build
+	bash scripts/demo.sh
 
 clean:
 	rm -rf $(BIN)
