@@ -63,8 +63,9 @@ func guard(allow func(netip.Addr) error) func(network, address string, _ syscall
 
 // NewClient returns the HTTP client Run gives vegeta. It reproduces vegeta's
 // transport settings (idle and maximum connections per host, keep-alive,
-// HTTP/2 over TLS, h2c, TLS verification, timeout, redirects) and adds the
-// Allow guard to its dialer. Proxies from the environment are not used: a
+// HTTP/2 over TLS, h2c, TLS verification, timeout, redirects), closes
+// connections idle for DefaultIdleTimeout and adds the Allow guard to its
+// dialer. Proxies from the environment are not used: a
 // proxy would hide the real destination from the guard.
 func NewClient(c Config) *http.Client {
 	dialer := &net.Dialer{
@@ -99,6 +100,7 @@ func NewClient(c Config) *http.Client {
 		ForceAttemptHTTP2:   c.HTTP2 || c.H2C,
 		Protocols:           protocols,
 		TLSHandshakeTimeout: 10 * time.Second,
+		IdleConnTimeout:     DefaultIdleTimeout,
 	}
 	timeout := c.Timeout
 	if timeout == 0 {

@@ -25,12 +25,18 @@ const (
 	// DefaultConnections is the number of idle connections kept per host.
 	DefaultConnections = vegeta.DefaultConnections
 	// DefaultMaxWorkers caps the workers when Config.MaxWorkers is zero.
-	// vegeta itself has no cap: when the target stalls it starts a worker,
-	// a goroutine and a connection (some 40 KiB together) for every request
-	// it cannot send, until memory or file descriptors run out. With the cap
-	// a stall that holds this many requests in flight lowers the rate sent
-	// instead, which the timeline shows as seconds with fewer requests.
-	DefaultMaxWorkers = 4096
+	// vegeta itself has no cap: whenever every worker is busy at a tick it
+	// starts another (a goroutine and, with it, a connection: some 40 KiB
+	// together), and workers live until the attack ends. A target that
+	// stalls, or a machine that hiccups, would grow memory and file
+	// descriptors without bound. With the cap, a stall that holds this many
+	// requests in flight lowers the rate sent instead: compare
+	// Attack.Sent with Attack.Pacer().Hits to see the shortfall.
+	DefaultMaxWorkers = 2048
+	// DefaultIdleTimeout closes connections that stayed idle this long, so
+	// that the surplus opened during a stall does not stay open for the rest
+	// of the run. The connections in use at a steady rate never idle so long.
+	DefaultIdleTimeout = 30 * time.Second
 	// DefaultTimeout bounds each request, from dial to the last body byte.
 	DefaultTimeout = vegeta.DefaultTimeout
 	// DefaultMethod is the method of a Request that names none.

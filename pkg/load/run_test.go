@@ -348,6 +348,35 @@ func TestAttackSent(t *testing.T) {
 	}
 }
 
+func TestMaxWorkersBoundInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var inFlight, peak atomic.Int64
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-release
+	}))
+	defer s.Close()
+	a, err := NewAttack(Config{Phases: constant(200, 500*time.Millisecond), Workers: 2, MaxWorkers: 5, KeepAlive: true, Requests: []Request{{URL: s.URL}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- a.Run(context.Background(), nil) }()
+	time.Sleep(700 * time.Millisecond) // the phases end while every worker waits
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// The tick vegeta was waiting to hand out when the phases ended goes to
+	// the first worker freed: at most one more request.
+	if peak.Load() != 5 || a.Sent() < 5 || a.Sent() > 6 {
+		t.Errorf("peak in flight %d, sent %d; want 5 (MaxWorkers) and 5 or 6", peak.Load(), a.Sent())
+	}
+}
+
 func TestRunCancel(t *testing.T) {
 	s := newServer(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
