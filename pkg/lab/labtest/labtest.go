@@ -1,0 +1,97 @@
+// Package labtest brings up embedded labs for tests of packages that need a
+// real cluster. A test that cannot have one fails under CI=true and is
+// skipped elsewhere.
+package labtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/drillkit/drill/pkg/lab"
+)
+
+// Require returns the drill and drill-kube binaries for a lab test, or ends
+// the test: it needs root and DRILL_BIN and DRILL_KUBE_BIN (make test sets both).
+func Require(t testing.TB) (drill, kube string) {
+	t.Helper()
+	missing := func(format string, args ...any) {
+		t.Helper()
+		msg := fmt.Sprintf(format, args...)
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("lab test cannot run in CI: %s", msg)
+		}
+		t.Skipf("lab test skipped: %s", msg)
+	}
+	if testing.Short() {
+		t.Skip("lab test skipped in -short mode")
+	}
+	if os.Geteuid() != 0 {
+		missing("needs root")
+	}
+	drill, kube = os.Getenv(lab.EnvDrillBinary), os.Getenv(lab.EnvKubeBinary)
+	if drill == "" || kube == "" {
+		missing("set %s and %s (make test does: it builds bin/drill and bin/drill-kube)", lab.EnvDrillBinary, lab.EnvKubeBinary)
+	}
+	for _, b := range []string{drill, kube} {
+		if st, err := os.Stat(b); err != nil || st.Mode()&0o111 == 0 {
+			missing("%s is not an executable (run make build kube)", b)
+		}
+	}
+	return drill, kube
+}
+
+// Up brings up a lab named name for the test and tears it down when the
+// test ends, printing its logs if the test failed.
+func Up(ctx context.Context, t testing.TB, cfg lab.Config) *lab.Lab {
+	t.Helper()
+	cfg.DrillBinary, cfg.KubeBinary = Require(t)
+	if cfg.StateRoot == "" {
+		cfg.StateRoot = t.TempDir()
+	}
+	cfg.Progress = logWriter{t}
+	l, err := lab.Up(ctx, cfg)
+	if err != nil {
+		if l != nil {
+			DumpLogs(t, l)
+			_ = l.Down(context.Background())
+		}
+		t.Fatalf("lab up: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			DumpLogs(t, l)
+		}
+		if err := l.Down(context.Background()); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	return l
+}
+
+// DumpLogs writes the tail of every log of l to the test log.
+func DumpLogs(t testing.TB, l *lab.Lab) {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(l.LogDir(), "*.log"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		t.Logf("--- %s (last %d lines)\n%s", filepath.Base(f), len(lines), strings.Join(lines, "\n"))
+	}
+}
+
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
