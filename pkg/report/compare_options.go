@@ -1,0 +1,87 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Defaults of CompareOptions.
+const (
+	DefaultConfidence = 0.95
+	DefaultResamples  = 2000
+	DefaultSeed       = 1
+	// DefaultLatencyTolerance: a p50 or p99 change smaller than this
+	// fraction of the baseline value is not called better or worse, however
+	// significant; load runs have enough requests to make 1% significant.
+	DefaultLatencyTolerance = 0.05
+	// DefaultMinEffect: the latency distribution is only called better or
+	// worse when a candidate request is slower (or faster) than a baseline
+	// request at least 0.5 + DefaultMinEffect of the time.
+	DefaultMinEffect = 0.05
+)
+
+// CompareOptions tunes Compare. Zero fields take the defaults.
+type CompareOptions struct {
+	// Confidence is the confidence level of every verdict, e.g. 0.95.
+	Confidence float64
+	// Resamples is the number of bootstrap replicates for quantile intervals.
+	Resamples int
+	// Seed seeds the bootstrap, so the same runs always compare the same.
+	Seed uint64
+	// LatencyTolerance is the smallest relative p50/p99 change that can be
+	// a verdict (DefaultLatencyTolerance); negative means none.
+	LatencyTolerance float64
+	// MinEffect is the smallest departure from 0.5 of the probability that a
+	// candidate request is slower than a baseline one for the distribution
+	// verdict (DefaultMinEffect); negative means none.
+	MinEffect float64
+	// Labels names the runs in order (e.g. their directories); by default a
+	// run is named by its scenario and variant.
+	Labels []string
+}
+
+func (o CompareOptions) withDefaults() CompareOptions {
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if o.Resamples == 0 {
+		o.Resamples = DefaultResamples
+	}
+	if o.Seed == 0 {
+		o.Seed = DefaultSeed
+	}
+	switch {
+	case o.LatencyTolerance == 0:
+		o.LatencyTolerance = DefaultLatencyTolerance
+	case o.LatencyTolerance < 0:
+		o.LatencyTolerance = 0
+	}
+	switch {
+	case o.MinEffect == 0:
+		o.MinEffect = DefaultMinEffect
+	case o.MinEffect < 0:
+		o.MinEffect = 0
+	}
+	return o
+}
+
+// Validate reports options that cannot work, with what to use instead.
+func (o CompareOptions) Validate() error {
+	var errs []string
+	if o.Confidence != 0 && (o.Confidence <= 0.5 || o.Confidence >= 1) {
+		errs = append(errs, fmt.Sprintf("confidence %v must be above 0.5 and below 1, e.g. 0.95", o.Confidence))
+	}
+	if o.Resamples != 0 && o.Resamples < 100 {
+		errs = append(errs, fmt.Sprintf("%d bootstrap resamples are too few; use at least 1000", o.Resamples))
+	}
+	if o.LatencyTolerance >= 1 {
+		errs = append(errs, fmt.Sprintf("latency tolerance %v is a fraction and must be below 1, e.g. 0.05 for 5%%", o.LatencyTolerance))
+	}
+	if o.MinEffect >= 0.5 {
+		errs = append(errs, fmt.Sprintf("minimum effect %v must be below 0.5, e.g. 0.05", o.MinEffect))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("compare options: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
