@@ -84,6 +84,11 @@ func RunRelay(ctx context.Context, cfg RelayConfig, log *slog.Logger) error {
 				return
 			}
 			defer up.Close()
+			stop := context.AfterFunc(ctx, func() {
+				c.Close()
+				up.Close()
+			})
+			defer stop()
 			pipe(c, up)
 		}()
 	}
