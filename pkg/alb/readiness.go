@@ -1,0 +1,102 @@
+package alb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// onTargetChange updates the readiness gate of the pod behind an ip target.
+func (c *Controller) onTargetChange(ctx context.Context, tc TargetChange) {
+	if tc.Removed || tc.To == StateDraining {
+		return
+	}
+	c.mu.Lock()
+	mg, ok := c.groups[tc.TargetGroup]
+	var ref podRef
+	if ok {
+		ref, ok = mg.pods[tc.Target.Key()]
+	}
+	c.mu.Unlock()
+	if ok {
+		c.setGate(ctx, tc.TargetGroup, ref, tc.To, tc.Reason)
+	}
+}
+
+// syncReadinessGates sets every gated pod's condition from its target's
+// current state (catching changes that happened before the pod was known).
+func (c *Controller) syncReadinessGates(ctx context.Context) {
+	type item struct {
+		group string
+		ref   podRef
+		state TargetState
+		why   string
+	}
+	var items []item
+	c.mu.Lock()
+	groups := make(map[string]*managedGroup, len(c.groups))
+	for k, v := range c.groups {
+		groups[k] = v
+	}
+	c.mu.Unlock()
+	for name, mg := range groups {
+		if mg.tg.Config().TargetType != TargetTypeIP {
+			continue
+		}
+		for _, h := range mg.tg.Health() {
+			c.mu.Lock()
+			ref, ok := mg.pods[h.Target.Key()]
+			c.mu.Unlock()
+			if ok && h.State != StateDraining {
+				items = append(items, item{name, ref, h.State, h.Reason})
+			}
+		}
+	}
+	for _, it := range items {
+		c.setGate(ctx, it.group, it.ref, it.state, it.why)
+	}
+}
+
+// setGate patches the pod's target-health condition when the pod declares
+// the gate and the status differs.
+func (c *Controller) setGate(ctx context.Context, group string, ref podRef, state TargetState, reason string) {
+	if c.lister.pod == nil {
+		return
+	}
+	pod, err := c.lister.pod(ref.ns, ref.name)
+	if err != nil {
+		return
+	}
+	ct := corev1.PodConditionType(ReadinessGatePrefix + group)
+	declared := false
+	for _, g := range pod.Spec.ReadinessGates {
+		declared = declared || g.ConditionType == ct
+	}
+	if !declared {
+		return
+	}
+	status := corev1.ConditionFalse
+	if state == StateHealthy {
+		status = corev1.ConditionTrue
+	}
+	if podCondition(pod, ct) == status {
+		return
+	}
+	cond := corev1.PodCondition{
+		Type: ct, Status: status, LastTransitionTime: metav1.Now(), LastProbeTime: metav1.Now(),
+		Reason: reason, Message: fmt.Sprintf("target is %s in target group %s", state, group),
+	}
+	if status == corev1.ConditionTrue {
+		cond.Reason, cond.Message = "", ""
+	}
+	patch, _ := json.Marshal(map[string]any{"status": map[string]any{"conditions": []corev1.PodCondition{cond}}})
+	if _, err := c.cfg.Client.CoreV1().Pods(ref.ns).Patch(ctx, ref.name, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status"); err != nil {
+		c.log.Warn("readiness gate", "pod", ref.ns+"/"+ref.name, "condition", string(ct), "err", err)
+		return
+	}
+	c.log.Info("readiness gate", "pod", ref.ns+"/"+ref.name, "condition", string(ct), "status", string(status))
+}
