@@ -182,9 +182,11 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		return err
 	}
 	l.logf("%d nodes Ready (%s)", len(p.Nodes), since(t))
+	t = time.Now()
 	if err := l.waitDefaultServiceAccount(ctx, cs); err != nil {
 		return err
 	}
+	l.logf("default ServiceAccount ready (%s)", since(t))
 	return nil
 }
 
