@@ -235,17 +235,13 @@ func (c comparer) sideBySide() []MetricDelta {
 	return out
 }
 
-func checksPassed(cs []CheckResult) (passed, counted int) {
+func checksPassed(cs []CheckResult) (passed, total int) {
 	for _, c := range cs {
-		if c.NoData {
-			continue
-		}
-		counted++
-		if c.Passed {
+		if c.Passed && !c.NoData {
 			passed++
 		}
 	}
-	return passed, counted
+	return passed, len(cs)
 }
 
 func orDash(ok bool, s string) string {

@@ -146,8 +146,8 @@ func TestJUnitIsWellFormed(t *testing.T) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("junit output does not parse: %v", err)
 	}
-	if doc.Tests != 5 || doc.Failures != 2 || doc.Errors != 1 {
-		t.Errorf("tests/failures/errors = %d/%d/%d, want 5/2/1", doc.Tests, doc.Failures, doc.Errors)
+	if doc.Tests != 5 || doc.Failures != 3 || doc.Errors != 1 {
+		t.Errorf("tests/failures/errors = %d/%d/%d, want 5/3/1", doc.Tests, doc.Failures, doc.Errors)
 	}
 	if len(doc.Suites) != 1 {
 		t.Fatalf("suites = %d, want 1", len(doc.Suites))

@@ -7,8 +7,8 @@ import (
 
 // Finalize completes a report whose Summary, Checks and Abort are filled in:
 // it sets Schema, computes the Score, sorts Events by time, derives Status
-// (aborted when Abort is set, failed when a check with data failed, passed
-// otherwise; a Status of StatusError is kept) and sets ExitCode from it. A
+// (aborted when Abort is set, failed when a check failed or had no data,
+// passed otherwise; a Status of StatusError is kept) and sets ExitCode from it. A
 // runner whose fault could not be recovered sets ExitCode to
 // ExitUnrecovered after calling Finalize.
 func (r *Report) Finalize() {
@@ -18,7 +18,7 @@ func (r *Report) Finalize() {
 	if r.Status != StatusError {
 		r.Status = StatusPassed
 		for _, c := range r.Checks {
-			if !c.Passed && !c.NoData {
+			if !c.Passed || c.NoData {
 				r.Status = StatusFailed
 			}
 		}

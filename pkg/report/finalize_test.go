@@ -17,7 +17,8 @@ func TestFinalize(t *testing.T) {
 		want   Status
 		code   int
 	}{
-		{"all pass", "", []CheckResult{passing, noData}, nil, StatusPassed, ExitOK},
+		{"all pass", "", []CheckResult{passing}, nil, StatusPassed, ExitOK},
+		{"no data fails", "", []CheckResult{passing, noData}, nil, StatusFailed, ExitChecksFailed},
 		{"no checks", "", nil, nil, StatusPassed, ExitOK},
 		{"a check fails", "", []CheckResult{passing, failing}, nil, StatusFailed, ExitChecksFailed},
 		{"aborted", "", []CheckResult{passing, failing}, &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 9}, StatusAborted, ExitAborted},

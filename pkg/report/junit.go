@@ -47,7 +47,6 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
-	Skipped   *junitSkipped `xml:"skipped"`
 }
 
 type junitProblem struct {
@@ -58,10 +57,6 @@ type junitProblem struct {
 
 type junitText struct {
 	Text string `xml:",cdata"`
-}
-
-type junitSkipped struct {
-	Message string `xml:"message,attr"`
 }
 
 func writeJUnit(w io.Writer, r *Report) error {
@@ -134,7 +129,8 @@ func junitSuiteOf(r *Report) junitSuite {
 		tc := junitCase{Name: c.Expr, Classname: class, Time: "0.000"}
 		switch {
 		case c.NoData:
-			tc.Skipped = &junitSkipped{Message: "no data for " + c.Metric + suffix(c.Message)}
+			msg := "no data for " + c.Metric + ": a check that could not measure does not pass"
+			tc.Failure = &junitProblem{Message: msg, Type: "no-data", Text: msg + suffix(c.Message)}
 		case !c.Passed:
 			msg := fmt.Sprintf("%s is %s, want %s %s", c.Metric, c.Actual, c.Op, c.Threshold)
 			text := msg
@@ -163,8 +159,6 @@ func junitSuiteOf(r *Report) junitSuite {
 			s.Errors++
 		case tc.Failure != nil:
 			s.Failures++
-		case tc.Skipped != nil:
-			s.Skipped++
 		}
 	}
 	var out strings.Builder

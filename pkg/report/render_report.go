@@ -168,7 +168,7 @@ func hostLine(h Host) string {
 func checkMark(c CheckResult, markdown bool) string {
 	switch {
 	case c.NoData && markdown:
-		return "➖ no data"
+		return "❌ no data"
 	case c.NoData:
 		return "NO DATA"
 	case c.Passed && markdown:

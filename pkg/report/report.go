@@ -112,8 +112,9 @@ type CheckResult struct {
 	Actual      string  `json:"actual"`
 	ActualValue float64 `json:"actualValue"`
 	Passed      bool    `json:"passed"`
-	// NoData is set when the metric had no data in this run (a datapath
-	// metric on a url target); such a check neither passes nor fails.
+	// NoData is set when the metric had no data in this run (no request,
+	// no backend header); such a check has not passed: a gate that could
+	// not measure must not pass.
 	NoData  bool   `json:"noData,omitempty"`
 	Message string `json:"message,omitempty"`
 }

@@ -214,33 +214,29 @@ func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
 	return 0, false
 }
 
-// checksComponent is the share of checks with data that passed.
+// checksComponent is the share of checks that passed. A check whose metric
+// had no data counts as failed: a gate that could not measure must not pass.
 func checksComponent(checks []CheckResult) Component {
 	c := Component{Name: ComponentChecks, Weight: WeightChecks}
-	var counted, passed int
+	if len(checks) == 0 {
+		c.Value = 1
+		c.Explanation = "no checks defined"
+		return c
+	}
+	passed := 0
 	var failed []string
 	for _, ch := range checks {
-		if ch.NoData {
-			continue
-		}
-		counted++
-		if ch.Passed {
+		switch {
+		case ch.Passed && !ch.NoData:
 			passed++
-		} else {
+		case ch.NoData:
+			failed = append(failed, ch.Expr+" (no data)")
+		default:
 			failed = append(failed, ch.Expr)
 		}
 	}
-	if counted == 0 {
-		c.Value = 1
-		if len(checks) == 0 {
-			c.Explanation = "no checks defined"
-		} else {
-			c.Explanation = "no check had data"
-		}
-		return c
-	}
-	c.Value = float64(passed) / float64(counted)
-	c.Explanation = fmt.Sprintf("%d of %d checks passed", passed, counted)
+	c.Value = float64(passed) / float64(len(checks))
+	c.Explanation = fmt.Sprintf("%d of %d checks passed", passed, len(checks))
 	if len(failed) > 0 {
 		c.Explanation += "; failed: " + strings.Join(failed, ", ")
 	}

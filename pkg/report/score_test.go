@@ -38,7 +38,7 @@ func TestScoreRun(t *testing.T) {
 		{
 			// 99.9% = 3 nines -> 3/4 of 40 = 30. Burst 3s: 0.5^(3/5) = 0.6598 -> 13.2.
 			// p99 400ms vs default 500ms = 0.8x -> 1.5-0.8 = 0.7 -> 14.0.
-			// Checks: 2 of 3 with data (no-data ignored) -> 13.3.
+			// Checks: 2 of 4 (no data counts as failed) -> 10.
 			name: "three nines, short burst",
 			s:    sum(10000, 9990, 20*time.Millisecond, 400*time.Millisecond, metric.Burst{StartT: 10, EndT: 13, Failures: 10, Recovery: 3 * time.Second}),
 			checks: []CheckResult{
@@ -47,8 +47,8 @@ func TestScoreRun(t *testing.T) {
 				fail("error_rate < 0.01%", "error_rate", "<", "0.01%"),
 				{Expr: "conntrack_drops == 0", Metric: "conntrack_drops", Op: "==", Threshold: "0", NoData: true},
 			},
-			want:  [4]float64{30, 13.2, 14, 13.3},
-			total: 70.5,
+			want:  [4]float64{30, 13.2, 14, 10},
+			total: 67.2,
 		},
 		{
 			// 99% = 2 nines -> 20. Worst of burst 10s / recovery 12s = 12s:
