@@ -28,78 +28,24 @@ import (
 
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/kubelet"
+	"github.com/drillkit/drill/pkg/lab/labtest"
 )
 
 // labName is the lab the integration tests bring up (and down).
 const labName = "kubelettest"
 
-// requireLab returns a running lab, or fails (CI=true) / skips the test when
-// its prerequisites are missing.
+// requireLab brings up a 2-node lab for the test (labtest fails under
+// CI=true and skips elsewhere when root or the binaries are missing).
 func requireLab(t *testing.T) (*lab.Lab, kubernetes.Interface) {
 	t.Helper()
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
-	}
-	if os.Getenv("DRILL_BIN") == "" {
-		missing = append(missing, "DRILL_BIN (a drill binary with `lab kubelet` and `echo`; make build)")
-	}
-	if os.Getenv("DRILL_KUBE_BIN") == "" {
-		missing = append(missing, "DRILL_KUBE_BIN (make kube)")
-	}
-	if len(missing) > 0 {
-		msg := "lab kubelet integration test needs " + strings.Join(missing, ", ")
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	l, err := lab.Up(ctx, lab.Config{
-		Name:        labName,
-		Nodes:       2,
-		DrillBinary: os.Getenv("DRILL_BIN"),
-		KubeBinary:  os.Getenv("DRILL_KUBE_BIN"),
-		Progress:    testWriter{t},
-	})
-	if err != nil {
-		if l != nil {
-			_ = l.Down(context.Background())
-		}
-		t.Fatalf("lab up: %v", err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			dumpKubeletLogs(t, l)
-		}
-		if err := l.Down(context.Background()); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	l := labtest.Up(ctx, t, lab.Config{Name: labName, Nodes: 2})
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l, cs
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-func dumpKubeletLogs(t *testing.T, l *lab.Lab) {
-	files, _ := filepath.Glob(filepath.Join(l.LogDir(), "kubelet-*.log"))
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		if len(b) > 8000 {
-			b = b[len(b)-8000:]
-		}
-		t.Logf("--- %s\n%s", f, b)
-	}
 }
 
 func TestLabKubelet(t *testing.T) {
