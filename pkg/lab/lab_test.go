@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -60,13 +59,14 @@ func (w progressWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func TestLabIPTables(t *testing.T) {
+// upLab brings a lab up under a temp state root and registers its removal.
+// The returned stop func removes it early and reports whether that left
+// anything behind.
+func upLab(t *testing.T, ctx context.Context, name string, nodes int, mode string) (*Lab, string) {
+	t.Helper()
 	drill, kube := requireLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
 	root := t.TempDir()
-	const name = "labtest"
-	cfg := Config{Name: name, Nodes: 3, ProxyMode: ProxyIPTables, StateRoot: root,
+	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, StateRoot: root,
 		DrillBinary: drill, KubeBinary: kube, Progress: progressWriter{t}}
 	start := time.Now()
 	l, err := Up(ctx, cfg)
@@ -77,16 +77,24 @@ func TestLabIPTables(t *testing.T) {
 		}
 		t.Fatalf("Up: %v", err)
 	}
-	t.Logf("lab up with 3 nodes Ready in %s", time.Since(start).Round(time.Millisecond))
-	downDone := false
+	t.Logf("lab up with %d nodes Ready in %s", nodes, time.Since(start).Round(time.Millisecond))
 	t.Cleanup(func() {
-		if !downDone {
-			if t.Failed() {
-				dumpLogs(t, l)
-			}
-			_ = l.Down(context.Background())
+		if _, err := os.Stat(l.Plan().StateDir); err != nil {
+			return // already down
 		}
+		if t.Failed() {
+			dumpLogs(t, l)
+		}
+		_ = l.Down(context.Background())
 	})
+	return l, root
+}
+
+func TestLabIPTables(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	const name = "labtest"
+	l, root := upLab(t, ctx, name, 3, ProxyIPTables)
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -145,48 +153,24 @@ func TestLabIPTables(t *testing.T) {
 	}
 
 	t.Run("NodePort answers on every node and spreads", func(t *testing.T) {
-		svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := svc.Spec.Ports[0].NodePort
-		client := vpcHTTPClient(l.Plan().VPCNetns)
-		backends := map[string]int{}
-		for _, n := range l.Plan().Nodes {
-			url := fmt.Sprintf("http://%s:%d/", n.IP, port)
-			var got map[string]int
-			err := retry(ctx, 30*time.Second, func() error {
-				got = map[string]int{}
-				for i := 0; i < 30; i++ {
-					b, err := get(ctx, client, url)
-					if err != nil {
-						return err
-					}
-					got[b]++
-				}
-				return nil
-			})
-			if err != nil {
-				t.Errorf("node %s NodePort %d: %v", n.Name, port, err)
-				continue
-			}
-			for b, c := range got {
-				backends[b] += c
-			}
-		}
+		backends := nodePortBackends(t, ctx, cs, l, l.Plan().Nodes, 30)
 		if len(backends) < 2 {
 			t.Errorf("90 connections reached %d backend(s) %v, want them spread over several pods", len(backends), backends)
 		}
 		t.Logf("backends: %v", backends)
 	})
 
-	t.Run("iptables rules in the node namespace", func(t *testing.T) {
-		out, err := exec.CommandContext(ctx, "nsenter", "--net="+filepath.Join(netnsDir, l.Plan().Nodes[0].Netns), "--", "iptables-save", "-t", "nat").CombinedOutput()
-		if err != nil {
-			t.Fatalf("iptables-save: %v: %s", err, out)
+	t.Run("conntrack timeouts set per node by kube-proxy", func(t *testing.T) {
+		out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
+		if strings.TrimSpace(out) != "86400" {
+			t.Errorf("nf_conntrack_tcp_timeout_established in the node = %q, want kube-proxy's 86400", strings.TrimSpace(out))
 		}
+	})
+
+	t.Run("iptables rules in the node namespace", func(t *testing.T) {
+		out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "iptables-save", "-t", "nat")
 		for _, want := range []string{"KUBE-NODEPORTS", "KUBE-SVC-", "KUBE-SEP-", "default/echo"} {
-			if !bytes.Contains(out, []byte(want)) {
+			if !strings.Contains(out, want) {
 				t.Errorf("iptables-save in %s lacks %q", l.Plan().Nodes[0].Netns, want)
 			}
 		}
@@ -204,9 +188,25 @@ func TestLabIPTables(t *testing.T) {
 		t.Logf("rollout restart of 6 replicas completed in %s", time.Since(t0).Round(time.Millisecond))
 	})
 
+	t.Run("scale to 0 and back", func(t *testing.T) {
+		for _, n := range []int32{0, 3} {
+			if err := scale(ctx, cs, "default", "echo", n); err != nil {
+				t.Fatal(err)
+			}
+			if err := waitRollout(ctx, cs, "default", "echo", n); err != nil {
+				t.Fatal(err)
+			}
+			if err := waitPods(ctx, cs, "default", "app=echo", int(n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b := nodePortBackends(t, ctx, cs, l, l.Plan().Nodes[:1], 30); len(b) == 0 {
+			t.Error("no backend answers after scaling back to 3")
+		}
+	})
+
 	t.Run("down leaves nothing behind", func(t *testing.T) {
 		relay := l.Plan().RelayAddr
-		downDone = true
 		if err := l.Down(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -220,6 +220,146 @@ func TestLabIPTables(t *testing.T) {
 		if err := l.Down(ctx); err != nil {
 			t.Errorf("second Down (idempotent): %v", err)
 		}
+	})
+}
+
+func TestLabNFTables(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l, _ := upLab(t, ctx, "labnft", 2, ProxyNFTables)
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := createEcho(ctx, cs, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitRollout(ctx, cs, "default", "echo", 3); err != nil {
+		t.Fatal(err)
+	}
+	backends := nodePortBackends(t, ctx, cs, l, l.Plan().Nodes, 30)
+	if len(backends) < 2 {
+		t.Errorf("60 connections reached %d backend(s) %v, want several", len(backends), backends)
+	}
+	out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "nft", "list", "table", "ip", "kube-proxy")
+	for _, want := range []string{"numgen random mod 3", "default/echo"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("nft table ip kube-proxy in %s lacks %q", l.Plan().Nodes[0].Netns, want)
+		}
+	}
+}
+
+// TestLabIPVSEmulated checks the IPVS stand-in on a kernel without ip_vs:
+// labelled as emulated, and strict round robin over new connections.
+func TestLabIPVSEmulated(t *testing.T) {
+	if kernelHasIPVS() {
+		t.Skip("this kernel has ip_vs: the real kube-proxy runs in ipvs mode")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l, _ := upLab(t, ctx, "labipvs", 1, ProxyIPVS)
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ProxyMode != IPVSEmulatedLabel {
+		t.Errorf("status proxy mode %q, want %q", st.ProxyMode, IPVSEmulatedLabel)
+	}
+	if err := createEcho(ctx, cs, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitRollout(ctx, cs, "default", "echo", 3); err != nil {
+		t.Fatal(err)
+	}
+	node := l.Plan().Nodes[0]
+	// Wait until the proxier programmed all three endpoints.
+	if err := retry(ctx, 30*time.Second, func() error {
+		out := inNetns(t, ctx, node.Netns, "nft", "list", "table", "ip", "drill-ipvs")
+		if !strings.Contains(out, "numgen inc mod 3") {
+			return fmt.Errorf("drill-ipvs table not synced yet:\n%s", out)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	backends := nodePortBackends(t, ctx, cs, l, []NodePlan{node}, 30)
+	if len(backends) != 3 {
+		t.Fatalf("30 connections reached %d backends %v, want all 3", len(backends), backends)
+	}
+	for b, n := range backends {
+		if n != 10 {
+			t.Errorf("backend %s got %d of 30 connections, want exactly 10 (round robin): %v", b, n, backends)
+		}
+	}
+}
+
+// nodePortBackends sends perNode new connections to the echo NodePort of
+// each node from the VPC namespace and counts the answering backends.
+func nodePortBackends(t *testing.T, ctx context.Context, cs kubernetes.Interface, l *Lab, nodes []NodePlan, perNode int) map[string]int {
+	t.Helper()
+	svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := svc.Spec.Ports[0].NodePort
+	client := vpcHTTPClient(l.Plan().VPCNetns)
+	backends := map[string]int{}
+	for _, n := range nodes {
+		url := fmt.Sprintf("http://%s:%d/", n.IP, port)
+		var got map[string]int
+		err := retry(ctx, 30*time.Second, func() error {
+			got = map[string]int{}
+			for i := 0; i < perNode; i++ {
+				b, err := get(ctx, client, url)
+				if err != nil {
+					return err
+				}
+				got[b]++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Errorf("node %s NodePort %d: %v", n.Name, port, err)
+			continue
+		}
+		for b, c := range got {
+			backends[b] += c
+		}
+	}
+	return backends
+}
+
+func inNetns(t *testing.T, ctx context.Context, netns string, args ...string) string {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, "nsenter", append([]string{"--net=" + filepath.Join(netnsDir, netns), "--"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v in %s: %v: %s", args, netns, err, out)
+	}
+	return string(out)
+}
+
+func scale(ctx context.Context, cs kubernetes.Interface, ns, name string, n int32) error {
+	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, n)
+	_, err := cs.AppsV1().Deployments(ns).Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	return err
+}
+
+// waitPods waits until exactly n pods match the selector (terminated ones
+// gone).
+func waitPods(ctx context.Context, cs kubernetes.Interface, ns, selector string, n int) error {
+	return retry(ctx, 2*time.Minute, func() error {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return err
+		}
+		if len(pods.Items) != n {
+			return fmt.Errorf("%d pods match %s, want %d", len(pods.Items), selector, n)
+		}
+		return nil
 	})
 }
 
