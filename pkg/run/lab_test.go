@@ -1,0 +1,92 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// TestKubeTargetFaultsAgainstRealCluster drives a kube target (the lab's real
+// API server) with setup manifests and two faults, and checks that the
+// timeline, the journal and the clean-up are what happened in the cluster.
+func TestKubeTargetFaultsAgainstRealCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l := labtest.Up(ctx, t, lab.Config{Name: "runkube", Nodes: 1})
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	defer backend.Close()
+
+	dir := t.TempDir()
+	manifest, _ := filepath.Abs("testdata/web.yaml")
+	file := filepath.Join(dir, "s.yaml")
+	body := fmt.Sprintf(`apiVersion: drill/v1
+kind: Scenario
+metadata: {name: kube-faults}
+target: {kube: {kubeconfig: %q, namespace: default, url: %q}}
+setup: [%q]
+load: {rate: 20/s, duration: 30s}
+faults:
+  - {at: 1s, rollingUpdate: {deployment: web}}
+  - {at: 2s, scale: {deployment: web, replicas: 1}}
+checks: ["success_rate == 100%%"]
+`, l.Kubeconfig(), backend.URL, manifest)
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Prepare(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDir := filepath.Join(dir, "run")
+	r, err := Run(ctx, plan, Options{Dir: runDir, Version: "test"})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if r.Status != report.StatusPassed {
+		t.Fatalf("status %s (%s), want passed", r.Status, r.IncompleteReason)
+	}
+	messages := map[report.EventKind][]string{}
+	for _, e := range r.Events {
+		messages[e.Kind] = append(messages[e.Kind], e.Message)
+	}
+	faults := strings.Join(messages[report.EventFault], "\n")
+	for _, want := range []string{"rolling update of deployment default/web completed", "scaled from 2 to 1", "scaled back to 2"} {
+		if !strings.Contains(faults, want) {
+			t.Errorf("fault events lack %q:\n%s", want, faults)
+		}
+	}
+	pods := strings.Join(messages[report.EventPod], "\n")
+	for _, want := range []string{" created", " ready on node-1", " terminating on node-1", " deleted"} {
+		if !strings.Contains(pods, want) {
+			t.Errorf("pod events lack %q:\n%s", want, pods)
+		}
+	}
+	j, err := inject.LoadJournal(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Entries) != 2 || j.Entries[0].Phase != inject.PhaseRecovered || j.Entries[1].Phase != inject.PhaseRecovered {
+		t.Fatalf("journal %+v: want both faults recovered", j.Entries)
+	}
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("setup Deployment still there after the run: %v", err)
+	}
+}
