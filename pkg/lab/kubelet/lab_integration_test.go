@@ -36,7 +36,7 @@ const labName = "kubelettest"
 
 // requireLab brings up a 2-node lab for the test (labtest fails under
 // CI=true and skips elsewhere when root or the binaries are missing).
-func requireLab(t *testing.T) (*lab.Lab, kubernetes.Interface) {
+func requireLab(t testing.TB) (*lab.Lab, kubernetes.Interface) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -436,7 +436,7 @@ func runPod(t *testing.T, cs kubernetes.Interface, ns string, pod *v1.Pod) *v1.P
 	return p
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, error)) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
 	var lastErr error
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
@@ -503,4 +503,44 @@ func backendOf(netns, ip string, port int) (string, error) {
 	}
 	defer resp.Body.Close()
 	return resp.Header.Get("X-Drill-Backend"), nil
+}
+
+// BenchmarkPodReady measures a pod of the echo workload from create to Ready
+// (scheduling, pod network, process start, first readiness probe at 1 s
+// period) and its deletion with the default grace period (SIGTERM, graceful
+// drain) until it is gone from the API.
+func BenchmarkPodReady(b *testing.B) {
+	_, cs := requireLab(b)
+	ctx := context.Background()
+	ns := &v1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kt-bench"}}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var ready, gone time.Duration
+	for i := 0; b.Loop(); i++ {
+		name := fmt.Sprintf("bench-%d", i)
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{Containers: []v1.Container{
+			echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{HTTPGet: &v1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1}),
+		}}}
+		start := time.Now()
+		if _, err := cs.CoreV1().Pods("kt-bench").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		waitFor(b, time.Minute, name+" Ready", func() (bool, error) {
+			p, err := cs.CoreV1().Pods("kt-bench").Get(ctx, name, metav1.GetOptions{})
+			return err == nil && podReady(p), err
+		})
+		ready += time.Since(start)
+		start = time.Now()
+		if err := cs.CoreV1().Pods("kt-bench").Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		waitFor(b, time.Minute, name+" gone", func() (bool, error) {
+			_, err := cs.CoreV1().Pods("kt-bench").Get(ctx, name, metav1.GetOptions{})
+			return apierrors.IsNotFound(err), nil
+		})
+		gone += time.Since(start)
+	}
+	b.ReportMetric(float64(ready.Milliseconds())/float64(b.N), "ms-to-ready/op")
+	b.ReportMetric(float64(gone.Milliseconds())/float64(b.N), "ms-to-gone/op")
 }
