@@ -226,7 +226,7 @@ func TestLabIPTables(t *testing.T) {
 func TestLabNFTables(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	l, _ := upLab(t, ctx, "labnft", 2, ProxyNFTables)
+	l, root := upLab(t, ctx, "labnft", 2, ProxyNFTables)
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +247,25 @@ func TestLabNFTables(t *testing.T) {
 			t.Errorf("nft table ip kube-proxy in %s lacks %q", l.Plan().Nodes[0].Netns, want)
 		}
 	}
+
+	t.Run("down by name after losing the lab state", func(t *testing.T) {
+		// As after a crash: no lab.json, no pidfiles. Down must still find
+		// the processes (by DRILL_LAB) and namespaces (by prefix).
+		for _, f := range []string{"lab.json", "pids"} {
+			if err := os.RemoveAll(l.plan.path(f)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if pids := labPIDs("labnft"); len(pids) == 0 {
+			t.Fatal("no lab process found by DRILL_LAB before Down")
+		}
+		if err := DownIn(ctx, root, "labnft", progressWriter{t}); err != nil {
+			t.Fatal(err)
+		}
+		if left := Leftovers(root, "labnft"); len(left) > 0 {
+			t.Errorf("after Down: %s", strings.Join(left, "; "))
+		}
+	})
 }
 
 // TestLabIPVSEmulated checks the IPVS stand-in on a kernel without ip_vs:
@@ -261,6 +280,14 @@ func TestLabIPVSEmulated(t *testing.T) {
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
+	}
+	again, err := Up(ctx, Config{Name: l.Name(), Nodes: 1, ProxyMode: ProxyIPVS, StateRoot: filepath.Dir(l.Plan().StateDir),
+		DrillBinary: l.Plan().DrillBinary, KubeBinary: l.Plan().KubeBinary})
+	if err != nil {
+		t.Fatalf("Up on a healthy lab: %v", err)
+	}
+	if again.Plan().RelayAddr != l.Plan().RelayAddr {
+		t.Errorf("Up on a healthy lab made a new one (relay %s, was %s), want the same lab back", again.Plan().RelayAddr, l.Plan().RelayAddr)
 	}
 	st, err := l.Status(ctx)
 	if err != nil {

@@ -117,8 +117,12 @@ func pidOf(p Plan, name string) (int, bool) {
 	if err != nil || !alive(pid) {
 		return pid, false
 	}
+	// Guard against pid reuse: a live process whose environment lacks
+	// DRILL_LAB=<lab> is not ours. An unreadable or empty environment (a
+	// process in the middle of execve, like nsenter starting its command)
+	// proves nothing, so the pid counts as ours.
 	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
-	if err != nil || !bytes.Contains(env, []byte(EnvLab+"="+p.Name+"\x00")) {
+	if err == nil && len(env) > 0 && !bytes.Contains(env, []byte(EnvLab+"="+p.Name+"\x00")) {
 		return pid, false
 	}
 	return pid, true
@@ -129,10 +133,17 @@ func pidOf(p Plan, name string) (int, bool) {
 func killAll(ctx context.Context, name string, grace time.Duration) error {
 	deadline := time.Now().Add(grace)
 	signalled := map[int]bool{}
+	empty := 0
 	for {
 		pids := labPIDs(name)
 		if len(pids) == 0 {
-			return nil
+			// Twice in a row: a process caught in execve has an unreadable
+			// environment for a moment.
+			if empty++; empty >= 2 {
+				return nil
+			}
+		} else {
+			empty = 0
 		}
 		sig := syscall.SIGTERM
 		if time.Now().After(deadline) {
