@@ -20,6 +20,7 @@ import (
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -155,6 +156,34 @@ func TestLabKubelet(t *testing.T) {
 			if !hasEvent(t, cs, ns, pods.Items[0].Name, r) {
 				t.Errorf("no %s event for %s", r, pods.Items[0].Name)
 			}
+		}
+
+		// kubectl rollout restart, then scale to 0 and back.
+		rolledOut := func(replicas int32) func() (bool, error) {
+			return func() (bool, error) {
+				d, err := cs.AppsV1().Deployments(ns).Get(ctx, "echo", metav1.GetOptions{})
+				if err != nil {
+					return false, err
+				}
+				st := d.Status
+				if st.ObservedGeneration < d.Generation || st.UpdatedReplicas != replicas || st.Replicas != replicas || st.AvailableReplicas != replicas {
+					return false, nil
+				}
+				l, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+				return err == nil && len(l.Items) == int(replicas), err
+			}
+		}
+		patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339))
+		if _, err := cs.AppsV1().Deployments(ns).Patch(ctx, "echo", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 2*time.Minute, "rollout restart complete", rolledOut(4))
+		for _, n := range []int32{0, 4} {
+			scale := fmt.Sprintf(`{"spec":{"replicas":%d}}`, n)
+			if _, err := cs.AppsV1().Deployments(ns).Patch(ctx, "echo", types.StrategicMergePatchType, []byte(scale), metav1.PatchOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 2*time.Minute, fmt.Sprintf("scaled to %d", n), rolledOut(n))
 		}
 	})
 

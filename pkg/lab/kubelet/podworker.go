@@ -234,7 +234,10 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Time {
 	w.mu.Unlock()
 
 	phase := podPhase(pod.Spec.RestartPolicy, view)
-	w.pushStatus(ctx, pod)
+	if !w.pushStatus(ctx, pod) {
+		// The API server did not take it: try again soon.
+		return time.Now().Add(time.Second)
+	}
 	if phase == v1.PodSucceeded || phase == v1.PodFailed {
 		w.finish(ctx, pod)
 		return time.Time{}
@@ -426,14 +429,15 @@ func (w *podWorker) viewLocked(pod *v1.Pod) podView {
 	return v
 }
 
-// pushStatus posts the pod's status through pods/status when it changed.
-func (w *podWorker) pushStatus(ctx context.Context, pod *v1.Pod) {
+// pushStatus posts the pod's status through pods/status when it changed. It
+// reports false when the status could not be written (and should be retried).
+func (w *podWorker) pushStatus(ctx context.Context, pod *v1.Pod) bool {
 	w.mu.Lock()
 	view := w.viewLocked(pod)
 	w.mu.Unlock()
 	st := buildStatus(pod, view, metav1.Now())
 	if w.lastPushed != nil && statusEqual(st, *w.lastPushed) {
-		return
+		return true
 	}
 	pods := w.k.client.CoreV1().Pods(pod.Namespace)
 	cur := pod
@@ -443,21 +447,25 @@ func (w *podWorker) pushStatus(ctx context.Context, pod *v1.Pod) {
 		_, err := pods.UpdateStatus(ctx, upd, metav1.UpdateOptions{})
 		if err == nil {
 			w.lastPushed = &upd.Status
-			return
+			return true
 		}
 		if apierrors.IsNotFound(err) || ctx.Err() != nil {
-			return
+			return true
 		}
 		if !apierrors.IsConflict(err) {
 			w.k.log.Warn("pod status update failed", "pod", pod.Namespace+"/"+pod.Name, "err", err)
-			time.Sleep(200 * time.Millisecond)
+			return false
 		}
 		fresh, err := pods.Get(ctx, pod.Name, metav1.GetOptions{})
-		if err != nil || fresh.UID != pod.UID {
-			return
+		if apierrors.IsNotFound(err) || (err == nil && fresh.UID != pod.UID) {
+			return true
+		}
+		if err != nil {
+			return false
 		}
 		cur = fresh
 	}
+	return false
 }
 
 // statusEqual compares two pod statuses ignoring condition timestamps.
