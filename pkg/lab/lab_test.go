@@ -515,3 +515,9 @@ func retry(ctx context.Context, d time.Duration, f func() error) error {
 		}
 	}
 }
+
+func getenvBinaries() (drill, kube string) {
+	return os.Getenv(EnvDrillBinary), os.Getenv(EnvKubeBinary)
+}
+
+func isRoot() bool { return os.Geteuid() == 0 }
