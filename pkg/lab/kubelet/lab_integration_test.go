@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -420,6 +421,86 @@ func TestLabKubelet(t *testing.T) {
 			t.Errorf("GET node IP:18081: %q, %v", got, err)
 		}
 	})
+
+	// Last: it replaces node-1's kubelet.
+	t.Run("restarted kubelet cleans and reruns its pods", func(t *testing.T) {
+		ns := namespace(t, cs, "restart")
+		ctx := context.Background()
+		n := plan.Nodes[0]
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "survivor"}, Spec: v1.PodSpec{
+			NodeName: n.Name,
+			Containers: []v1.Container{echoContainer(&v1.Probe{
+				ProbeHandler:  v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}},
+				PeriodSeconds: 1,
+			})},
+		}}
+		before := runPod(t, cs, ns, pod)
+		oldPID, _ := strconv.Atoi(strings.TrimPrefix(before.Status.ContainerStatuses[0].ContainerID, "drill://"))
+
+		// Crash the kubelet, then start a new one as lab up does.
+		b, err := os.ReadFile(filepath.Join(plan.StateDir, "pids", "kubelet-"+n.Name+".pid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kpid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err := syscall.Kill(kpid, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill kubelet %d: %v", kpid, err)
+		}
+		logf, err := os.OpenFile(filepath.Join(l.LogDir(), "kubelet-"+n.Name+".log"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer logf.Close()
+		cmd := exec.Command("nsenter", "--net=/run/netns/"+n.Netns, "--", os.Getenv("DRILL_BIN"),
+			"lab", "kubelet", "--config", filepath.Join(plan.StateDir, "kubelet-"+n.Name+".json"))
+		cmd.Env = append(os.Environ(), "DRILL_LAB="+labName)
+		cmd.Stdout, cmd.Stderr = logf, logf
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = cmd.Wait() }() // lab down stops it through DRILL_LAB
+
+		var after *v1.Pod
+		waitFor(t, 60*time.Second, "pod rerun by the new kubelet", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "survivor", metav1.GetOptions{})
+			if err != nil || len(p.Status.ContainerStatuses) == 0 {
+				return false, err
+			}
+			after = p
+			st := p.Status.ContainerStatuses[0]
+			return st.ContainerID != before.Status.ContainerStatuses[0].ContainerID && st.State.Running != nil && podReady(p), nil
+		})
+		if rc := after.Status.ContainerStatuses[0].RestartCount; rc != 1 {
+			t.Errorf("restartCount %d after a kubelet restart, want 1", rc)
+		}
+		if alive(oldPID) {
+			t.Errorf("the old container process %d survived the kubelet restart", oldPID)
+		}
+		if got, err := backendOf(n.Netns, after.Status.PodIP, 8080); err != nil || got != "survivor" {
+			t.Errorf("rerun pod at %s: %q, %v", after.Status.PodIP, got, err)
+		}
+		node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range node.Status.Conditions {
+			if c.Type == v1.NodeReady && c.Status != v1.ConditionTrue {
+				t.Errorf("node %s not Ready after the kubelet restart: %+v", n.Name, c)
+			}
+		}
+	})
+}
+
+// alive reports whether pid is a live process (a zombie is not: after its
+// parent kubelet died it may wait for a reaper).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	return i < 0 || i+2 >= len(b) || b[i+2] != 'Z'
 }
 
 // echoContainer is the echo workload on port 8080 with POD_NAME from the
