@@ -422,6 +422,74 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("init container then OnFailure pod succeeds", func(t *testing.T) {
+		ns := namespace(t, cs, "init")
+		ctx := context.Background()
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "job"}, Spec: v1.PodSpec{
+			RestartPolicy:  v1.RestartPolicyOnFailure,
+			InitContainers: []v1.Container{{Name: "first", Image: "drill", Command: []string{"drill", "version"}}},
+			Containers:     []v1.Container{{Name: "main", Image: "drill", Args: []string{"version"}}},
+		}}
+		created, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p *v1.Pod
+		waitFor(t, 30*time.Second, "Succeeded", func() (bool, error) {
+			p, err = cs.CoreV1().Pods(ns).Get(ctx, "job", metav1.GetOptions{})
+			return err == nil && p.Status.Phase == v1.PodSucceeded, err
+		})
+		for _, st := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+			if term := st.State.Terminated; term == nil || term.ExitCode != 0 || term.Reason != "Completed" || st.RestartCount != 0 {
+				t.Errorf("%s: %+v", st.Name, st)
+			}
+		}
+		if condStatus(p, v1.PodInitialized) != v1.ConditionTrue || condStatus(p, v1.PodReady) != v1.ConditionFalse {
+			t.Errorf("conditions %+v", p.Status.Conditions)
+		}
+		init, main := p.Status.InitContainerStatuses[0].State.Terminated, p.Status.ContainerStatuses[0].State.Terminated
+		if main.StartedAt.Before(&init.FinishedAt) {
+			t.Errorf("main started at %v before the init container finished at %v", main.StartedAt, init.FinishedAt)
+		}
+		netns := "/run/netns/drill-" + plan.Name + "-p-" + strings.ReplaceAll(string(created.UID), "-", "")[:8]
+		waitFor(t, 10*time.Second, "pod network removed", func() (bool, error) {
+			_, err := os.Stat(netns)
+			return os.IsNotExist(err), nil
+		})
+	})
+
+	t.Run("httpGet preStop runs before SIGTERM", func(t *testing.T) {
+		ns := namespace(t, cs, "httphook")
+		ctx := context.Background()
+		c := echoContainer(nil)
+		c.Args = append(c.Args, "--latency", "3s")
+		c.Lifecycle = &v1.Lifecycle{PreStop: &v1.LifecycleHandler{HTTPGet: &v1.HTTPGetAction{Path: "/prestop", Port: intstr.FromInt32(8080)}}}
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hooked"}, Spec: v1.PodSpec{
+			TerminationGracePeriodSeconds: ptr.To[int64](30),
+			Containers:                    []v1.Container{c},
+		}}
+		runPod(t, cs, ns, pod)
+		start := time.Now()
+		if err := cs.CoreV1().Pods(ns).Delete(ctx, "hooked", metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 45*time.Second, "pod gone", func() (bool, error) {
+			_, err := cs.CoreV1().Pods(ns).Get(ctx, "hooked", metav1.GetOptions{})
+			return apierrors.IsNotFound(err), nil
+		})
+		took := time.Since(start)
+		t.Logf("deletion with a 3s httpGet preStop took %s", took.Round(10*time.Millisecond))
+		if took < 2500*time.Millisecond || took > 20*time.Second {
+			t.Errorf("deletion took %s: want about the hook's 3s", took)
+		}
+		ev, _ := events(cs, ns, "hooked")
+		for _, e := range ev {
+			if e.Reason == "FailedPreStopHook" {
+				t.Errorf("preStop failed: %s", e.Message)
+			}
+		}
+	})
+
 	// Last: it replaces node-1's kubelet.
 	t.Run("restarted kubelet cleans and reruns its pods", func(t *testing.T) {
 		ns := namespace(t, cs, "restart")
