@@ -4,13 +4,65 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 
+	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/elbv2"
+	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-// openLab brings up (or opens) the embedded lab for a run.
-func (s *system) openLab(ctx context.Context, l *scenario.Lab, progress io.Writer) error {
-	return &Error{Code: report.ExitError, Err: fmt.Errorf(
-		"target lab: load into the lab goes through the lab load balancer, which this drill does not have yet; use target.url or target.kube for now")}
+// RunLabName is the name of the lab a run brings up for itself.
+const RunLabName = "run"
+
+// openLab brings up the embedded lab for a run (or opens the one named),
+// starts its ALB in this process, and points the load at the ALB.
+func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Writer) error {
+	l, err := s.lab(ctx, spec, progress)
+	if err != nil {
+		return &Error{Code: report.ExitError, Err: err}
+	}
+	rc, err := l.RESTConfig()
+	if err != nil {
+		return &Error{Code: report.ExitError, Err: err}
+	}
+	if s.cluster, err = cluster.New(rc); err != nil {
+		return &Error{Code: report.ExitError, Err: err}
+	}
+	a, err := alb.StartLab(ctx, l, alb.LabConfig{})
+	if err != nil {
+		return &Error{Code: report.ExitError, Err: fmt.Errorf("lab ALB: %w", err)}
+	}
+	s.closers = append(s.closers, func(context.Context) error { return a.Close() })
+	if s.elb, err = elbv2.New(ctx, elbv2.Options{Endpoint: a.APIURL()}); err != nil {
+		return &Error{Code: report.ExitError, Err: err}
+	}
+	plan := l.Plan()
+	mode := lab.ProxyModeLabel(plan.ProxyMode)
+	s.base, s.namespace, s.kubeconfig = a.URL(), "default", l.Kubeconfig()
+	s.target = report.Target{Kind: report.TargetLab, URL: a.URL(), Details: map[string]string{
+		"lab": plan.Name, "nodes": strconv.Itoa(len(plan.Nodes)), "proxyMode": mode, "loadBalancer": "lab ALB " + a.URL(),
+	}}
+	if mode != plan.ProxyMode {
+		s.notes = append(s.notes, "kube-proxy mode "+mode)
+	}
+	return nil
+}
+
+// lab opens the named lab, or brings one up that the run tears down.
+func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer) (*lab.Lab, error) {
+	if spec.Name != "" {
+		l, err := lab.Open(spec.Name)
+		if err != nil {
+			return nil, fmt.Errorf("target.lab.name %q: %w", spec.Name, err)
+		}
+		return l, nil
+	}
+	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode, Progress: progress})
+	if l != nil {
+		s.closers = append(s.closers, l.Down)
+	}
+	return l, err
 }

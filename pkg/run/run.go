@@ -16,6 +16,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/drillkit/drill/pkg/check"
+	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/load"
 	"github.com/drillkit/drill/pkg/metric"
@@ -149,6 +150,17 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		}); err != nil {
 			t.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
 		}
+		if sys.elb != nil && len(sys.groups) > 0 && sc.Sample.LoadBalancer {
+			go func() {
+				_ = sys.elb.Watch(watchCtx, sys.groups, sc.Sample.Interval, nil, func(tr elbv2.Transition) {
+					msg := fmt.Sprintf("target %s in %s: %s → %s", tr.Target, tr.TargetGroup, orNone(tr.From), orNone(tr.To))
+					if tr.Reason != "" {
+						msg += " (" + tr.Reason + ")"
+					}
+					t.note(report.EventTarget, tr.Target, msg)
+				})
+			}()
+		}
 	}
 	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
@@ -175,6 +187,13 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: err})
 	}
 	return r, runErr
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }
 
 // asError makes sure a failure to start carries an exit code.

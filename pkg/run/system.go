@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/scenario"
 )
@@ -14,9 +15,13 @@ import (
 // system is where the system under test lives for one run: the URL load goes
 // to and, for cluster targets, the cluster faults act on.
 type system struct {
-	base      string
-	target    report.Target
-	cluster   *cluster.Cluster
+	base    string
+	target  report.Target
+	cluster *cluster.Cluster
+	// elb reads the load balancer's target health, when drill can.
+	elb *elbv2.Client
+	// groups are the target groups of the setup's Ingresses.
+	groups    []elbv2.TargetGroup
 	namespace string
 	// kubeconfig and context reach the cluster again, for drill recover.
 	kubeconfig, context string
@@ -74,6 +79,11 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	}
 	if err := s.cluster.WaitReady(ctx, s.applied); err != nil {
 		return fmt.Errorf("setup: %w", err)
+	}
+	if s.elb != nil {
+		if s.groups, err = s.waitTargets(ctx); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
 	}
 	return nil
 }
