@@ -124,7 +124,7 @@ func runHTTPGet(ctx context.Context, t handlerTarget, h *v1.HTTPGetAction) error
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("Get %q: %v", url, err)
+		return err // names the method and URL already
 	}
 	defer resp.Body.Close()
 	_, _ = io.CopyN(io.Discard, resp.Body, 10<<10)
