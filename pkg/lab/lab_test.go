@@ -313,6 +313,9 @@ func TestLabIPVSEmulated(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if out := inNetns(t, ctx, node.Netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established"); strings.TrimSpace(out) != "86400" {
+		t.Errorf("nf_conntrack_tcp_timeout_established in the node = %q, want kube-proxy's 86400", strings.TrimSpace(out))
+	}
 	backends := nodePortBackends(t, ctx, cs, l, []NodePlan{node}, 30)
 	if len(backends) != 3 {
 		t.Fatalf("30 connections reached %d backends %v, want all 3", len(backends), backends)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -16,6 +17,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 )
+
+// conntrackTimeouts are kube-proxy's defaults (conntrack-tcp-timeout-
+// established 24h, conntrack-tcp-timeout-close-wait 1h).
+var conntrackTimeouts = map[string]string{
+	"nf_conntrack_tcp_timeout_established": "86400",
+	"nf_conntrack_tcp_timeout_close_wait":  "3600",
+}
 
 // Config configures the emulated IPVS proxier of one node.
 type Config struct {
@@ -41,6 +49,14 @@ func Run(ctx context.Context, cs kubernetes.Interface, cfg Config, log *slog.Log
 		return fmt.Errorf("%s needs the nft binary: install nftables", Label)
 	}
 	log = log.With("proxyMode", Label)
+	// kube-proxy's conntrack timeouts, which it sets in every mode; the
+	// process runs in the node's network namespace, where they are
+	// per-namespace values.
+	for key, v := range conntrackTimeouts {
+		if err := os.WriteFile("/proc/sys/net/netfilter/"+key, []byte(v+"\n"), 0o644); err != nil {
+			log.Warn("set conntrack timeout", "sysctl", key, "err", err)
+		}
+	}
 	factory := informers.NewSharedInformerFactory(cs, cfg.SyncPeriod)
 	svcInf := factory.Core().V1().Services()
 	epsInf := factory.Discovery().V1().EndpointSlices()
