@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 )
 
 // Scale changes a Deployment's replica count; Recover restores the count it
@@ -61,16 +62,22 @@ func (f *Scale) Recover(ctx context.Context, env *Env) error {
 // returns the count it replaced.
 func (f *Scale) set(ctx context.Context, env *Env, n int32, seen func(int32)) (int32, error) {
 	deps := env.Cluster.Client.AppsV1().Deployments(f.ns(env))
-	s, err := deps.GetScale(ctx, f.Deployment, metav1.GetOptions{})
+	var before int32
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		s, err := deps.GetScale(ctx, f.Deployment, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		before = s.Spec.Replicas
+		if seen != nil {
+			seen(before)
+			seen = nil
+		}
+		s.Spec.Replicas = n
+		_, err = deps.UpdateScale(ctx, f.Deployment, s, metav1.UpdateOptions{FieldManager: "drill"})
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("scale %s/%s: %w", f.ns(env), f.Deployment, err)
-	}
-	before := s.Spec.Replicas
-	if seen != nil {
-		seen(before)
-	}
-	s.Spec.Replicas = n
-	if _, err := deps.UpdateScale(ctx, f.Deployment, s, metav1.UpdateOptions{FieldManager: "drill"}); err != nil {
 		return 0, fmt.Errorf("scale %s/%s: %w", f.ns(env), f.Deployment, err)
 	}
 	return before, nil

@@ -381,7 +381,7 @@ func TestExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Target.URL != "http://127.0.0.1:18080" || s.Load.Rate != (Rate{200, time.Second}) || s.TotalDuration() != 20*time.Second ||
-		len(s.Checks) != 2 || s.Checks[0].Expr.Source != "success_rate >= 99.9%" || s.Checks[1].Expr.Source != "p99 < 250ms" {
+		len(s.Checks) != 2 || s.Checks[0].Expr.Source != "success_rate >= 99.9%" || s.Checks[1].Expr.Source != "p99 < 500ms" {
 		t.Errorf("echo-steady = %+v", s)
 	}
 }

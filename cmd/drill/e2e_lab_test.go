@@ -1,0 +1,64 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// TestRollingUpdateScenarios runs the two shipped rolling-update scenarios on
+// the embedded lab, through the lab ALB: without preStop the update drops
+// requests and the checks fail; with a preStop sleep longer than the
+// deregistration propagation it drops none.
+func TestRollingUpdateScenarios(t *testing.T) {
+	labtest.Require(t)
+	for _, tc := range []struct {
+		file string
+		code int
+	}{
+		{"../../scenarios/rolling-update-no-prestop.yaml", report.ExitChecksFailed},
+		{"../../scenarios/rolling-update-prestop.yaml", report.ExitOK},
+	} {
+		t.Run(filepath.Base(tc.file), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			res := drill(t, "run", "--quiet", "--dir", dir, tc.file)
+			r, err := report.Load(dir)
+			if err != nil {
+				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
+			}
+			failed := r.Summary.Requests - r.Summary.Successes
+			t.Logf("exit %d: %d requests, %d failed, codes %v, errors %v", res.code, r.Summary.Requests, failed, r.Summary.Codes, r.Summary.Errors)
+			if res.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", res.code, tc.code, res.stderr)
+			}
+			if tc.code == report.ExitOK && failed != 0 {
+				t.Fatalf("%d requests failed with preStop", failed)
+			}
+			if tc.code == report.ExitChecksFailed && failed == 0 {
+				t.Fatal("no request failed without preStop")
+			}
+			if r.Target.Kind != report.TargetLab || !strings.HasPrefix(r.Target.URL, "http://127.0.0.1:") {
+				t.Fatalf("target %+v: want the lab ALB on loopback", r.Target)
+			}
+			var rolled, targets bool
+			for _, e := range r.Events {
+				rolled = rolled || strings.Contains(e.Message, "rolling update of deployment default/web completed")
+				targets = targets || (e.Kind == report.EventTarget && strings.Contains(e.Message, "draining"))
+			}
+			if !rolled || !targets {
+				t.Fatalf("timeline lacks the completed rollout (%v) or a draining target (%v)", rolled, targets)
+			}
+			leftovers, _ := filepath.Glob("/run/netns/drill-run-*")
+			if len(leftovers) > 0 {
+				t.Fatalf("the run's lab left network namespaces: %v", leftovers)
+			}
+			if _, err := os.Stat("/run/drill/labs/run"); err == nil {
+				t.Fatal("the run's lab left its state directory")
+			}
+		})
+	}
+}
