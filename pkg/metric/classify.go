@@ -7,9 +7,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
-// classes lists the error classes in a fixed order (index = class id).
-var classes = [...]string{ClassRefused, ClassReset, ClassTimeout, ClassEOF, ClassTLS, ClassHTTP, ClassOther}
-
 const (
 	idRefused = iota
 	idReset
@@ -21,8 +18,33 @@ const (
 	nClasses
 )
 
+// className returns the class of a class id.
+func className(id int) string {
+	switch id {
+	case idRefused:
+		return ClassRefused
+	case idReset:
+		return ClassReset
+	case idTimeout:
+		return ClassTimeout
+	case idEOF:
+		return ClassEOF
+	case idTLS:
+		return ClassTLS
+	case idHTTP:
+		return ClassHTTP
+	}
+	return ClassOther
+}
+
 // Classes returns the error classes in report order.
-func Classes() []string { return append([]string(nil), classes[:]...) }
+func Classes() []string {
+	out := make([]string, nClasses)
+	for i := range out {
+		out[i] = className(i)
+	}
+	return out
+}
 
 // Classify returns the error class of a failed result: a response with a
 // status code (whose error, if any, is only the status text vegeta fills in)
@@ -30,7 +52,7 @@ func Classes() []string { return append([]string(nil), classes[:]...) }
 // reset (reset by peer, broken pipe), timeout (timeouts, deadline exceeded),
 // TLS (tls:, x509:), EOF (EOF, unexpected EOF, server closed the idle
 // connection) and ClassOther for anything else.
-func Classify(r *vegeta.Result) string { return classes[classify(r)] }
+func Classify(r *vegeta.Result) string { return className(classify(r)) }
 
 func classify(r *vegeta.Result) int {
 	if r.Code != 0 && (r.Error == "" || strings.HasPrefix(r.Error, strconv.Itoa(int(r.Code)))) {

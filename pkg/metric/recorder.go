@@ -271,7 +271,7 @@ func errorMap(e *[nClasses]uint64) map[string]uint64 {
 			if out == nil {
 				out = map[string]uint64{}
 			}
-			out[classes[i]] = n
+			out[className(i)] = n
 		}
 	}
 	return out

@@ -120,8 +120,8 @@ func counts(name string, requests, successes uint64, codes, errors map[string]ui
 		return float64(requests - min(successes, requests)), true, true
 	}
 	if class, found := strings.CutPrefix(name, "errors_"); found {
-		for _, c := range classes {
-			if c == class {
+		for i := range nClasses {
+			if c := className(i); c == class {
 				return float64(errors[c]), true, true
 			}
 		}
