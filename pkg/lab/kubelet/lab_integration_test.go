@@ -98,6 +98,38 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("deleted node registers again", func(t *testing.T) {
+		ctx := context.Background()
+		n := plan.Nodes[len(plan.Nodes)-1]
+		old, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cs.CoreV1().Nodes().Delete(ctx, n.Name, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 60*time.Second, "node back and Ready", func() (bool, error) {
+			node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil || node.UID == old.UID {
+				return false, nil
+			}
+			for _, c := range node.Status.Conditions {
+				if c.Type == v1.NodeReady && c.Status == v1.ConditionTrue {
+					return node.Spec.PodCIDR == n.PodCIDR, nil
+				}
+			}
+			return false, nil
+		})
+		waitFor(t, 60*time.Second, "lease of the new node", func() (bool, error) {
+			node, err := cs.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				return false, err
+			}
+			l, err := cs.CoordinationV1().Leases("kube-node-lease").Get(ctx, n.Name, metav1.GetOptions{})
+			return err == nil && len(l.OwnerReferences) == 1 && l.OwnerReferences[0].UID == node.UID, nil
+		})
+	})
+
 	t.Run("echo deployment answers on pod IPs", func(t *testing.T) {
 		ns := namespace(t, cs, "echo")
 		ctx := context.Background()

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
@@ -179,7 +180,15 @@ func (k *kubelet) registerNode(ctx context.Context) (*v1.Node, error) {
 	}
 	k.nodeStatus(&want.Status, now)
 	var node *v1.Node
-	err := retry.OnError(retry.DefaultBackoff, func(err error) bool { return !apierrors.IsInvalid(err) && ctx.Err() == nil }, func() error {
+	// Keep trying while the API server is unreachable (up to about a minute).
+	backoff := wait.Backoff{Duration: 100 * time.Millisecond, Factor: 2, Cap: 5 * time.Second, Steps: 20}
+	err := retry.OnError(backoff, func(err error) bool {
+		if apierrors.IsInvalid(err) || ctx.Err() != nil {
+			return false
+		}
+		k.log.Warn("node registration failed, retrying", "err", err)
+		return true
+	}, func() error {
 		created, err := nodes.Create(ctx, want, metav1.CreateOptions{})
 		if err == nil {
 			node = created
@@ -247,7 +256,13 @@ func (k *kubelet) nodeStatusLoop(ctx context.Context, period time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := k.updateNodeStatus(ctx); err != nil && ctx.Err() == nil {
+			err := k.updateNodeStatus(ctx)
+			if apierrors.IsNotFound(err) {
+				// Someone deleted the Node: register it again.
+				k.log.Warn("node object was deleted, registering again")
+				_, err = k.registerNode(ctx)
+			}
+			if err != nil && ctx.Err() == nil {
 				k.log.Warn("node status update failed", "err", err)
 			}
 		}
@@ -255,11 +270,11 @@ func (k *kubelet) nodeStatusLoop(ctx context.Context, period time.Duration) {
 }
 
 // leaseLoop creates and renews the node's Lease in kube-node-lease.
-func (k *kubelet) leaseLoop(ctx context.Context, node *v1.Node, period time.Duration) {
+func (k *kubelet) leaseLoop(ctx context.Context, period time.Duration) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		if err := k.renewLease(ctx, node); err != nil && ctx.Err() == nil {
+		if err := k.renewLease(ctx); err != nil && ctx.Err() == nil {
 			k.log.Warn("node lease renewal failed", "err", err)
 		}
 		select {
@@ -271,11 +286,16 @@ func (k *kubelet) leaseLoop(ctx context.Context, node *v1.Node, period time.Dura
 }
 
 // renewLease creates the node Lease or bumps its renewTime.
-func (k *kubelet) renewLease(ctx context.Context, node *v1.Node) error {
+func (k *kubelet) renewLease(ctx context.Context) error {
 	leases := k.client.CoordinationV1().Leases(v1.NamespaceNodeLease)
 	now := metav1.NewMicroTime(time.Now())
 	l, err := leases.Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
+		// The Lease is owned by the Node (as the kubelet's), so it goes with it.
+		node, err := k.client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
 		_, err = leases.Create(ctx, &coordv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{
 				Name:      k.cfg.NodeName,

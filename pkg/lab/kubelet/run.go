@@ -85,15 +85,14 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface, log *slog
 		finished: map[types.UID]bool{},
 	}
 	k.cleanLeftovers(ctx)
-	node, err := k.registerNode(ctx)
-	if err != nil {
+	if _, err := k.registerNode(ctx); err != nil {
 		return err
 	}
 	log.Info("node registered", "ip", cfg.NodeIP, "podCIDR", cfg.PodCIDR)
 	var loops sync.WaitGroup
 	loops.Add(2)
 	go func() { defer loops.Done(); k.nodeStatusLoop(ctx, 10*time.Second) }()
-	go func() { defer loops.Done(); k.leaseLoop(ctx, node, 10*time.Second) }()
+	go func() { defer loops.Done(); k.leaseLoop(ctx, 10*time.Second) }()
 	err = k.runPods(ctx)
 	loops.Wait()
 	k.wg.Wait()
