@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,6 +122,13 @@ func TestClassifyRealErrors(t *testing.T) {
 			}
 			t.Logf("code %d error %q", r.Code, r.Error)
 		})
+	}
+}
+
+func TestClasses(t *testing.T) {
+	want := []string{ClassRefused, ClassReset, ClassTimeout, ClassEOF, ClassTLS, ClassHTTP, ClassOther}
+	if got := Classes(); !slices.Equal(got, want) {
+		t.Errorf("Classes() = %v, want %v", got, want)
 	}
 }
 
