@@ -37,7 +37,7 @@ test: deps build kube
 bench: build
 	go test -run '^$$' -bench . -benchtime 3x ./...
 
-demo: build
+demo: deps build kube
 	bash scripts/demo.sh
 
 clean:

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Runs drill's smallest complete scenario: the echo server on loopback, a
-# steady load against it, the scored report. Used by `make demo`.
-set -euo pipefail
+# drill's main job on the embedded lab: a rolling update under load through
+# the lab ALB, without and with a preStop hook, then the two runs compared.
+# Used by `make demo` (as root: the lab is built from network namespaces).
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bin/drill echo --listen 127.0.0.1:18080 >/dev/null &
-echo_pid=$!
-trap 'kill "$echo_pid" 2>/dev/null; wait "$echo_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  (exec 3<>/dev/tcp/127.0.0.1/18080) 2>/dev/null && break
-  sleep 0.1
-done
-bin/drill run --out runs scenarios/echo-steady.yaml
+out=runs/demo-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+
+bin/drill run --dir "$out/no-prestop" scenarios/rolling-update-no-prestop.yaml
+no_prestop=$?
+bin/drill run --dir "$out/prestop" scenarios/rolling-update-prestop.yaml
+prestop=$?
+bin/drill compare --labels no-prestop,prestop "$out/no-prestop" "$out/prestop"
+
+echo
+echo "without preStop: exit $no_prestop (3 = checks failed: the rollout dropped requests)"
+echo "with preStop:    exit $prestop (0 = every check passed: no request dropped)"
+echo "runs and reports: $out"
+[ "$no_prestop" -eq 3 ] && [ "$prestop" -eq 0 ]
