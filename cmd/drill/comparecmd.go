@@ -12,7 +12,7 @@ import (
 func compareCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("o", report.FormatTable, "output format: table, md, json")
+	format := fs.String("o", report.FormatTable, "output format: table, md, json, html")
 	confidence := fs.Float64("confidence", report.DefaultConfidence, "confidence level of every verdict")
 	failOnRegression := fs.Bool("fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
 	labels := fs.String("labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")

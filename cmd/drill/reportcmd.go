@@ -19,7 +19,7 @@ import (
 func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("o", report.FormatTable, "output format: table, md, json, junit")
+	format := fs.String("o", report.FormatTable, "output format: table, md, json, junit, html")
 	fromResults := fs.Bool("from-results", false, "recompute the metrics and checks from the run's raw results file")
 	backend := fs.String("backend-header", echo.DefaultBackendHeader, "with --from-results: response header naming the backend")
 	fs.Usage = func() {
@@ -35,7 +35,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "drill report: -o %q: use one of table, md, json, junit\n", *format)
+		fmt.Fprintf(stderr, "drill report: -o %q: use one of table, md, json, junit, html\n", *format)
 		return report.ExitUsage
 	}
 	r, err := report.Load(pos[0])

@@ -21,7 +21,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("out", "runs", "directory under which each run gets its own directory")
 	dir := fs.String("dir", "", "exact output directory of the run (one scenario only)")
-	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit")
+	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	fs.Usage = func() {
@@ -42,7 +42,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "drill run: -o %q: use one of table, md, json, junit\n", *format)
+		fmt.Fprintf(stderr, "drill run: -o %q: use one of table, md, json, junit, html\n", *format)
 		return report.ExitUsage
 	}
 	// Every scenario is validated before any load starts.
