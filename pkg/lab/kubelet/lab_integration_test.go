@@ -522,6 +522,29 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("postStart hook runs, a failing one restarts", func(t *testing.T) {
+		ns := namespace(t, cs, "poststart")
+		ctx := context.Background()
+		marker := filepath.Join(t.TempDir(), "hooked")
+		ok := echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"test", "-e", marker}}}, PeriodSeconds: 1})
+		ok.Lifecycle = &v1.Lifecycle{PostStart: &v1.LifecycleHandler{Exec: &v1.ExecAction{Command: []string{"touch", marker}}}}
+		runPod(t, cs, ns, &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hooked"}, Spec: v1.PodSpec{Containers: []v1.Container{ok}}})
+
+		bad := echoContainer(nil)
+		bad.Lifecycle = &v1.Lifecycle{PostStart: &v1.LifecycleHandler{Exec: &v1.ExecAction{Command: []string{"false"}}}}
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "badhook"}, Spec: v1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](2), Containers: []v1.Container{bad}}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 60*time.Second, "restart after a failed postStart", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "badhook", metav1.GetOptions{})
+			return err == nil && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].RestartCount >= 1 && !podReady(p), err
+		})
+		if !hasEvent(t, cs, ns, "badhook", "FailedPostStartHook") {
+			t.Error("no FailedPostStartHook event")
+		}
+	})
+
 	// Last: it replaces node-1's kubelet.
 	t.Run("restarted kubelet cleans and reruns its pods", func(t *testing.T) {
 		ns := namespace(t, cs, "restart")

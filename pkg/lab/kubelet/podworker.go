@@ -364,7 +364,8 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	c.proc = p
 	c.env = env
 	c.waitingReason, c.waitingMsg, c.lastEventMsg = "", "", ""
-	c.started = c.init || spec.StartupProbe == nil
+	postStart := !c.init && spec.Lifecycle != nil && spec.Lifecycle.PostStart != nil
+	c.started = c.init || (spec.StartupProbe == nil && !postStart)
 	c.ready = c.started && spec.ReadinessProbe == nil
 	runCtx, cancel := context.WithCancel(ctx)
 	c.runCancel = cancel
@@ -377,14 +378,45 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	}()
 	if !c.init {
 		t := handlerTarget{podNetns: w.sb.Netns, nodeNetns: w.k.cfg.NodeNetns, podIP: w.sb.IP, container: spec.DeepCopy(), env: env}
-		grace := podGrace(pod)
-		for kind, pr := range map[probeKind]*v1.Probe{probeStartup: spec.StartupProbe, probeLiveness: spec.LivenessProbe, probeReadiness: spec.ReadinessProbe} {
-			if pr != nil {
-				go w.probeLoop(runCtx, pod, c, p, kind, pr.DeepCopy(), t, grace)
-			}
-		}
+		go w.afterStart(runCtx, pod, c, p, t.container, t, podGrace(pod), postStart)
 	}
 	return time.Time{}
+}
+
+// afterStart runs the container's postStart hook, if any, and then its
+// probes. A failing postStart hook stops the container (FailedPostStartHook),
+// which then restarts per the pod's restartPolicy.
+func (w *podWorker) afterStart(ctx context.Context, pod *v1.Pod, c *ctr, p *process, spec *v1.Container, t handlerTarget, grace time.Duration, postStart bool) {
+	if postStart {
+		hookCtx, cancel := context.WithTimeout(ctx, grace)
+		err := runHook(hookCtx, t, spec.Lifecycle.PostStart)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		if c.proc != p {
+			w.mu.Unlock()
+			return
+		}
+		if err != nil {
+			w.event(pod, c, v1.EventTypeWarning, "FailedPostStartHook", "PostStartHook failed: %v", err)
+			c.stopping, c.ready = true, false
+			w.mu.Unlock()
+			w.poke()
+			go w.stopContainer(context.WithoutCancel(ctx), pod, c, p, spec, grace, fmt.Sprintf("FailedPostStartHook: stopping container %s", c.name))
+			return
+		}
+		c.started = spec.StartupProbe == nil
+		c.ready = c.started && spec.ReadinessProbe == nil
+		w.mu.Unlock()
+		w.poke()
+	}
+	for kind, pr := range map[probeKind]*v1.Probe{probeStartup: spec.StartupProbe, probeLiveness: spec.LivenessProbe, probeReadiness: spec.ReadinessProbe} {
+		if pr != nil {
+			go w.probeLoop(ctx, pod, c, p, kind, pr.DeepCopy(), t, grace)
+		}
+	}
 }
 
 // configError marks c as unable to start, reporting reason once per message.
