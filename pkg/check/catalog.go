@@ -103,9 +103,10 @@ func Names(live bool) []string {
 	return names
 }
 
-// closest returns the candidate nearest to name by edit distance when it
-// is near enough to be a likely typo, or "".
-func closest(name string, candidates []string) string {
+// Closest returns the candidate nearest to name by edit distance when it is
+// near enough to be a likely typo, or "". The scenario parser uses it for
+// field names too.
+func Closest(name string, candidates []string) string {
 	best, bestD := "", -1
 	for _, c := range candidates {
 		d := distance(strings.ToLower(name), strings.ToLower(c))

@@ -226,7 +226,7 @@ func unknownMetric(name string, known []string) string {
 	if strings.HasPrefix(strings.ToLower(name), "status_") {
 		b.WriteString(" (status_NNN needs a code from 100 to 599, e.g. status_502)")
 	}
-	if c := closest(name, cands); c != "" && c != StatusPattern {
+	if c := Closest(name, cands); c != "" && c != StatusPattern {
 		fmt.Fprintf(&b, "; did you mean %q?", c)
 	}
 	fmt.Fprintf(&b, "; known metrics: %s", strings.Join(known, ", "))

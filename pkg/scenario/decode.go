@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"github.com/drillkit/drill/pkg/check"
 	"math"
 	"reflect"
 	"strconv"
@@ -440,7 +441,7 @@ func (d *decoder) str(n *yaml.Node, v reflect.Value, path string, fi *fieldInfo)
 	}
 	if fi != nil && len(fi.enum) > 0 && !contains(fi.enum, n.Value) {
 		msg := fmt.Sprintf("%q is not one of %s", n.Value, strings.Join(fi.enum, ", "))
-		if c := closest(n.Value, fi.enum); c != "" {
+		if c := check.Closest(n.Value, fi.enum); c != "" {
 			msg += fmt.Sprintf("; did you mean %q?", c)
 		}
 		d.errorf(nodePos(n), path, "%s", msg)
@@ -534,45 +535,8 @@ func contains(list []string, s string) bool {
 // unknownField builds the message for an unknown field name.
 func unknownField(name string, known []string) string {
 	msg := fmt.Sprintf("unknown field %q", name)
-	if c := closest(name, known); c != "" {
+	if c := check.Closest(name, known); c != "" {
 		msg += fmt.Sprintf("; did you mean %q?", c)
 	}
 	return msg + fmt.Sprintf(" (known fields: %s)", strings.Join(known, ", "))
-}
-
-// closest returns the candidate nearest to name when it is a likely typo.
-func closest(name string, candidates []string) string {
-	best, bestD := "", -1
-	for _, c := range candidates {
-		dist := editDistance(strings.ToLower(name), strings.ToLower(c))
-		if bestD < 0 || dist < bestD {
-			best, bestD = c, dist
-		}
-	}
-	limit := max(len(name)/3, 2)
-	if bestD < 0 || bestD > limit {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
