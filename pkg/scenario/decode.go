@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"fmt"
-	"github.com/drillkit/drill/pkg/check"
 	"math"
 	"reflect"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/drillkit/drill/pkg/check"
 )
 
 // maxNodes bounds how many YAML nodes one scenario may expand to, counting
