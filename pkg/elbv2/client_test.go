@@ -170,6 +170,25 @@ func TestTargetHealthAndSampling(t *testing.T) {
 	if th[0].ID != "127.0.0.1" || th[0].Port == 0 {
 		t.Errorf("target health %+v", th)
 	}
+	// Sampling is periodic: let the sampler see the healthy state first.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := 0
+		for _, e := range events {
+			if e.To == "healthy" {
+				n++
+			}
+		}
+		mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sampler never reported both targets healthy")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	l.web.Deregister(spec(l.addrs[0]).Key())
 	th = waitHealth("draining", 1)
 	for _, h := range th {
