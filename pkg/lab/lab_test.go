@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -325,6 +326,81 @@ func TestLabIPVSEmulated(t *testing.T) {
 			t.Errorf("backend %s got %d of 30 connections, want exactly 10 (round robin): %v", b, n, backends)
 		}
 	}
+
+	t.Run("terminating endpoint: weight 0, established connection kept", func(t *testing.T) {
+		// A preStop sleep keeps the deleted pod serving while it terminates.
+		patch := `{"spec":{"template":{"spec":{"containers":[{"name":"echo","lifecycle":{"preStop":{"exec":{"command":["sleep","20"]}}}}]}}}}`
+		if _, err := cs.AppsV1().Deployments("default").Patch(ctx, "echo", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitRollout(ctx, cs, "default", "echo", 3); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitPods(ctx, cs, "default", "app=echo", 3); err != nil {
+			t.Fatal(err)
+		}
+		// Wait until the proxier round-robins over exactly the new pods.
+		pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ips []string
+		for _, p := range pods.Items {
+			ips = append(ips, p.Status.PodIP+" . 8080")
+		}
+		if err := waitNFTMod(ctx, t, node.Netns, 3, ips...); err != nil {
+			t.Fatal(err)
+		}
+		svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := fmt.Sprintf("http://%s:%d/", node.IP, svc.Spec.Ports[0].NodePort)
+		keep := vpcHTTPClient(l.Plan().VPCNetns)
+		keep.Transport.(*http.Transport).DisableKeepAlives = false
+		victim, err := get(ctx, keep, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cs.CoreV1().Pods("default").Delete(ctx, victim, metav1.DeleteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := waitNFTMod(ctx, t, node.Netns, 2); err != nil {
+			t.Fatal(err)
+		}
+		fresh := vpcHTTPClient(l.Plan().VPCNetns)
+		for i := 0; i < 10; i++ {
+			b, err := get(ctx, fresh, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b == victim {
+				t.Errorf("new connection %d went to terminating pod %s", i, victim)
+			}
+		}
+		b, err := get(ctx, keep, url)
+		if err != nil {
+			t.Fatalf("established connection to terminating pod %s: %v", victim, err)
+		}
+		if b != victim {
+			t.Errorf("established connection answered by %s, want the terminating pod %s it was set up to", b, victim)
+		}
+	})
+}
+
+// waitNFTMod waits until the emulated proxier's echo chain round-robins
+// over n endpoints, including the given map elements.
+func waitNFTMod(ctx context.Context, t *testing.T, netns string, n int, elems ...string) error {
+	want := append([]string{fmt.Sprintf("numgen inc mod %d ", n)}, elems...)
+	return retry(ctx, 30*time.Second, func() error {
+		out := inNetns(t, ctx, netns, "nft", "list", "table", "ip", "drill-ipvs")
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				return fmt.Errorf("drill-ipvs table has no %q:\n%s", w, out)
+			}
+		}
+		return nil
+	})
 }
 
 // nodePortBackends sends perNode new connections to the echo NodePort of
@@ -494,6 +570,8 @@ func get(ctx context.Context, c *http.Client, url string) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
+	// Drain the body so a kept-alive connection is reused.
+	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
