@@ -77,6 +77,11 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	if existing, err := open(cfg.StateRoot, cfg.Name, cfg.Progress); err == nil {
 		if err := existing.healthy(); err == nil {
+			ep := existing.plan
+			if len(ep.Nodes) != cfg.Nodes || ep.ProxyMode != cfg.ProxyMode {
+				return nil, fmt.Errorf("lab %s is already up with %d nodes in proxy mode %s (asked: %d nodes, %s): run `drill lab down --name %s` first, or pick another --name",
+					cfg.Name, len(ep.Nodes), ep.ProxyMode, cfg.Nodes, cfg.ProxyMode, cfg.Name)
+			}
 			existing.logf("already up (kubeconfig %s)", existing.Kubeconfig())
 			return existing, nil
 		} else {
