@@ -45,5 +45,8 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 		}
 		all = append(all, groups...)
 	}
+	if len(all) == 0 && len(s.applied) > 0 {
+		return nil, fmt.Errorf("the lab load balancer routes by Ingress and the setup applied none: add a manifest with an Ingress of ingressClassName alb to setup (see scenarios/manifests/web.yaml)")
+	}
 	return all, nil
 }

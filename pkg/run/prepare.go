@@ -18,6 +18,10 @@ func Prepare(path string) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sc.Target.Kind() == scenario.TargetLab && len(sc.Setup) == 0 && sc.Target.Lab.Name == "" {
+		return nil, scenario.Errors{{File: sc.File, Line: 1, Col: 1, Path: "setup",
+			Msg: "a lab target needs setup manifests with the workload and an Ingress (ingressClassName alb) for the lab load balancer to route to; add setup (see scenarios/manifests/web.yaml) or name a running lab with target.lab.name"}}
+	}
 	faults, err := inject.Parse(sc)
 	if err != nil {
 		return nil, err

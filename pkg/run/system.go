@@ -65,7 +65,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 // setup applies the scenario's manifests and waits for them to be ready.
 func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	files := sc.SetupFiles()
-	if len(files) == 0 {
+	if len(files) == 0 && s.elb == nil {
 		return nil
 	}
 	objs, err := cluster.ReadManifests(files)
