@@ -167,6 +167,7 @@ func (k *kubelet) nodeStatus(st *v1.NodeStatus, now metav1.Time) {
 		Architecture:            runtime.GOARCH,
 	}
 	st.Phase = ""
+	st.DaemonEndpoints.KubeletEndpoint.Port = ServerPort
 }
 
 // registerNode creates the Node (or takes over an existing one with the same

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -56,11 +58,18 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("kubelet: API client: %w", err)
 	}
-	return run(ctx, cfg, client, slog.Default().With("node", cfg.NodeName))
+	apiHost := ""
+	if u, err := url.Parse(rc.Host); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil {
+			apiHost = ip.String()
+		}
+	}
+	return run(ctx, cfg, client, slog.Default().With("node", cfg.NodeName), apiHost)
 }
 
 // run is Run with an API client and logger supplied.
-func run(ctx context.Context, cfg Config, client kubernetes.Interface, log *slog.Logger) error {
+// apiHost, when set, is the only address the kubelet's server answers.
+func run(ctx context.Context, cfg Config, client kubernetes.Interface, log *slog.Logger, apiHost string) error {
 	if err := os.MkdirAll(filepath.Join(cfg.StateDir, "pods"), 0o755); err != nil {
 		return fmt.Errorf("kubelet: state dir: %w", err)
 	}
@@ -90,7 +99,13 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface, log *slog
 	}
 	log.Info("node registered", "ip", cfg.NodeIP, "podCIDR", cfg.PodCIDR)
 	var loops sync.WaitGroup
-	loops.Add(2)
+	loops.Add(3)
+	go func() {
+		defer loops.Done()
+		if err := k.serveAPI(ctx, apiHost); err != nil {
+			log.Warn("kubelet server not available: kubectl logs will not work", "err", err)
+		}
+	}()
 	go func() { defer loops.Done(); k.nodeStatusLoop(ctx, 10*time.Second) }()
 	go func() { defer loops.Done(); k.leaseLoop(ctx, 10*time.Second) }()
 	err = k.runPods(ctx)
