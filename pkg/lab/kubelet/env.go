@@ -1,11 +1,16 @@
 package kubelet
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
 	v1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 )
 
 // defaultPath is the PATH a container process gets unless its spec sets one.
@@ -17,10 +22,82 @@ const envLab = "DRILL_LAB"
 // envPodUID identifies the pod a process belongs to (used to find leftovers).
 const envPodUID = "DRILL_POD_UID"
 
-// podFields are the values the downward API can reference.
+// podFields are the values the downward API can reference, and where config
+// maps and secrets come from.
 type podFields struct {
 	PodIP  string
 	HostIP string
+	// Objects reads config maps and secrets of the pod's namespace; nil
+	// makes every such reference an error.
+	Objects objectGetter
+}
+
+// objectGetter reads the config maps and secrets that env refers to.
+type objectGetter interface {
+	ConfigMap(ns, name string) (map[string]string, error)
+	Secret(ns, name string) (map[string][]byte, error)
+}
+
+// errNotFound is what an objectGetter returns for a missing object.
+var errNotFound = errors.New("not found")
+
+// lookupKey resolves one key of a config map or secret; found is false for a
+// missing optional object or key.
+func lookupKey(f podFields, ns string, secret bool, name, key string, optional *bool) (val string, found bool, err error) {
+	opt := optional != nil && *optional
+	kind := "config map"
+	if secret {
+		kind = "secret"
+	}
+	if f.Objects == nil {
+		return "", false, fmt.Errorf("%s %s: not available", kind, name)
+	}
+	var data map[string]string
+	if secret {
+		d, err := f.Objects.Secret(ns, name)
+		if err == nil {
+			data = map[string]string{}
+			for k, v := range d {
+				data[k] = string(v)
+			}
+		} else if !(errors.Is(err, errNotFound) && opt) {
+			return "", false, fmt.Errorf("%s %s: %w", kind, name, err)
+		}
+	} else {
+		d, err := f.Objects.ConfigMap(ns, name)
+		if err == nil {
+			data = d
+		} else if !(errors.Is(err, errNotFound) && opt) {
+			return "", false, fmt.Errorf("%s %s: %w", kind, name, err)
+		}
+	}
+	if data == nil {
+		return "", false, nil
+	}
+	if key == "" {
+		return "", true, nil
+	}
+	v, ok := data[key]
+	if !ok && !opt {
+		return "", false, fmt.Errorf("%s %s has no key %q", kind, name, key)
+	}
+	return v, ok, nil
+}
+
+// allKeys returns every key of a config map or secret for envFrom.
+func allKeys(f podFields, ns string, secret bool, name string, optional *bool) (map[string]string, error) {
+	if _, found, err := lookupKey(f, ns, secret, name, "", optional); err != nil || !found {
+		return nil, err
+	}
+	if secret {
+		d, err := f.Objects.Secret(ns, name)
+		out := map[string]string{}
+		for k, v := range d {
+			out[k] = string(v)
+		}
+		return out, err
+	}
+	return f.Objects.ConfigMap(ns, name)
 }
 
 // fieldValue resolves a downward-API fieldRef against pod.
@@ -53,9 +130,9 @@ func fieldValue(pod *v1.Pod, f podFields, fieldPath string) (string, error) {
 }
 
 // containerEnv builds the environment of container c of pod, in order: PATH
-// and HOSTNAME defaults, the spec's env (with $(VAR) references expanded as
-// the kubelet does), then DRILL_LAB and DRILL_POD_UID. Unsupported sources
-// (secrets, config maps, resource fields, envFrom) are errors.
+// and HOSTNAME defaults, envFrom, the spec's env (with $(VAR) references
+// expanded as the kubelet does), then DRILL_LAB and DRILL_POD_UID. Every
+// unresolvable or unsupported source (resourceFieldRef) is reported at once.
 func containerEnv(pod *v1.Pod, c *v1.Container, f podFields, lab string) ([]string, error) {
 	vals := map[string]string{}
 	var order []string
@@ -68,22 +145,54 @@ func containerEnv(pod *v1.Pod, c *v1.Container, f podFields, lab string) ([]stri
 	set("PATH", defaultPath)
 	set("HOSTNAME", pod.Name)
 	var errs []string
-	if len(c.EnvFrom) > 0 {
-		errs = append(errs, "envFrom is not supported in the lab: list the variables under env")
+	for i, ef := range c.EnvFrom {
+		var data map[string]string
+		var err error
+		switch {
+		case ef.ConfigMapRef != nil:
+			data, err = allKeys(f, pod.Namespace, false, ef.ConfigMapRef.Name, ef.ConfigMapRef.Optional)
+		case ef.SecretRef != nil:
+			data, err = allKeys(f, pod.Namespace, true, ef.SecretRef.Name, ef.SecretRef.Optional)
+		default:
+			err = errors.New("only configMapRef and secretRef are supported")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("envFrom[%d]: %v", i, err))
+			continue
+		}
+		keys := make([]string, 0, len(data))
+		for k := range data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			set(ef.Prefix+k, data[k])
+		}
 	}
 	for _, e := range c.Env {
+		var v string
+		var found = true
+		var err error
 		switch {
 		case e.ValueFrom == nil:
-			set(e.Name, expandVars(e.Value, vals))
+			v = expandVars(e.Value, vals)
 		case e.ValueFrom.FieldRef != nil:
-			v, err := fieldValue(pod, f, e.ValueFrom.FieldRef.FieldPath)
-			if err != nil {
-				errs = append(errs, fmt.Sprintf("env %s: %v", e.Name, err))
-				continue
-			}
-			set(e.Name, v)
+			v, err = fieldValue(pod, f, e.ValueFrom.FieldRef.FieldPath)
+		case e.ValueFrom.ConfigMapKeyRef != nil:
+			r := e.ValueFrom.ConfigMapKeyRef
+			v, found, err = lookupKey(f, pod.Namespace, false, r.Name, r.Key, r.Optional)
+		case e.ValueFrom.SecretKeyRef != nil:
+			r := e.ValueFrom.SecretKeyRef
+			v, found, err = lookupKey(f, pod.Namespace, true, r.Name, r.Key, r.Optional)
 		default:
-			errs = append(errs, fmt.Sprintf("env %s: only value and fieldRef sources are supported in the lab (no secretKeyRef, configMapKeyRef, resourceFieldRef)", e.Name))
+			err = errors.New("resourceFieldRef and fileKeyRef are not supported in the lab: use value, fieldRef, configMapKeyRef or secretKeyRef")
+		}
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("env %s: %v", e.Name, err))
+			continue
+		}
+		if found {
+			set(e.Name, v)
 		}
 	}
 	if len(errs) > 0 {
@@ -143,4 +252,34 @@ func expandVars(s string, vars map[string]string) string {
 		}
 	}
 	return b.String()
+}
+
+// apiObjects reads config maps and secrets from the API server.
+type apiObjects struct {
+	ctx    context.Context
+	client kubernetes.Interface
+}
+
+// ConfigMap returns the data of config map ns/name.
+func (a apiObjects) ConfigMap(ns, name string) (map[string]string, error) {
+	cm, err := a.client.CoreV1().ConfigMaps(ns).Get(a.ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cm.Data, nil
+}
+
+// Secret returns the data of secret ns/name.
+func (a apiObjects) Secret(ns, name string) (map[string][]byte, error) {
+	s, err := a.client.CoreV1().Secrets(ns).Get(a.ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.Data, nil
 }

@@ -545,6 +545,40 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("env from a config map that appears later", func(t *testing.T) {
+		ns := namespace(t, cs, "cfgenv")
+		ctx := context.Background()
+		c := echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1})
+		c.Args = []string{"echo", "--listen", ":8080", "--name", "$(BACKEND)-$(POD_NAME)"}
+		c.Env = append(c.Env, v1.EnvVar{Name: "BACKEND", ValueFrom: &v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{
+			LocalObjectReference: v1.LocalObjectReference{Name: "settings"}, Key: "backend"}}})
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "cfg"}, Spec: v1.PodSpec{Containers: []v1.Container{c}}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "CreateContainerConfigError", func() (bool, error) {
+			p, err := cs.CoreV1().Pods(ns).Get(ctx, "cfg", metav1.GetOptions{})
+			if err != nil || len(p.Status.ContainerStatuses) == 0 {
+				return false, err
+			}
+			w := p.Status.ContainerStatuses[0].State.Waiting
+			return w != nil && w.Reason == "CreateContainerConfigError", nil
+		})
+		cm := &v1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "settings"}, Data: map[string]string{"backend": "blue"}}
+		if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var p *v1.Pod
+		waitFor(t, 30*time.Second, "Ready once the config map exists", func() (bool, error) {
+			var err error
+			p, err = cs.CoreV1().Pods(ns).Get(ctx, "cfg", metav1.GetOptions{})
+			return err == nil && podReady(p), err
+		})
+		if got, err := backendOf(nodeNetns[p.Spec.NodeName], p.Status.PodIP, 8080); err != nil || got != "blue-cfg" {
+			t.Errorf("backend %q (%v), want blue-cfg from the config map and the downward API", got, err)
+		}
+	})
+
 	// Last: it replaces node-1's kubelet.
 	t.Run("restarted kubelet cleans and reruns its pods", func(t *testing.T) {
 		ns := namespace(t, cs, "restart")

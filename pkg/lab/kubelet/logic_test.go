@@ -114,6 +114,66 @@ func TestContainerEnv(t *testing.T) {
 	})
 }
 
+// mapObjects is an objectGetter over fixed data.
+type mapObjects struct {
+	cms     map[string]map[string]string
+	secrets map[string]map[string][]byte
+}
+
+func (m mapObjects) ConfigMap(_, name string) (map[string]string, error) {
+	if d, ok := m.cms[name]; ok {
+		return d, nil
+	}
+	return nil, errNotFound
+}
+
+func (m mapObjects) Secret(_, name string) (map[string][]byte, error) {
+	if d, ok := m.secrets[name]; ok {
+		return d, nil
+	}
+	return nil, errNotFound
+}
+
+func TestContainerEnvFromObjects(t *testing.T) {
+	pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "ns"}}
+	objs := mapObjects{
+		cms:     map[string]map[string]string{"cfg": {"LEVEL": "debug", "MODE": "fast"}},
+		secrets: map[string]map[string][]byte{"creds": {"token": []byte("s3cret")}},
+	}
+	yes := true
+	c := &v1.Container{
+		EnvFrom: []v1.EnvFromSource{{Prefix: "APP_", ConfigMapRef: &v1.ConfigMapEnvSource{LocalObjectReference: v1.LocalObjectReference{Name: "cfg"}}}},
+		Env: []v1.EnvVar{
+			{Name: "TOKEN", ValueFrom: &v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "creds"}, Key: "token"}}},
+			{Name: "MODE", ValueFrom: &v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "cfg"}, Key: "MODE"}}},
+			{Name: "MAYBE", ValueFrom: &v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "absent"}, Key: "x", Optional: &yes}}},
+			{Name: "LINE", Value: "$(APP_LEVEL)-$(MODE)"},
+		},
+	}
+	env, err := containerEnv(pod, c, podFields{Objects: objs}, "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := envMap(env)
+	for k, want := range map[string]string{"APP_LEVEL": "debug", "APP_MODE": "fast", "TOKEN": "s3cret", "MODE": "fast", "LINE": "debug-fast"} {
+		if got[k] != want {
+			t.Errorf("%s=%q, want %q", k, got[k], want)
+		}
+	}
+	if _, ok := got["MAYBE"]; ok {
+		t.Error("a missing optional reference must not set the variable")
+	}
+
+	missing := &v1.Container{Env: []v1.EnvVar{
+		{Name: "A", ValueFrom: &v1.EnvVarSource{ConfigMapKeyRef: &v1.ConfigMapKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "absent"}, Key: "x"}}},
+		{Name: "B", ValueFrom: &v1.EnvVarSource{SecretKeyRef: &v1.SecretKeySelector{LocalObjectReference: v1.LocalObjectReference{Name: "creds"}, Key: "nokey"}}},
+	}}
+	_, err = containerEnv(pod, missing, podFields{Objects: objs}, "lab")
+	if err == nil || !strings.Contains(err.Error(), "env A") || !strings.Contains(err.Error(), "env B") {
+		t.Fatalf("want errors for A and B, got %v", err)
+	}
+}
+
 func TestIPAM(t *testing.T) {
 	a, err := newIPAM("198.19.1.0/29") // 8 addresses: .2-.6 usable
 	if err != nil {

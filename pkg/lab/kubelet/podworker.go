@@ -317,10 +317,11 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	} else if now.Before(c.nextStart) {
 		return c.nextStart
 	}
-	env, err := containerEnv(pod, spec, podFields{PodIP: w.sb.IP, HostIP: w.k.cfg.NodeIP}, w.k.cfg.Lab)
+	env, err := containerEnv(pod, spec, podFields{PodIP: w.sb.IP, HostIP: w.k.cfg.NodeIP, Objects: apiObjects{ctx, w.k.client}}, w.k.cfg.Lab)
 	if err != nil {
+		// A missing config map or secret may appear: look again soon.
 		w.configError(pod, c, "CreateContainerConfigError", err)
-		return time.Time{}
+		return time.Now().Add(2 * time.Second)
 	}
 	vars := envMap(env)
 	expand := func(in []string) []string {
