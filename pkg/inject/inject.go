@@ -35,9 +35,15 @@ type Env struct {
 	Namespace string
 	// Note records a step on the run's timeline.
 	Note func(source, msg string)
-	// Changed is called by a fault right after it changed the cluster, so
-	// that the journal holds what is needed to undo the change.
+	// Changed is called by a fault with what is needed to undo a change,
+	// before the change is made, so that the journal holds it.
 	Changed func(Fault)
+	// AllowAnyNamespace lets faults act in namespaces that do not carry the
+	// opt-in label OptInLabel=OptInValue (the user's --allow-any-namespace).
+	AllowAnyNamespace bool
+	// DryRun makes every fault print, through Note, the API calls it would
+	// make, and change nothing.
+	DryRun bool
 }
 
 func (e *Env) changed(f Fault) {
@@ -89,7 +95,18 @@ func parse(file string, f scenario.Fault) (Fault, error) {
 	if err := f.DecodeSpec(file, ft); err != nil {
 		return nil, err
 	}
+	if v, ok := ft.(validator); ok {
+		if err := v.validate(); err != nil {
+			return nil, err
+		}
+	}
 	return ft, nil
+}
+
+// validator is a fault that checks its decoded parameters further than the
+// struct tags can.
+type validator interface {
+	validate() error
 }
 
 // newFault returns an empty fault of action.
@@ -99,10 +116,22 @@ func newFault(action string) (Fault, error) {
 		return &RollingUpdate{}, nil
 	case "scale":
 		return &Scale{}, nil
+	case "podKill":
+		return &PodKill{}, nil
+	case "selectorSwitch":
+		return &SelectorSwitch{}, nil
+	case "blueGreen":
+		return &BlueGreen{}, nil
+	case "chaosMesh":
+		return &ChaosMesh{}, nil
+	case "conntrackFlood":
+		return &ConntrackFlood{}, nil
 	default:
 		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(Available(), ", "))
 	}
 }
 
 // Available lists the fault actions this drill can inject.
-func Available() []string { return []string{"rollingUpdate", "scale"} }
+func Available() []string {
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood"}
+}

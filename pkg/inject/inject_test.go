@@ -43,7 +43,7 @@ func TestParseReportsEveryProblemWithPosition(t *testing.T) {
 		t.Fatal("want errors")
 	}
 	msg := err.Error()
-	for _, want := range []string{"f.yaml:8:", "deploymnt", "f.yaml:9:", "chaosMesh is not available"} {
+	for _, want := range []string{"f.yaml:8:", "deploymnt", "f.yaml:10:", `missing required field "kind"`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("errors lack %q:\n%s", want, msg)
 		}

@@ -1,0 +1,80 @@
+package inject
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseNewFaults(t *testing.T) {
+	sc := parseScenario(t, `  - {at: 1s, podKill: {selector: app=web, count: 2, gracePeriodSeconds: 0}}
+  - {at: 2s, selectorSwitch: {service: web, selector: {app: web, track: green}}}
+  - {at: 3s, blueGreen: {ingress: web, service: web-green}}
+  - at: 4s
+    chaosMesh:
+      kind: PodChaos
+      spec: {action: pod-kill, mode: one, selector: {labelSelectors: {app: web}}}
+  - {at: 5s, conntrackFlood: {nodes: [node-1], rate: 500, for: 10s, fill: 0.5}}
+  - {at: 6s, podKill: {selector: "app in (web)", all: true, mode: chaosMesh}}
+`)
+	got, err := Parse(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 6 {
+		t.Fatalf("%d faults, want 6", len(got))
+	}
+	pk := got[0].Fault.(*PodKill)
+	if pk.Count != 2 || pk.GracePeriodSeconds == nil || *pk.GracePeriodSeconds != 0 || pk.Mode != PodKillDelete || !pk.Wait {
+		t.Errorf("podKill %+v", pk)
+	}
+	if ss := got[1].Fault.(*SelectorSwitch); ss.Selector["track"] != "green" {
+		t.Errorf("selectorSwitch %+v", ss)
+	}
+	if bg := got[2].Fault.(*BlueGreen); bg.Service != "web-green" || bg.Port != 0 {
+		t.Errorf("blueGreen %+v", bg)
+	}
+	cm := got[3].Fault.(*ChaosMesh)
+	if cm.Kind != "PodChaos" || cm.Body["action"] != "pod-kill" || cm.Timeout != time.Minute {
+		t.Errorf("chaosMesh %+v", cm)
+	}
+	cf := got[4].Fault.(*ConntrackFlood)
+	if cf.Proto != "udp" || cf.To != "nodeIP" || cf.Rate != 500 || cf.For != 10*time.Second || cf.Fill != 0.5 || cf.Image != DefaultImage {
+		t.Errorf("conntrackFlood %+v", cf)
+	}
+	spec := got[5].Fault.(*PodKill).podChaosSpec("shop")
+	if spec["mode"] != "all" || spec["action"] != "pod-kill" {
+		t.Errorf("podChaos spec %v", spec)
+	}
+}
+
+func TestParseRejectsBadFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name, fault string
+		want        []string
+	}{
+		{"chaos kind", "chaosMesh: {kind: PodChaoss, spec: {action: pod-kill}}", []string{"f.yaml:7:", `"PodChaoss" is not a Chaos Mesh kind`, `did you mean "PodChaos"`}},
+		{"chaos field", "chaosMesh: {kind: PodChaos, spec: {action: pod-kill, mode: one, selectr: {}}}", []string{`unknown field "selectr"`}},
+		{"chaos invalid", "chaosMesh: {kind: PodChaos, spec: {action: pod-kill, mode: fixed, value: lots}}", []string{"PodChaos spec is invalid"}},
+		{"podKill selector", "podKill: {selector: '!!'}", []string{"podKill selector"}},
+		{"podKill mode", "podKill: {selector: app=web, mode: chaos}", []string{`"chaos" is not one of delete, chaosMesh`}},
+		{"selectorSwitch empty", "selectorSwitch: {service: web, selector: {}}", []string{"selector is empty"}},
+		{"blueGreen port", "blueGreen: {ingress: web, service: g, port: 80, portName: http}", []string{"not both"}},
+		{"flood nodes", "conntrackFlood: {rate: 10}", []string{"needs nodes"}},
+		{"flood bounds", "conntrackFlood: {nodes: [n], rate: 1000000, for: 2h, fill: 1.5}", []string{"above the maximum 100000"}},
+		{"flood fill", "conntrackFlood: {nodes: [n], for: 2h, fill: 1.5}", []string{"for: 2h0m0s is outside", "fill: 1.5 is outside"}},
+		{"flood to", "conntrackFlood: {nodes: [n], to: google}", []string{`"google" is not one of nodeIP, loopback`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(parseScenario(t, "  - at: 1s\n    "+tc.fault+"\n"))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
