@@ -157,7 +157,7 @@ func Run(ctx context.Context, c Config) (Stats, error) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	lastReport, lastRead := start, start
-	var paused bool
+	paused := c.Fill > 0 && st.Fill() >= c.Fill
 	var skipped int64 // packets not sent while paused: not caught up on
 	for st.Sent < limit {
 		select {
