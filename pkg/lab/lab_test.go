@@ -161,6 +161,18 @@ func TestLabIPTables(t *testing.T) {
 		t.Logf("backends: %v", backends)
 	})
 
+	t.Run("ClusterIP answers from a node namespace", func(t *testing.T) {
+		svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		node := l.Plan().Nodes[0]
+		url := fmt.Sprintf("http://%s:%d/", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+		if err := retry(ctx, 30*time.Second, func() error { _, err := get(ctx, vpcHTTPClient(node.Netns), url); return err }); err != nil {
+			t.Errorf("ClusterIP %s from node %s: %v", url, node.Name, err)
+		}
+	})
+
 	t.Run("conntrack timeouts set per node by kube-proxy", func(t *testing.T) {
 		out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
 		if strings.TrimSpace(out) != "86400" {
@@ -545,8 +557,8 @@ func waitRollout(ctx context.Context, cs kubernetes.Interface, ns, name string, 
 	}
 }
 
-// vpcHTTPClient makes one new connection per request from inside the VPC
-// namespace.
+// vpcHTTPClient makes one new connection per request from inside the given
+// lab namespace (the VPC namespace unless a test says otherwise).
 func vpcHTTPClient(netns string) *http.Client {
 	nsPath := filepath.Join(netnsDir, netns)
 	return &http.Client{

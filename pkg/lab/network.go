@@ -91,6 +91,9 @@ func setupNetwork(ctx context.Context, p Plan) error {
 	for _, n := range p.Nodes {
 		cp = append(cp, fmt.Sprintf("route add %s via %s dev eth0", n.PodCIDR, n.IP))
 	}
+	// The VPC namespace is every other namespace's default gateway, like a
+	// VPC router. It has no default route itself, so nothing leaves the lab.
+	cp = append(cp, fmt.Sprintf("route add default via %s dev eth0", p.VPCAddr))
 	if err := ipBatch(ctx, p.CPNetns, cp...); err != nil {
 		return fmt.Errorf("configure the control-plane namespace: %w", err)
 	}
@@ -105,6 +108,9 @@ func setupNetwork(ctx context.Context, p Plan) error {
 				lines = append(lines, fmt.Sprintf("route add %s via %s dev eth0", o.PodCIDR, o.IP))
 			}
 		}
+		// A default route, as real nodes have: the node's own traffic to
+		// Service IPs needs a route before kube-proxy's DNAT applies.
+		lines = append(lines, fmt.Sprintf("route add default via %s dev eth0", p.VPCAddr))
 		if err := ipBatch(ctx, n.Netns, lines...); err != nil {
 			return fmt.Errorf("configure node %s: %w", n.Name, err)
 		}
