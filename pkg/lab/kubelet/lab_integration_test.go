@@ -440,7 +440,7 @@ func TestLabKubelet(t *testing.T) {
 
 	t.Run("hostNetwork pod uses the node IP", func(t *testing.T) {
 		ns := namespace(t, cs, "hostnet")
-		c := echoContainer(nil)
+		c := echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(18081)}}, PeriodSeconds: 1})
 		c.Args = []string{"echo", "--listen", ":18081"}
 		c.Ports = nil
 		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hostnet"}, Spec: v1.PodSpec{HostNetwork: true, Containers: []v1.Container{c}}}
