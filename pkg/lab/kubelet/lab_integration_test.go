@@ -493,7 +493,7 @@ func TestLabKubelet(t *testing.T) {
 	t.Run("httpGet preStop runs before SIGTERM", func(t *testing.T) {
 		ns := namespace(t, cs, "httphook")
 		ctx := context.Background()
-		c := echoContainer(nil)
+		c := echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1})
 		c.Args = append(c.Args, "--latency", "3s")
 		c.Lifecycle = &v1.Lifecycle{PreStop: &v1.LifecycleHandler{HTTPGet: &v1.HTTPGetAction{Path: "/prestop", Port: intstr.FromInt32(8080)}}}
 		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "hooked"}, Spec: v1.PodSpec{
