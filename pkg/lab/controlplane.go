@@ -149,6 +149,9 @@ func controlPlaneSpecs(p Plan) []procSpec {
 		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 		"--service-cluster-ip-range", p.ServiceCIDR,
 		"--authorization-mode", "Node,RBAC",
+		// The lab kubelet serves logs on <node IP>:10250; node host names
+		// do not resolve.
+		"--kubelet-preferred-address-types", "InternalIP",
 		"--allow-privileged=true",
 		"--cert-dir", p.path("pki", "apiserver-generated"),
 		"--profiling=false",

@@ -173,6 +173,20 @@ func TestLabIPTables(t *testing.T) {
 		}
 	})
 
+	t.Run("kubectl logs reaches the lab kubelet", func(t *testing.T) {
+		pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
+		if err != nil || len(pods.Items) == 0 {
+			t.Fatalf("echo pods: %v", err)
+		}
+		b, err := cs.CoreV1().Pods("default").GetLogs(pods.Items[0].Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil {
+			t.Fatalf("logs of %s through the API server: %v", pods.Items[0].Name, err)
+		}
+		if !strings.Contains(string(b), "listening") {
+			t.Errorf("logs of %s = %q, want drill echo's listening line", pods.Items[0].Name, b)
+		}
+	})
+
 	t.Run("conntrack timeouts set per node by kube-proxy", func(t *testing.T) {
 		out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "cat", "/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_established")
 		if strings.TrimSpace(out) != "86400" {
