@@ -94,6 +94,9 @@ func (f *BlueGreen) Apply(ctx context.Context, env *Env) error {
 	if err != nil {
 		return fmt.Errorf("blueGreen ingress %s/%s: %w", ns, f.Ingress, err)
 	}
+	if env.DryRun {
+		return nil
+	}
 	env.note("fault", "ingress %s/%s: %d backend(s) switched to service %s", ns, f.Ingress, switched, f.Service)
 	return nil
 }
@@ -129,6 +132,9 @@ func (f *BlueGreen) Recover(ctx context.Context, env *Env) error {
 	})
 	if err != nil {
 		return fmt.Errorf("blueGreen recover ingress %s/%s: %w", ns, f.Ingress, err)
+	}
+	if env.DryRun {
+		return nil
 	}
 	env.note("fault", "ingress %s/%s: %d backend(s) restored", ns, f.Ingress, len(f.Original))
 	return nil

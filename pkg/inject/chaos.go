@@ -75,8 +75,9 @@ func chaosObject(kind, namespace, name string, spec map[string]any) (*unstructur
 	if err := dec.Decode(obj); err != nil {
 		return nil, fmt.Errorf("%s spec does not fit the Chaos Mesh API: %w", kind, err)
 	}
-	if v, ok := obj.(chaosv1alpha1.InnerObject); ok {
-		if _, err := v.ValidateCreate(context.Background(), obj); err != nil {
+	// Validate is what the Chaos Mesh admission webhook runs on create.
+	if v, ok := obj.(interface{ Validate() ([]string, error) }); ok {
+		if _, err := v.Validate(); err != nil {
 			return nil, fmt.Errorf("%s spec is invalid: %w", kind, err)
 		}
 	}

@@ -53,7 +53,7 @@ func (f *SelectorSwitch) Apply(ctx context.Context, env *Env) error {
 			env.changed(f)
 		}
 	})
-	if err != nil {
+	if err != nil || env.DryRun {
 		return err
 	}
 	env.note("fault", "service %s/%s selector %s → %s", ns, f.Service, selectorText(before), selectorText(f.Selector))
@@ -68,7 +68,7 @@ func (f *SelectorSwitch) Recover(ctx context.Context, env *Env) error {
 		}
 		return nil
 	}
-	if _, err := f.set(ctx, env, f.Original, nil); err != nil {
+	if _, err := f.set(ctx, env, f.Original, nil); err != nil || env.DryRun {
 		return err
 	}
 	env.note("fault", "service %s/%s selector back to %s", f.ns(env), f.Service, selectorText(f.Original))

@@ -1,0 +1,590 @@
+package inject
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtest"
+)
+
+const (
+	labNS    = "faults" // opted in
+	closedNS = "closed" // not opted in
+)
+
+var podChaosGVR = schema.GroupVersionResource{Group: "chaos-mesh.org", Version: "v1alpha1", Resource: "podchaos"}
+
+// TestFaultsOnLab applies and recovers every fault against the lab's real
+// API server and kubelets, and checks that the cluster ends as it was, that
+// the namespace opt-in and the dry run hold, and that Recover works from the
+// journal alone, twice.
+func TestFaultsOnLab(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	l := labtest.Up(ctx, t, lab.Config{Name: "faults", Nodes: 1})
+	cfg, err := l.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []*corev1.Namespace{
+		{ObjectMeta: metav1.ObjectMeta{Name: labNS, Labels: map[string]string{OptInLabel: OptInValue}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: closedNS}},
+	} {
+		if _, err := cl.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	objs, err := cluster.ReadManifests([]string{"testdata/lab.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range []string{labNS, closedNS} {
+		var copies []*unstructured.Unstructured
+		for _, o := range objs {
+			copies = append(copies, o.DeepCopy())
+		}
+		applied, err := cl.Apply(ctx, ns, copies)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.WaitReady(ctx, applied); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := &harness{t: t, cl: cl, lab: l}
+
+	t.Run("optIn", h.optIn)
+	t.Run("dryRun", h.dryRun)
+	t.Run("podKill", h.podKill)
+	t.Run("selectorSwitch", h.selectorSwitch)
+	t.Run("blueGreen", h.blueGreen)
+	t.Run("chaosMesh", h.chaosMesh)
+	t.Run("conntrackFlood", h.conntrackFlood)
+}
+
+type harness struct {
+	t   *testing.T
+	cl  *cluster.Cluster
+	lab *lab.Lab
+}
+
+// notes collects what faults note.
+type notes struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (n *notes) add(t *testing.T) func(string, string) {
+	return func(source, msg string) {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.all = append(n.all, source+": "+msg)
+		t.Logf("%s: %s", source, msg)
+	}
+}
+
+func (n *notes) text() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.all, "\n")
+}
+
+func (h *harness) env(t *testing.T, n *notes) *Env {
+	return &Env{Cluster: h.cl, Namespace: labNS, Note: n.add(t)}
+}
+
+// applyRecover applies f with a journal, runs during, then recovers a copy
+// of f read back from the journal, twice, and checks that the namespace is
+// as it was before.
+func (h *harness) applyRecover(t *testing.T, f Fault, during func()) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var n notes
+	env := h.env(t, &n)
+	before := h.snapshot(ctx, t, labNS)
+	path := filepath.Join(t.TempDir(), JournalFile)
+	j, err := NewJournal(path, "", "", labNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := j.Record(-1, f, PhaseApplying, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Changed = func(f Fault) {
+		if _, err := j.Record(entry, f, PhaseApplying, nil); err != nil {
+			t.Errorf("journal: %v", err)
+		}
+	}
+	if err := f.Apply(ctx, env); err != nil {
+		_ = f.Recover(ctx, env)
+		t.Fatalf("apply %s: %v", f.Name(), err)
+	}
+	if during != nil {
+		during()
+	}
+	back, err := LoadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pending, err := back.Pending()
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("journal pending %v, %v: want the fault", pending, err)
+	}
+	for i := range 2 {
+		if err := pending[0].Recover(ctx, env); err != nil {
+			t.Fatalf("recover %d of %s from the journal: %v", i+1, f.Name(), err)
+		}
+	}
+	after := h.snapshot(ctx, t, labNS)
+	h.same(t, before, after)
+}
+
+// snapshot is what a fault may change in a namespace, without what changes
+// by itself (resource versions, pod names of replaced pods, timestamps).
+type snapshot map[string]string
+
+func (h *harness) snapshot(ctx context.Context, t *testing.T, ns string) snapshot {
+	t.Helper()
+	s := snapshot{}
+	put := func(key string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s[key] = string(b)
+	}
+	c := h.cl.Client
+	deps, err := c.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range deps.Items {
+		put("deployment/"+d.Name, d.Spec)
+	}
+	svcs, err := c.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range svcs.Items {
+		put("service/"+v.Name, v.Spec)
+	}
+	ings, err := c.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range ings.Items {
+		put("ingress/"+v.Name, v.Spec)
+	}
+	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := map[string]int{}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		if metav1.GetControllerOf(&p) == nil {
+			put("pod/"+p.Name, p.Spec.NodeName)
+			continue
+		}
+		if podReady(&p) {
+			ready[p.Labels["track"]]++
+		}
+	}
+	put("ready pods by track", ready)
+	if list, err := h.cl.Dynamic.Resource(podChaosGVR).Namespace(ns).List(ctx, metav1.ListOptions{}); err == nil {
+		for _, u := range list.Items {
+			put("podchaos/"+u.GetName(), u.Object["spec"])
+		}
+	}
+	return s
+}
+
+// same fails t with every difference between before and after.
+func (h *harness) same(t *testing.T, before, after snapshot) {
+	t.Helper()
+	var diffs []string
+	for _, k := range slices.Sorted(maps.Keys(before)) {
+		if after[k] != before[k] {
+			diffs = append(diffs, fmt.Sprintf("%s: before %s, after %s", k, before[k], orGone(after, k)))
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(after)) {
+		if _, ok := before[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s: new after recover: %s", k, after[k]))
+		}
+	}
+	if len(diffs) > 0 {
+		t.Fatalf("the cluster is not as it was:\n%s", strings.Join(diffs, "\n"))
+	}
+}
+
+func orGone(s snapshot, k string) string {
+	if v, ok := s[k]; ok {
+		return v
+	}
+	return "(gone)"
+}
+
+// allFaults returns one of each fault, acting in the env's namespace.
+func allFaults() []Fault {
+	return []Fault{
+		&RollingUpdate{Deployment: "web", Wait: true},
+		&Scale{Deployment: "web", Replicas: 1, Wait: true},
+		&PodKill{Selector: "app=web,track=blue", Count: 1, Mode: PodKillDelete, Wait: true, Timeout: time.Minute},
+		&SelectorSwitch{Service: "web", Selector: map[string]string{"app": "web", "track": "green"}},
+		&BlueGreen{Ingress: "web", Service: "web-green"},
+		&ChaosMesh{Kind: "PodChaos", Body: map[string]any{"action": "pod-kill", "mode": "one",
+			"selector": map[string]any{"labelSelectors": map[string]any{"app": "web"}}}, Timeout: time.Minute},
+		&ConntrackFlood{Nodes: []string{"node-1"}, Proto: "udp", To: "nodeIP", Rate: 100, For: 10 * time.Second,
+			Image: DefaultImage, Timeout: time.Minute},
+	}
+}
+
+// optIn: in a namespace without the label every new fault is refused before
+// it changes anything; --allow-any-namespace lets it act.
+func (h *harness) optIn(t *testing.T) {
+	ctx := context.Background()
+	before := h.snapshot(ctx, t, closedNS)
+	var n notes
+	for _, f := range allFaults() {
+		if f.Action() == "rollingUpdate" || f.Action() == "scale" {
+			continue
+		}
+		env := h.env(t, &n)
+		env.Namespace = closedNS
+		changed := false
+		env.Changed = func(Fault) { changed = true }
+		err := f.Apply(ctx, env)
+		var refused *NotOptedInError
+		if !errors.As(err, &refused) || refused.Namespace != closedNS {
+			t.Errorf("%s in %s: %v; want a NotOptedInError", f.Name(), closedNS, err)
+			continue
+		}
+		for _, want := range []string{OptInLabel + "=" + OptInValue, "--allow-any-namespace"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: refusal %q does not mention %s", f.Name(), err, want)
+			}
+		}
+		if changed {
+			t.Errorf("%s journaled a change although it was refused", f.Name())
+		}
+	}
+	h.same(t, before, h.snapshot(ctx, t, closedNS))
+
+	env := h.env(t, &n)
+	env.Namespace, env.AllowAnyNamespace = closedNS, true
+	f := &SelectorSwitch{Service: "web", Selector: map[string]string{"app": "web", "track": "green"}}
+	if err := f.Apply(ctx, env); err != nil {
+		t.Fatalf("with AllowAnyNamespace: %v", err)
+	}
+	svc, err := h.cl.Client.CoreV1().Services(closedNS).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil || svc.Spec.Selector["track"] != "green" {
+		t.Fatalf("with AllowAnyNamespace the selector was not switched: %v %v", svc.Spec.Selector, err)
+	}
+	if err := f.Recover(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	h.same(t, before, h.snapshot(ctx, t, closedNS))
+}
+
+// dryRun: every fault notes the calls it would make and changes nothing.
+func (h *harness) dryRun(t *testing.T) {
+	ctx := context.Background()
+	before := h.snapshot(ctx, t, labNS)
+	for _, f := range allFaults() {
+		if f.Action() == "rollingUpdate" || f.Action() == "scale" || f.Action() == "chaosMesh" {
+			continue
+		}
+		var n notes
+		env := h.env(t, &n)
+		env.DryRun = true
+		env.Changed = func(Fault) { t.Errorf("%s journaled a change in a dry run", f.Name()) }
+		if err := f.Apply(ctx, env); err != nil {
+			t.Errorf("dry run of %s: %v", f.Name(), err)
+			continue
+		}
+		if err := f.Recover(ctx, env); err != nil {
+			t.Errorf("dry run recover of %s: %v", f.Name(), err)
+		}
+		text := n.text()
+		want := map[string]string{
+			"podKill":        "would DELETE pods/web-",
+			"selectorSwitch": "would PUT services/web in faults with spec.selector app=web,track=green (was app=web,track=blue)",
+			"blueGreen":      "would PUT ingresses/web in faults",
+			"conntrackFlood": "would POST pods in faults: drill-flood-node-1-",
+		}[f.Action()]
+		if !strings.Contains(text, want) {
+			t.Errorf("dry run of %s does not say %q:\n%s", f.Name(), want, text)
+		}
+		if strings.Contains(text, "fault: ") {
+			t.Errorf("dry run of %s noted a change:\n%s", f.Name(), text)
+		}
+	}
+	h.same(t, before, h.snapshot(ctx, t, labNS))
+}
+
+func (h *harness) podKill(t *testing.T) {
+	ctx := context.Background()
+	f := &PodKill{Selector: "app=web,track=blue", Count: 1, Mode: PodKillDelete, Wait: true, Timeout: time.Minute}
+	h.applyRecover(t, f, func() {
+		if len(f.Killed) != 1 || len(f.Owners) != 1 || f.Owners[0] != (Owner{Kind: "Deployment", Name: "web"}) {
+			t.Fatalf("killed %v owners %v: want one pod of deployment web", f.Killed, f.Owners)
+		}
+		p, err := h.cl.Client.CoreV1().Pods(labNS).Get(ctx, f.Killed[0].Name, metav1.GetOptions{})
+		if err == nil && p.UID == f.Killed[0].UID && p.DeletionTimestamp == nil {
+			t.Fatalf("pod %s still running after podKill", p.Name)
+		}
+	})
+	all := &PodKill{Selector: "track=green", All: true, GracePeriodSeconds: new(int64), Mode: PodKillDelete, Wait: false, Timeout: time.Minute}
+	h.applyRecover(t, all, func() {
+		if len(all.Killed) != 1 {
+			t.Fatalf("killed %v: want the one green pod", all.Killed)
+		}
+	})
+}
+
+func (h *harness) selectorSwitch(t *testing.T) {
+	ctx := context.Background()
+	f := &SelectorSwitch{Service: "web", Selector: map[string]string{"app": "web", "track": "green"}}
+	h.applyRecover(t, f, func() {
+		svc, err := h.cl.Client.CoreV1().Services(labNS).Get(ctx, "web", metav1.GetOptions{})
+		if err != nil || !maps.Equal(svc.Spec.Selector, f.Selector) {
+			t.Fatalf("selector %v (%v), want %v", svc.Spec.Selector, err, f.Selector)
+		}
+		if f.Original["track"] != "blue" || !f.Recorded {
+			t.Fatalf("original %v not recorded", f.Original)
+		}
+	})
+}
+
+func (h *harness) blueGreen(t *testing.T) {
+	ctx := context.Background()
+	f := &BlueGreen{Ingress: "web", Service: "web-green", From: "web"}
+	h.applyRecover(t, f, func() {
+		ing, err := h.cl.Client.NetworkingV1().Ingresses(labNS).Get(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths := ing.Spec.Rules[0].HTTP.Paths
+		if ing.Spec.DefaultBackend.Service.Name != "web-green" || paths[0].Backend.Service.Name != "web-green" ||
+			paths[0].Backend.Service.Port.Name != "http" || paths[1].Backend.Service.Name != "static" {
+			t.Fatalf("backends after the switch: default %v, / %v, /static %v; want / and default on web-green, the port kept, /static untouched",
+				ing.Spec.DefaultBackend.Service, paths[0].Backend.Service, paths[1].Backend.Service)
+		}
+	})
+	port := &BlueGreen{Ingress: "web", Service: "web-green", Port: 8080}
+	h.applyRecover(t, port, func() {
+		if len(port.Original) != 3 {
+			t.Fatalf("original %v: want the three Service backends", port.Original)
+		}
+	})
+}
+
+func (h *harness) chaosMesh(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var n notes
+	env := h.env(t, &n)
+	for _, f := range []Fault{
+		&ChaosMesh{Kind: "PodChaos", Body: map[string]any{"action": "pod-kill", "mode": "one"}, Timeout: time.Minute},
+		&PodKill{Selector: "app=web", Count: 1, Mode: PodKillChaosMesh, Timeout: time.Minute},
+	} {
+		err := f.Apply(ctx, env)
+		var missing *ChaosMeshMissingError
+		if !errors.As(err, &missing) || !strings.Contains(err.Error(), "the cluster has no Chaos Mesh") {
+			t.Fatalf("%s without Chaos Mesh: %v; want a ChaosMeshMissingError", f.Name(), err)
+		}
+	}
+
+	crd, err := cluster.ReadManifests([]string{"testdata/podchaos-crd.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cl.Apply(ctx, "", crd); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		_, err := chaosResource(ctx, env, "PodChaos")
+		return err == nil, nil
+	}); err != nil {
+		t.Fatalf("PodChaos CRD not served: %v", err)
+	}
+	// The lab has no Chaos Mesh controller: this stands in for it and
+	// reports every PodChaos injected.
+	ctrlCtx, cancelCtrl := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.fakeChaosController(ctrlCtx)
+	}()
+	stopController := sync.OnceFunc(func() { cancelCtrl(); <-done })
+	defer stopController()
+
+	cm := &ChaosMesh{Kind: "PodChaos", ObjectName: "kill-one", Body: map[string]any{"action": "pod-kill", "mode": "one",
+		"selector": map[string]any{"labelSelectors": map[string]any{"app": "web"}}}, Timeout: time.Minute}
+	h.applyRecover(t, cm, func() {
+		u, err := h.cl.Dynamic.Resource(podChaosGVR).Namespace(labNS).Get(ctx, "kill-one", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("PodChaos kill-one: %v", err)
+		}
+		if action, _, _ := unstructured.NestedString(u.Object, "spec", "action"); action != "pod-kill" {
+			t.Fatalf("PodChaos spec %v", u.Object["spec"])
+		}
+	})
+	pk := &PodKill{Selector: "app=web", Count: 2, Mode: PodKillChaosMesh, Wait: true, Timeout: time.Minute}
+	h.applyRecover(t, pk, func() {
+		if pk.Chaos == nil {
+			t.Fatal("no PodChaos journaled")
+		}
+		u, err := h.cl.Dynamic.Resource(podChaosGVR).Namespace(labNS).Get(ctx, pk.Chaos.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, _ := json.Marshal(u.Object["spec"])
+		if !strings.Contains(string(spec), `"mode":"fixed"`) || !strings.Contains(string(spec), `"value":"2"`) ||
+			!strings.Contains(string(spec), `"labelSelectors":{"app":"web"}`) || !strings.Contains(string(spec), `"namespaces":["faults"]`) {
+			t.Fatalf("PodChaos spec %s: want pod-kill of 2 pods app=web in faults", spec)
+		}
+	})
+	never := &ChaosMesh{Kind: "PodChaos", ObjectName: "never", Body: map[string]any{"action": "pod-kill", "mode": "one"}, Timeout: 2 * time.Second}
+	stopController()
+	err = never.Apply(ctx, env)
+	if err == nil || !strings.Contains(err.Error(), "is the Chaos Mesh controller running") {
+		t.Errorf("PodChaos never injected: %v; want a timeout naming the controller", err)
+	}
+	if err := never.Recover(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.cl.Dynamic.Resource(podChaosGVR).Namespace(labNS).Get(ctx, "never", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("PodChaos never after recover: %v; want it deleted", err)
+	}
+}
+
+// fakeChaosController sets AllInjected on every PodChaos in the test
+// namespace until ctx ends.
+func (h *harness) fakeChaosController(ctx context.Context) {
+	res := h.cl.Dynamic.Resource(podChaosGVR).Namespace(labNS)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+		list, err := res.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for i := range list.Items {
+			u := &list.Items[i]
+			if conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions"); len(conds) > 0 {
+				continue
+			}
+			_ = unstructured.SetNestedSlice(u.Object, []any{
+				map[string]any{"type": "AllInjected", "status": "True"},
+				map[string]any{"type": "AllRecovered", "status": "False"},
+			}, "status", "conditions")
+			_, _ = res.UpdateStatus(ctx, u, metav1.UpdateOptions{})
+		}
+	}
+}
+
+// conntrackFlood floods node-1 from a pod in its network namespace and reads
+// the kernel's conntrack count there; then holds a fill.
+func (h *harness) conntrackFlood(t *testing.T) {
+	requireFlood(t)
+	ctx := context.Background()
+	node := h.lab.Plan().Nodes[0]
+	base := nodeConntrack(t, node.Netns)
+	f := &ConntrackFlood{Nodes: []string{node.Name}, Proto: "udp", To: "nodeIP", Rate: 2000, For: 2 * time.Minute,
+		Image: DefaultImage, Timeout: time.Minute}
+	h.applyRecover(t, f, func() {
+		if err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+			return nodeConntrack(t, node.Netns) >= base+2000, nil
+		}); err != nil {
+			t.Fatalf("conntrack count of %s stayed at %d (from %d): the flood did not reach the node", node.Name, nodeConntrack(t, node.Netns), base)
+		}
+	})
+
+	// Hold the table at a fill just above what it holds now.
+	_, max := nodeConntrackMax(t, node.Netns)
+	now := nodeConntrack(t, node.Netns)
+	fill := float64(now+3000) / float64(max)
+	held := &ConntrackFlood{Nodes: []string{node.Name}, Proto: "udp", To: "loopback", Rate: 5000, For: 2 * time.Minute,
+		Fill: fill, Image: DefaultImage, Timeout: time.Minute}
+	target := int(fill * float64(max))
+	h.applyRecover(t, held, func() {
+		if err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+			return nodeConntrack(t, node.Netns) >= target*95/100, nil
+		}); err != nil {
+			t.Fatalf("conntrack count %d never neared the fill target %d", nodeConntrack(t, node.Netns), target)
+		}
+		time.Sleep(2 * time.Second)
+		// The flooder reads the count every 100 ms: it overshoots by at most
+		// that much sending (500 at 5000/s), plus the node's own traffic.
+		if got := nodeConntrack(t, node.Netns); got > target+1500 {
+			t.Fatalf("conntrack count %d well above the fill target %d: the flood did not pause", got, target)
+		}
+	})
+}
+
+// requireFlood fails (CI) or skips unless the drill binary has `drill flood`.
+func requireFlood(t *testing.T) {
+	out, err := exec.Command(os.Getenv(lab.EnvDrillBinary), "flood", "-h").CombinedOutput()
+	if err == nil && strings.Contains(string(out), "-fill") {
+		return
+	}
+	msg := fmt.Sprintf("%s has no flood command (%v): build drill with cmd/drill/flood.go wired", os.Getenv(lab.EnvDrillBinary), err)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func nodeConntrack(t *testing.T, netns string) int {
+	n, _ := nodeConntrackMax(t, netns)
+	return n
+}
+
+func nodeConntrackMax(t *testing.T, netns string) (count, max int) {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", netns, "cat",
+		"/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max").Output()
+	if err != nil {
+		t.Fatalf("read conntrack in %s: %v", netns, err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) != 2 {
+		t.Fatalf("conntrack in %s: %q", netns, out)
+	}
+	count, _ = strconv.Atoi(f[0])
+	max, _ = strconv.Atoi(f[1])
+	return count, max
+}
