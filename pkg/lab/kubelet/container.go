@@ -22,6 +22,7 @@ type ctr struct {
 	ready     bool               // readiness probe passed (or none)
 	stopping  bool               // a stop (liveness kill) is in progress
 	env       []string           // environment of the current run (for exec hooks)
+	logPath   string             // log file of the current run
 
 	final         *v1.ContainerStateTerminated // exited and will not restart
 	last          *v1.ContainerStateTerminated // previous run, when restarting

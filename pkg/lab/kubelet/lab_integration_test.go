@@ -265,7 +265,8 @@ func TestLabKubelet(t *testing.T) {
 		mk := func(name string, policy v1.RestartPolicy) *v1.Pod {
 			return &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{
 				RestartPolicy: policy,
-				Containers:    []v1.Container{{Name: "main", Image: "drill", Args: args}},
+				Containers: []v1.Container{{Name: "main", Image: "drill", Args: args,
+					TerminationMessagePolicy: v1.TerminationMessageFallbackToLogsOnError}},
 			}}
 		}
 		for _, p := range []*v1.Pod{mk("always", v1.RestartPolicyAlways), mk("never", v1.RestartPolicyNever)} {
@@ -299,7 +300,10 @@ func TestLabKubelet(t *testing.T) {
 		})
 		st = last.Status.ContainerStatuses[0]
 		if st.State.Terminated == nil || st.State.Terminated.ExitCode != code || st.RestartCount != 0 {
-			t.Errorf("never: container status %+v, want terminated with %d and no restart", st, code)
+			t.Fatalf("never: container status %+v, want terminated with %d and no restart", st, code)
+		}
+		if msg := st.State.Terminated.Message; !strings.Contains(msg, "/nonexistent/scenario.yaml") {
+			t.Errorf("never: termination message %q does not hold the log's error", msg)
 		}
 	})
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -289,6 +290,9 @@ func (w *podWorker) onExit(pod *v1.Pod, c *ctr) {
 		c.runCancel = nil
 	}
 	w.k.log.Info("container exited", "pod", pod.Namespace+"/"+pod.Name, "container", c.name, "exitCode", term.ExitCode)
+	if spec := c.specOf(pod); spec != nil && term.ExitCode != 0 && spec.TerminationMessagePolicy == v1.TerminationMessageFallbackToLogsOnError {
+		term.Message = logTail(c.logPath, 80, 2048)
+	}
 	if pod.DeletionTimestamp != nil || !shouldRestart(pod.Spec.RestartPolicy, c.init, p.exitCode) {
 		c.final = term
 		return
@@ -364,6 +368,7 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	c.everStarted = true
 	c.proc = p
 	c.env = env
+	c.logPath = logPath
 	c.waitingReason, c.waitingMsg, c.lastEventMsg = "", "", ""
 	postStart := !c.init && spec.Lifecycle != nil && spec.Lifecycle.PostStart != nil
 	c.started = c.init || (spec.StartupProbe == nil && !postStart)
@@ -681,4 +686,23 @@ func (w *podWorker) forceStop(ctx context.Context) {
 	}
 	pod, _ := w.latest()
 	w.finish(ctx, pod)
+}
+
+// logTail returns the last lines of the log at path, at most maxBytes (the
+// kubelet's FallbackToLogsOnError termination message).
+func logTail(path string, lines, maxBytes int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var b strings.Builder
+	if writeTail(&b, f, lines) != nil {
+		return ""
+	}
+	out := b.String()
+	if len(out) > maxBytes {
+		out = out[len(out)-maxBytes:]
+	}
+	return out
 }
