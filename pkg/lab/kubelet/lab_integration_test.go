@@ -293,6 +293,11 @@ func TestLabKubelet(t *testing.T) {
 		if !hasEvent(t, cs, ns, "always", "BackOff") {
 			t.Error("always: no BackOff event")
 		}
+		// kubectl logs --previous, through the API server and the kubelet's server.
+		logs, err := cs.CoreV1().Pods(ns).GetLogs("always", &v1.PodLogOptions{Container: "main", Previous: true}).DoRaw(ctx)
+		if err != nil || !strings.Contains(string(logs), "/nonexistent/scenario.yaml") {
+			t.Errorf("always: previous logs %q, %v", logs, err)
+		}
 		waitFor(t, 30*time.Second, "never: Failed", func() (bool, error) {
 			p, err := cs.CoreV1().Pods(ns).Get(ctx, "never", metav1.GetOptions{})
 			last = p
