@@ -83,7 +83,7 @@ func TestNetnsDialer(t *testing.T) {
 	}
 }
 
-func listenInNetns(t *testing.T, path string) net.Listener {
+func listenInNetns(t testing.TB, path string) net.Listener {
 	t.Helper()
 	type result struct {
 		ln  net.Listener
