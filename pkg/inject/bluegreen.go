@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 )
@@ -130,6 +131,10 @@ func (f *BlueGreen) Recover(ctx context.Context, env *Env) error {
 		_, err = ings.Update(ctx, ing, metav1.UpdateOptions{FieldManager: "drill"})
 		return err
 	})
+	if apierrors.IsNotFound(err) {
+		env.note("fault", "ingress %s/%s no longer exists: no backends to restore", ns, f.Ingress)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("blueGreen recover ingress %s/%s: %w", ns, f.Ingress, err)
 	}

@@ -85,6 +85,7 @@ func TestFaultsOnLab(t *testing.T) {
 	t.Run("blueGreen", h.blueGreen)
 	t.Run("chaosMesh", h.chaosMesh)
 	t.Run("conntrackFlood", h.conntrackFlood)
+	t.Run("recoverAfterDelete", h.recoverAfterDelete)
 }
 
 type harness struct {
@@ -531,6 +532,7 @@ func (h *harness) conntrackFlood(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("conntrack count of %s stayed at %d (from %d): the flood did not reach the node", node.Name, nodeConntrack(t, node.Netns), base)
 		}
+		t.Logf("conntrack count of %s: %d before the flood, %d during it", node.Name, base, nodeConntrack(t, node.Netns))
 	})
 
 	// Hold the table at a fill just above what it holds now.
@@ -549,9 +551,11 @@ func (h *harness) conntrackFlood(t *testing.T) {
 		time.Sleep(2 * time.Second)
 		// The flooder reads the count every 100 ms: it overshoots by at most
 		// that much sending (500 at 5000/s), plus the node's own traffic.
-		if got := nodeConntrack(t, node.Netns); got > target+1500 {
+		got := nodeConntrack(t, node.Netns)
+		if got > target+1500 {
 			t.Fatalf("conntrack count %d well above the fill target %d: the flood did not pause", got, target)
 		}
+		t.Logf("fill %.4f of %d: target %d entries, held at %d", fill, max, target, got)
 	})
 }
 
@@ -587,4 +591,56 @@ func nodeConntrackMax(t *testing.T, netns string) (count, max int) {
 	count, _ = strconv.Atoi(f[0])
 	max, _ = strconv.Atoi(f[1])
 	return count, max
+}
+
+// recoverAfterDelete: when what a fault changed was deleted meanwhile (the
+// setup torn down before `drill recover`), Recover has nothing to restore
+// and succeeds.
+func (h *harness) recoverAfterDelete(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var n notes
+	env := h.env(t, &n)
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "tmp"}, Spec: corev1.ServiceSpec{
+		Selector: map[string]string{"app": "tmp"}, Ports: []corev1.ServicePort{{Port: 80}}}}
+	if _, err := h.cl.Client.CoreV1().Services(labNS).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ss := &SelectorSwitch{Service: "tmp", Selector: map[string]string{"app": "other"}}
+	if err := ss.Apply(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cl.Client.CoreV1().Services(labNS).Delete(ctx, "tmp", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.Recover(ctx, env); err != nil {
+		t.Fatalf("recover with the Service gone: %v", err)
+	}
+
+	objs, err := cluster.ReadManifests([]string{"testdata/lab.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := objs[1].DeepCopy() // web-green, renamed
+	dep.SetName("tmp")
+	applied, err := h.cl.Apply(ctx, labNS, []*unstructured.Unstructured{dep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cl.WaitReady(ctx, applied); err != nil {
+		t.Fatal(err)
+	}
+	pk := &PodKill{Selector: "track=green", All: true, Mode: PodKillDelete, Wait: false, Timeout: time.Minute}
+	if err := pk.Apply(ctx, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.cl.Delete(ctx, applied); err != nil {
+		t.Fatal(err)
+	}
+	if err := pk.Recover(ctx, env); err != nil {
+		t.Fatalf("recover with deployment tmp gone: %v", err)
+	}
+	if !strings.Contains(n.text(), "Deployment/tmp in faults no longer exists") {
+		t.Errorf("no note about the missing owner:\n%s", n.text())
+	}
 }

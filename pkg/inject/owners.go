@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -84,13 +85,18 @@ func desired(ctx context.Context, env *Env, namespace string, o Owner) (*metav1.
 }
 
 // waitOwners waits until every owner has as many ready, not terminating pods
-// as it wants, not counting the pods in gone (killed ones still shutting
-// down).
-func waitOwners(ctx context.Context, env *Env, namespace string, owners []Owner, gone []types.UID) error {
+// as it wants, not counting the pods in killed (still shutting down). An
+// owner deleted meanwhile has nothing to wait for.
+func waitOwners(ctx context.Context, env *Env, namespace string, owners []Owner, killed []types.UID) error {
 	for _, o := range owners {
 		var have, want int
+		gone := false
 		err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
 			sel, n, err := desired(ctx, env, namespace, o)
+			if apierrors.IsNotFound(err) {
+				gone = true
+				return true, nil
+			}
 			if err != nil {
 				return false, err
 			}
@@ -105,12 +111,16 @@ func waitOwners(ctx context.Context, env *Env, namespace string, owners []Owner,
 			have, want = 0, n
 			for i := range pods.Items {
 				p := &pods.Items[i]
-				if p.DeletionTimestamp == nil && !slices.Contains(gone, p.UID) && podReady(p) {
+				if p.DeletionTimestamp == nil && !slices.Contains(killed, p.UID) && podReady(p) {
 					have++
 				}
 			}
 			return have >= want, nil
 		})
+		if gone {
+			env.note("fault", "%s in %s no longer exists: nothing to wait for", o, namespace)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s in %s is not back to %d ready pods (%d ready): %w", o, namespace, want, have, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 )
@@ -68,7 +69,12 @@ func (f *SelectorSwitch) Recover(ctx context.Context, env *Env) error {
 		}
 		return nil
 	}
-	if _, err := f.set(ctx, env, f.Original, nil); err != nil || env.DryRun {
+	_, err := f.set(ctx, env, f.Original, nil)
+	if apierrors.IsNotFound(err) {
+		env.note("fault", "service %s/%s no longer exists: no selector to restore", f.ns(env), f.Service)
+		return nil
+	}
+	if err != nil || env.DryRun {
 		return err
 	}
 	env.note("fault", "service %s/%s selector back to %s", f.ns(env), f.Service, selectorText(f.Original))
