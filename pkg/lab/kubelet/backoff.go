@@ -13,7 +13,9 @@ type backoffPolicy struct {
 
 // defaultBackoff is deliberately smaller than the kubelet's 10 s..5 min so a
 // crash loop in the lab shows within seconds.
-var defaultBackoff = backoffPolicy{Initial: time.Second, Max: 10 * time.Second, Reset: 30 * time.Second}
+func defaultBackoff() backoffPolicy {
+	return backoffPolicy{Initial: time.Second, Max: 10 * time.Second, Reset: 30 * time.Second}
+}
 
 // delay returns the wait before restarting a container that ran for ran,
 // given its current back-off state, and the new state.

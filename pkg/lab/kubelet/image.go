@@ -30,8 +30,14 @@ func IsDrillImage(image string) bool {
 	return repo != "" && path.Base(repo) == "drill"
 }
 
-// drillCommandNames are the command[0] values that mean "the drill binary".
-var drillCommandNames = map[string]bool{"drill": true, "/drill": true, "/usr/local/bin/drill": true, "/usr/bin/drill": true, "/bin/drill": true}
+// isDrillCommand reports whether command[0] names the drill binary of drill's image.
+func isDrillCommand(name string) bool {
+	switch name {
+	case "drill", "/drill", "/usr/local/bin/drill", "/usr/bin/drill", "/bin/drill":
+		return true
+	}
+	return false
+}
 
 // containerArgv returns the argv of a container that runs drill's image: the
 // image's entrypoint is the drill binary, so with no command the args follow
@@ -45,7 +51,7 @@ func containerArgv(image string, command, args []string, drillBinary string) ([]
 	if len(command) == 0 {
 		return append([]string{drillBinary}, args...), "", nil
 	}
-	if !drillCommandNames[command[0]] {
+	if !isDrillCommand(command[0]) {
 		return nil, ReasonCommandNotRunnable, fmt.Errorf("command %q cannot run in the lab: a drill-image container's command must start with drill (or /usr/local/bin/drill), or be empty", command[0])
 	}
 	argv := append([]string{drillBinary}, command[1:]...)

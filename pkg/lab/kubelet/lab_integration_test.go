@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -762,18 +761,16 @@ func hasEvent(t *testing.T, cs kubernetes.Interface, ns, pod, reason string) boo
 	return false
 }
 
-var clients sync.Map // netns -> *http.Client
-
 // backendOf GETs http://ip:port/ from inside netns and returns the backend
 // header of the answer.
 func backendOf(netns, ip string, port int) (string, error) {
-	c, _ := clients.LoadOrStore(netns, &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DisableKeepAlives: true,
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return kubelet.DialInNetns(ctx, netns, network, addr)
 		},
-	}})
-	resp, err := c.(*http.Client).Get(fmt.Sprintf("http://%s/", net.JoinHostPort(ip, strconv.Itoa(port))))
+	}}
+	resp, err := c.Get(fmt.Sprintf("http://%s/", net.JoinHostPort(ip, strconv.Itoa(port))))
 	if err != nil {
 		return "", err
 	}

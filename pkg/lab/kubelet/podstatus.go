@@ -80,9 +80,9 @@ func podPhase(policy v1.RestartPolicy, v podView) v1.PodPhase {
 	return v1.PodPending
 }
 
-// kubeletConditions are the pod condition types the kubelet owns.
-var kubeletConditions = []v1.PodConditionType{
-	v1.PodReadyToStartContainers, v1.PodInitialized, v1.ContainersReady, v1.PodReady,
+// kubeletConditions returns the pod condition types the kubelet owns.
+func kubeletConditions() []v1.PodConditionType {
+	return []v1.PodConditionType{v1.PodReadyToStartContainers, v1.PodInitialized, v1.ContainersReady, v1.PodReady}
 }
 
 // buildStatus returns pod's new status: the fields the kubelet owns come from
@@ -175,7 +175,7 @@ func buildStatus(pod *v1.Pod, v podView, now metav1.Time) v1.PodStatus {
 		c.LastProbeTime = old.LastProbeTime
 		out = append(out, c)
 	}
-	for _, t := range kubeletConditions {
+	for _, t := range kubeletConditions() {
 		if !seen[t] {
 			c := mine[t]
 			c.LastTransitionTime = now

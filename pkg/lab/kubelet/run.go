@@ -89,7 +89,7 @@ func run(ctx context.Context, cfg Config, client kubernetes.Interface, log *slog
 		client:   client,
 		recorder: broadcaster.NewRecorder(scheme.Scheme, v1.EventSource{Component: "kubelet", Host: cfg.NodeName}),
 		ipam:     ip,
-		backoff:  defaultBackoff,
+		backoff:  defaultBackoff(),
 		workers:  map[types.UID]*podWorker{},
 		finished: map[types.UID]bool{},
 	}
