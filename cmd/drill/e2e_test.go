@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -295,15 +296,24 @@ func TestCompareFailsOnRegression(t *testing.T) {
 	bad := failingServer(t, 4)
 	_, _, base := runScenario(t, scenarioFile(t, good.URL, "{rate: 200/s, duration: 2s}", ""))
 	_, _, cand := runScenario(t, scenarioFile(t, bad.URL, "{rate: 200/s, duration: 2s}", ""))
-	if res := drill(t, "compare", base, cand, "--fail-on-regression"); res.code != report.ExitRegression {
-		t.Fatalf("compare good→bad: exit %d, want %d\n%s%s", res.code, report.ExitRegression, res.stdout, res.stderr)
+	res := drill(t, "compare", base, cand, "--fail-on-regression")
+	if res.code != report.ExitRegression || !strings.Contains(res.stderr, "error rate") {
+		t.Fatalf("compare good→bad: exit %d, want %d with the error rate named\n%s%s", res.code, report.ExitRegression, res.stdout, res.stderr)
 	}
-	res := drill(t, "compare", cand, base, "--fail-on-regression", "-o", "md")
+	// Latency verdicts depend on the machine; the error rate's does not.
+	res = drill(t, "compare", cand, base, "-o", "json")
 	if res.code != report.ExitOK {
-		t.Fatalf("compare bad→good: exit %d, want 0\n%s", res.code, res.stderr)
+		t.Fatalf("compare bad→good: exit %d\n%s", res.code, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "better") {
-		t.Fatalf("compare bad→good does not call the candidate better:\n%s", res.stdout)
+	var doc any
+	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
+		t.Fatalf("compare -o json: %v", err)
+	}
+	if v := verdictOf(doc, "error_rate"); v != "better" {
+		t.Fatalf("compare bad→good: error rate verdict %q, want better\n%s", v, res.stdout)
+	}
+	if res := drill(t, "compare", base, base, "--fail-on-regression"); res.code != report.ExitOK {
+		t.Fatalf("a run compared with itself: exit %d, want 0\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
 
@@ -347,4 +357,27 @@ func TestUsageErrors(t *testing.T) {
 	if res := drill(t, "explain", "checks"); res.code != 0 || !strings.Contains(res.stdout, "success_rate") {
 		t.Errorf("drill explain checks: exit %d\n%s", res.code, res.stdout)
 	}
+}
+
+// verdictOf finds the verdict of the metric with key in a comparison's JSON.
+func verdictOf(doc any, key string) string {
+	switch v := doc.(type) {
+	case map[string]any:
+		if v["key"] == key {
+			s, _ := v["verdict"].(string)
+			return s
+		}
+		for _, x := range v {
+			if s := verdictOf(x, key); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if s := verdictOf(x, key); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
