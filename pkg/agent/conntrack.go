@@ -1,0 +1,62 @@
+package agent
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// collectConntrack reads the table's count and limit from procfs (falling
+// back to netlink) and its per-CPU statistics through netlink. procSys is
+// the /proc/sys directory to read.
+func collectConntrack(procSys string) Conntrack {
+	var c Conntrack
+	dir := filepath.Join(procSys, "net", "netfilter")
+	count, errCount := readInt(filepath.Join(dir, "nf_conntrack_count"))
+	max, errMax := readInt(filepath.Join(dir, "nf_conntrack_max"))
+	if errCount != nil || errMax != nil {
+		// No procfs view (e.g. a read-only /proc/sys without the files):
+		// netlink has both values too.
+		n, m, err := conntrackGlobal()
+		if err != nil {
+			reason := "kernel has no nf_conntrack (nf_conntrack_count not readable: " + errString(errCount, errMax) + "; netlink: " + err.Error() + ")"
+			return Conntrack{Part: unavailable(reason)}
+		}
+		count, max = n, m
+	}
+	c.Available, c.Count, c.Max = true, count, max
+	per, err := conntrackStats()
+	if err != nil {
+		c.StatsReason = err.Error()
+		return c
+	}
+	sum := ConntrackStats{CPU: -1}
+	for _, s := range per {
+		sum.add(s)
+	}
+	c.Stats, c.PerCPU = &sum, per
+	return c
+}
+
+func readInt(path string) (int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return v, nil
+}
+
+func errString(errs ...error) string {
+	for _, e := range errs {
+		if e != nil {
+			return e.Error()
+		}
+	}
+	return ""
+}

@@ -1,0 +1,297 @@
+package sample_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/drillkit/drill/pkg/agent"
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/sample"
+)
+
+// requireAgentCommand ends the test when the drill binary the lab runs
+// has no agent command.
+func requireAgentCommand(t *testing.T, drill string) {
+	t.Helper()
+	if err := exec.Command(drill, "agent", "-h").Run(); err != nil {
+		msg := fmt.Sprintf("%s has no agent command (%v): cmd/drill must dispatch \"agent\" to agentCmd", drill, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+}
+
+// applyAgentManifest creates the objects of deploy/agent.yaml, the manifest
+// users apply on real clusters.
+func applyAgentManifest(t *testing.T, ctx context.Context, cs kubernetes.Interface) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "agent.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("decode deploy/agent.yaml: %v", err)
+		}
+		switch o := obj.(type) {
+		case *corev1.Namespace:
+			_, err = cs.CoreV1().Namespaces().Create(ctx, o, metav1.CreateOptions{})
+		case *corev1.ServiceAccount:
+			_, err = cs.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *appsv1.DaemonSet:
+			_, err = cs.AppsV1().DaemonSets(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		default:
+			t.Fatalf("deploy/agent.yaml: unexpected %T", obj)
+		}
+		if err != nil {
+			t.Fatalf("create %T: %v", obj, err)
+		}
+	}
+}
+
+func conntrackCount(t *testing.T, netns string) int64 {
+	t.Helper()
+	out, err := exec.Command("nsenter", "--net=/run/netns/"+netns, "--", "conntrack", "-C").Output()
+	if err != nil {
+		t.Fatalf("conntrack -C in %s: %v", netns, err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		t.Fatalf("conntrack -C: %q", out)
+	}
+	return n
+}
+
+// TestSamplersInLab runs the agent DaemonSet of deploy/agent.yaml on a
+// 2-node lab and reads it through the API server's pod proxy; and watches a
+// Service's endpoints through a scale down.
+func TestSamplersInLab(t *testing.T) {
+	drill, _ := labtest.Require(t)
+	requireAgentCommand(t, drill)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l := labtest.Up(ctx, t, lab.Config{Name: "smp", Nodes: 2})
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAgentManifest(t, ctx, cs)
+	s := sample.NewNodeSampler(cs, sample.AgentConfig{})
+	var agents map[string]string
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		agents, err = s.Agents(ctx)
+		if err == nil && len(agents) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agents %v: %v", agents, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	hostMax, err := lab.HostConntrackMax()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("one sample per node through the pod proxy", func(t *testing.T) {
+		round, err := s.Sample(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nodes []string
+		for _, ns := range round {
+			nodes = append(nodes, ns.Node)
+			if ns.State == nil {
+				t.Fatalf("%s: %s", ns.Node, ns.Err)
+			}
+			st := ns.State
+			if st.Node != ns.Node {
+				t.Errorf("agent on %s names itself %q", ns.Node, st.Node)
+			}
+			if c := st.Conntrack; !c.Available || c.Max != int64(hostMax) || c.Stats == nil || c.Count <= 0 {
+				t.Errorf("%s conntrack: %+v", ns.Node, c)
+			}
+			if ipt := st.IPTables; !ipt.Available || ipt.KubeChains == 0 || ipt.Services["default/kubernetes:https"] != 1 {
+				t.Errorf("%s iptables: %+v", ns.Node, ipt)
+			}
+			if kp := st.KubeProxy; !kp.Available || kp.Mode != "iptables" || kp.Syncs == 0 {
+				t.Errorf("%s kube-proxy: %+v", ns.Node, kp)
+			}
+			if v := st.IPVS; v.Available || !strings.Contains(v.Reason, "no ip_vs") {
+				t.Errorf("%s ipvs: %+v, want not available (kernel has no ip_vs)", ns.Node, v)
+			}
+			t.Log(ns.Summary())
+		}
+		if !slices.Equal(nodes, []string{"node-1", "node-2"}) {
+			t.Errorf("nodes %v", nodes)
+		}
+	})
+
+	t.Run("count agrees with conntrack -C on the node", func(t *testing.T) {
+		s1 := sample.NewNodeSampler(cs, sample.AgentConfig{Nodes: []string{"node-1"}, Parts: []string{agent.PartConntrack}})
+		netns := l.Plan().Nodes[0].Netns
+		var last string
+		for attempt := 0; attempt < 5; attempt++ {
+			before := conntrackCount(t, netns)
+			round, err := s1.Sample(ctx)
+			after := conntrackCount(t, netns)
+			if err != nil || len(round) != 1 || round[0].State == nil {
+				t.Fatalf("sample: %v %+v", err, round)
+			}
+			st := round[0].State
+			if st.IPTables.Available || st.IPTables.Reason != "not requested" {
+				t.Errorf("iptables collected without being asked: %+v", st.IPTables)
+			}
+			got := st.Conntrack.Count
+			if got >= min(before, after) && got <= max(before, after) {
+				return
+			}
+			last = fmt.Sprintf("sampled %d, conntrack -C %d and %d", got, before, after)
+		}
+		t.Fatal(last)
+	})
+
+	t.Run("rounds feed the derived values", func(t *testing.T) {
+		d := sample.NewDatapath()
+		rctx, rcancel := context.WithCancel(ctx)
+		rounds := 0
+		err := s.Run(rctx, 200*time.Millisecond, func(round []sample.NodeSample) {
+			for _, ns := range round {
+				d.Add(ns)
+			}
+			if rounds++; rounds == 3 {
+				rcancel()
+			}
+		})
+		rcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := d.Values()
+		if v[sample.MetricConntrackDrops] != 0 {
+			t.Errorf("%v conntrack drops in an idle lab", v[sample.MetricConntrackDrops])
+		}
+		if f := v[sample.MetricConntrackMaxFill]; f <= 0 || f >= 1 {
+			t.Errorf("max fill %v", f)
+		}
+		if n := d.Nodes(); len(n) != 2 {
+			t.Errorf("nodes %+v", n)
+		}
+	})
+
+	t.Run("no agent is an error saying how to deploy it", func(t *testing.T) {
+		_, err := sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Sample(ctx)
+		if err == nil || !strings.Contains(err.Error(), "deploy/agent.yaml") {
+			t.Fatalf("err %v", err)
+		}
+	})
+
+	t.Run("endpoints through a scale down", func(t *testing.T) {
+		var mu sync.Mutex
+		var seen []sample.Endpoints
+		wctx, wcancel := context.WithCancel(ctx)
+		defer wcancel()
+		if err := sample.WatchEndpoints(wctx, cs, "default", func(e sample.Endpoints) {
+			mu.Lock()
+			seen = append(seen, e)
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		initial := slices.Clone(seen)
+		mu.Unlock()
+		if len(initial) != 1 || initial[0].Service != "kubernetes" || !initial[0].Initial || len(initial[0].Ready) != 1 {
+			t.Fatalf("initial endpoints %+v, want the kubernetes Service's", initial)
+		}
+		createEcho(t, ctx, cs, 3)
+		waitFor := func(what string, ok func(e sample.Endpoints) bool) {
+			t.Helper()
+			deadline := time.Now().Add(time.Minute)
+			for time.Now().Before(deadline) {
+				mu.Lock()
+				found := slices.ContainsFunc(seen, func(e sample.Endpoints) bool { return e.Service == "echo" && ok(e) })
+				mu.Unlock()
+				if found {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			t.Fatalf("no %s in %+v", what, seen)
+		}
+		waitFor("3 ready endpoints", func(e sample.Endpoints) bool { return len(e.Ready) == 3 && !e.Initial })
+		patch := []byte(`{"spec":{"replicas":1}}`)
+		if _, err := cs.AppsV1().Deployments("default").Patch(ctx, "echo", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("terminating endpoints", func(e sample.Endpoints) bool { return len(e.Terminating) > 0 })
+		waitFor("1 ready endpoint and none terminating", func(e sample.Endpoints) bool { return len(e.Ready) == 1 && len(e.Terminating) == 0 })
+		mu.Lock()
+		for _, e := range seen {
+			t.Log(e.Message())
+		}
+		mu.Unlock()
+	})
+}
+
+// createEcho runs n echo pods behind a Service; a terminating pod keeps
+// serving for 2 s (preStop), so the terminating state is observable.
+func createEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface, n int32) {
+	t.Helper()
+	labels := map[string]string{"app": "echo"}
+	grace := int64(10)
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "default"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &n,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					TerminationGracePeriodSeconds: &grace,
+					Containers: []corev1.Container{{
+						Name: "echo", Image: "drill", Args: []string{"echo", "--listen", ":8080"},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},
+							PeriodSeconds: 1,
+						},
+						Lifecycle: &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 2}}},
+					}},
+				},
+			},
+		},
+	}
+	if _, err := cs.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "default"},
+		Spec:       corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}}},
+	}
+	if _, err := cs.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
