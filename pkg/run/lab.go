@@ -31,7 +31,8 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Wr
 	if s.cluster, err = cluster.New(rc); err != nil {
 		return &Error{Code: report.ExitError, Err: err}
 	}
-	a, err := alb.StartLab(ctx, l, alb.LabConfig{})
+	s.attribution = newAttribution()
+	a, err := alb.StartLab(ctx, l, alb.LabConfig{OnRequest: s.attribution.record})
 	if err != nil {
 		return &Error{Code: report.ExitError, Err: fmt.Errorf("lab ALB: %w", err)}
 	}

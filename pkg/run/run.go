@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -174,6 +175,10 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
 	r.Summary = t.rec.Summary()
 	r.Events = t.snapshot()
+	if sys.attribution != nil {
+		r.Events = append(r.Events, sys.attribution.events(t.t0)...)
+		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
+	}
 	r.Checks = evaluate(sc.Exprs(), r.Summary)
 	r.Score = report.ScoreRun(r.Summary, r.Checks)
 	conclude(r, cause, t.abort)

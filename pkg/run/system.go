@@ -20,6 +20,9 @@ type system struct {
 	cluster *cluster.Cluster
 	// elb reads the load balancer's target health, when drill can.
 	elb *elbv2.Client
+	// attribution counts failures per load balancer target, when drill
+	// runs the load balancer (lab).
+	attribution *attribution
 	// groups are the target groups of the setup's Ingresses.
 	groups    []elbv2.TargetGroup
 	namespace string

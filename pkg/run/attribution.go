@@ -1,0 +1,67 @@
+package run
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// attribution counts, from the lab ALB's request log, the requests that
+// failed at each target, so that the report can say which target an error
+// burst came from.
+type attribution struct {
+	mu      sync.Mutex
+	targets map[string]*targetFailures
+}
+
+type targetFailures struct {
+	first, last time.Time
+	count       int
+	outcomes    map[string]int
+}
+
+func newAttribution() *attribution { return &attribution{targets: map[string]*targetFailures{}} }
+
+// record is the ALB's OnRequest hook; it is called concurrently.
+func (a *attribution) record(l alb.RequestLog) {
+	if l.Status < 500 || l.Target == "" {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.targets[l.Target]
+	if f == nil {
+		f = &targetFailures{first: l.Time, outcomes: map[string]int{}}
+		a.targets[l.Target] = f
+	}
+	f.count++
+	f.last = l.Time
+	f.outcomes[fmt.Sprintf("%d %s", l.Status, l.Outcome)]++
+}
+
+// events returns one timeline event per target that failed requests, at
+// the time of its first failure.
+func (a *attribution) events(t0 time.Time) []report.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []report.Event
+	for target, f := range a.targets {
+		var parts []string
+		for o, n := range f.outcomes {
+			parts = append(parts, fmt.Sprintf("%s ×%d", o, n))
+		}
+		sort.Strings(parts)
+		out = append(out, report.Event{
+			T: f.first.Sub(t0), Time: f.first, Kind: report.EventTarget, Source: target,
+			Message: fmt.Sprintf("load balancer: %d requests failed at target %s from t=%.1fs to t=%.1fs (%s)",
+				f.count, target, f.first.Sub(t0).Seconds(), f.last.Sub(t0).Seconds(), strings.Join(parts, ", ")),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].T < out[j].T })
+	return out
+}
