@@ -321,7 +321,7 @@ func (h *harness) dryRun(t *testing.T) {
 	ctx := context.Background()
 	before := h.snapshot(ctx, t, labNS)
 	for _, f := range allFaults() {
-		if f.Action() == "rollingUpdate" || f.Action() == "scale" || f.Action() == "chaosMesh" {
+		if f.Action() == "chaosMesh" {
 			continue
 		}
 		var n notes
@@ -337,6 +337,8 @@ func (h *harness) dryRun(t *testing.T) {
 		}
 		text := n.text()
 		want := map[string]string{
+			"rollingUpdate":  "would PATCH deployments/web in faults (strategic merge) {\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"drill.dev/restartedAt\"",
+			"scale":          "would PUT deployments/web/scale in faults with replicas 1 (was 2)",
 			"podKill":        "would DELETE pods/web-",
 			"selectorSwitch": "would PUT services/web in faults with spec.selector app=web,track=green (was app=web,track=blue)",
 			"blueGreen":      "would PUT ingresses/web in faults",

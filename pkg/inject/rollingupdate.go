@@ -40,6 +40,10 @@ func (f *RollingUpdate) Apply(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
+	env.would("PATCH deployments/%s in %s (strategic merge) %s", f.Deployment, ns, patch)
+	if env.DryRun {
+		return nil
+	}
 	if _, err := env.Cluster.Client.AppsV1().Deployments(ns).Patch(ctx, f.Deployment, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "drill"}); err != nil {
 		return fmt.Errorf("rollingUpdate %s/%s: %w", ns, f.Deployment, err)
 	}

@@ -36,7 +36,7 @@ func (f *Scale) Apply(ctx context.Context, env *Env) error {
 			env.changed(f)
 		}
 	})
-	if err != nil {
+	if err != nil || env.DryRun {
 		return err
 	}
 	env.note("fault", "deployment %s/%s scaled from %d to %d", f.ns(env), f.Deployment, before, f.Replicas)
@@ -49,9 +49,12 @@ func (f *Scale) Apply(ctx context.Context, env *Env) error {
 // Recover implements Fault.
 func (f *Scale) Recover(ctx context.Context, env *Env) error {
 	if f.Original == nil {
+		if env.DryRun {
+			env.would("PUT deployments/%s/scale in %s with the replica count recorded by Apply", f.Deployment, f.ns(env))
+		}
 		return nil
 	}
-	if _, err := f.set(ctx, env, *f.Original, nil); err != nil {
+	if _, err := f.set(ctx, env, *f.Original, nil); err != nil || env.DryRun {
 		return err
 	}
 	env.note("fault", "deployment %s/%s scaled back to %d", f.ns(env), f.Deployment, *f.Original)
@@ -64,11 +67,16 @@ func (f *Scale) set(ctx context.Context, env *Env, n int32, seen func(int32)) (i
 	deps := env.Cluster.Client.AppsV1().Deployments(f.ns(env))
 	var before int32
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		env.read("GET deployments/%s/scale in %s", f.Deployment, f.ns(env))
 		s, err := deps.GetScale(ctx, f.Deployment, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
 		before = s.Spec.Replicas
+		if env.DryRun {
+			env.would("PUT deployments/%s/scale in %s with replicas %d (was %d)", f.Deployment, f.ns(env), n, before)
+			return nil
+		}
 		if seen != nil {
 			seen(before)
 			seen = nil
