@@ -251,6 +251,42 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("shorter grace and force deletion cut the wait", func(t *testing.T) {
+		ns := namespace(t, cs, "shorter")
+		ctx := context.Background()
+		mk := func(name string) *v1.Pod {
+			c := echoContainer(nil)
+			c.Lifecycle = &v1.Lifecycle{PreStop: &v1.LifecycleHandler{Exec: &v1.ExecAction{Command: []string{"sleep", "60"}}}}
+			return &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.PodSpec{
+				TerminationGracePeriodSeconds: ptr.To[int64](90),
+				Containers:                    []v1.Container{c},
+			}}
+		}
+		gone := func(name string) {
+			t.Helper()
+			waitFor(t, 30*time.Second, name+" gone", func() (bool, error) {
+				_, err := cs.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+				return apierrors.IsNotFound(err), nil
+			})
+		}
+		for _, tc := range []struct {
+			name  string
+			grace int64
+		}{{"shortened", 2}, {"forced", 0}} {
+			p := runPod(t, cs, ns, mk(tc.name))
+			pid, _ := strconv.Atoi(strings.TrimPrefix(p.Status.ContainerStatuses[0].ContainerID, "drill://"))
+			if err := cs.CoreV1().Pods(ns).Delete(ctx, tc.name, metav1.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // the kubelet is now in the 60 s preStop hook
+			if err := cs.CoreV1().Pods(ns).Delete(ctx, tc.name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To(tc.grace)}); err != nil && !apierrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+			gone(tc.name)
+			waitFor(t, 15*time.Second, fmt.Sprintf("%s: process %d gone", tc.name, pid), func() (bool, error) { return !alive(pid), nil })
+		}
+	})
+
 	t.Run("crashing container exit code and restarts", func(t *testing.T) {
 		ns := namespace(t, cs, "crash")
 		ctx := context.Background()
