@@ -12,7 +12,7 @@ import (
 )
 
 // attribution counts, from the lab ALB's request log, the requests that
-// failed at each target, so that the report can say which target an error
+// failed at each target (5xx, and 460 when the client gave up waiting), so that the report can say which target an error
 // burst came from.
 type attribution struct {
 	mu      sync.Mutex
@@ -29,7 +29,7 @@ func newAttribution() *attribution { return &attribution{targets: map[string]*ta
 
 // record is the ALB's OnRequest hook; it is called concurrently.
 func (a *attribution) record(l alb.RequestLog) {
-	if l.Status < 500 || l.Target == "" {
+	if l.Outcome == alb.OutcomeOK || l.Target == "" {
 		return
 	}
 	a.mu.Lock()
