@@ -287,6 +287,31 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("activeDeadlineSeconds fails the pod", func(t *testing.T) {
+		ns := namespace(t, cs, "deadline")
+		ctx := context.Background()
+		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "late"}, Spec: v1.PodSpec{
+			ActiveDeadlineSeconds: ptr.To[int64](2),
+			Containers:            []v1.Container{echoContainer(nil)},
+		}}
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var p *v1.Pod
+		waitFor(t, 30*time.Second, "Failed", func() (bool, error) {
+			var err error
+			p, err = cs.CoreV1().Pods(ns).Get(ctx, "late", metav1.GetOptions{})
+			return err == nil && p.Status.Phase == v1.PodFailed, err
+		})
+		st := p.Status.ContainerStatuses[0]
+		if p.Status.Reason != "DeadlineExceeded" || st.State.Terminated == nil || st.RestartCount != 0 {
+			t.Errorf("reason %q, container %+v: want DeadlineExceeded, terminated, not restarted", p.Status.Reason, st)
+		}
+		if !hasEvent(t, cs, ns, "late", "DeadlineExceeded") {
+			t.Error("no DeadlineExceeded event")
+		}
+	})
+
 	t.Run("crashing container exit code and restarts", func(t *testing.T) {
 		ns := namespace(t, cs, "crash")
 		ctx := context.Background()

@@ -18,12 +18,19 @@ type podView struct {
 	InitDone     bool
 	Init         []v1.ContainerStatus
 	Containers   []v1.ContainerStatus
+	// FailedReason, when set, fails the pod whatever its containers did
+	// (DeadlineExceeded), with FailedMessage.
+	FailedReason  string
+	FailedMessage string
 }
 
 // podPhase derives the pod phase from container states the way the kubelet
 // does: Pending until every container has started once, Running while any
 // runs or will be restarted, then Succeeded or Failed.
 func podPhase(policy v1.RestartPolicy, v podView) v1.PodPhase {
+	if v.FailedReason != "" {
+		return v1.PodFailed
+	}
 	if !v.InitDone {
 		for _, s := range v.Init {
 			if t := s.State.Terminated; t != nil && t.ExitCode != 0 && policy == v1.RestartPolicyNever {
@@ -106,7 +113,7 @@ func buildStatus(pod *v1.Pod, v podView, now metav1.Time) v1.PodStatus {
 	st.InitContainerStatuses = v.Init
 	st.ContainerStatuses = v.Containers
 	if st.Phase == v1.PodSucceeded || st.Phase == v1.PodFailed {
-		st.Reason, st.Message = "", ""
+		st.Reason, st.Message = v.FailedReason, v.FailedMessage
 	}
 
 	terminal := st.Phase == v1.PodSucceeded || st.Phase == v1.PodFailed

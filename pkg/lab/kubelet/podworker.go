@@ -28,14 +28,17 @@ type podWorker struct {
 	ctrs    []*ctr
 
 	// Owned by the worker goroutine.
-	dir        string
-	sb         *sandbox
-	startTime  *metav1.Time
-	initDone   bool
-	terminal   bool // the pod finished; nothing more runs
-	adopted    bool // state was taken from an earlier kubelet's status
-	lastPushed *v1.PodStatus
-	sbRetryAt  time.Time
+	dir       string
+	sb        *sandbox
+	startTime *metav1.Time
+	initDone  bool
+	terminal  bool // the pod finished; nothing more runs
+	// deadlineExceeded: activeDeadlineSeconds passed; containers are stopped
+	// and not restarted, and the pod fails.
+	deadlineExceeded bool
+	adopted          bool // state was taken from an earlier kubelet's status
+	lastPushed       *v1.PodStatus
+	sbRetryAt        time.Time
 }
 
 // newPodWorker returns a worker for pod, taking restart counts from its
@@ -199,6 +202,7 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Time {
 			w.onExit(pod, c)
 		}
 	}
+	want(w.checkDeadline(ctx, pod))
 	initDone := true
 	for _, c := range w.ctrs {
 		if !c.init {
@@ -208,13 +212,13 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Time {
 			continue
 		}
 		initDone = false
-		if c.proc == nil && c.final == nil {
+		if c.proc == nil && c.final == nil && !w.deadlineExceeded {
 			want(w.maybeStart(ctx, pod, c))
 		}
 		break
 	}
 	w.initDone = initDone
-	if initDone {
+	if initDone && !w.deadlineExceeded {
 		for _, c := range w.ctrs {
 			if !c.init && c.proc == nil && c.final == nil {
 				want(w.maybeStart(ctx, pod, c))
@@ -283,7 +287,7 @@ func (w *podWorker) onExit(pod *v1.Pod, c *ctr) {
 	if spec := c.specOf(pod); spec != nil && term.ExitCode != 0 && spec.TerminationMessagePolicy == v1.TerminationMessageFallbackToLogsOnError {
 		term.Message = logTail(c.logPath, 80, 2048)
 	}
-	if pod.DeletionTimestamp != nil || !shouldRestart(pod.Spec.RestartPolicy, c.init, p.exitCode) {
+	if pod.DeletionTimestamp != nil || w.deadlineExceeded || !shouldRestart(pod.Spec.RestartPolicy, c.init, p.exitCode) {
 		c.final = term
 		return
 	}
@@ -323,4 +327,30 @@ func (w *podWorker) finish(ctx context.Context, pod *v1.Pod) {
 	}
 	w.k.ipam.Release(string(pod.UID))
 	_ = os.Remove(filepath.Join(w.dir, "sandbox.json"))
+}
+
+// checkDeadline enforces spec.activeDeadlineSeconds: once the pod has been
+// active that long its containers are stopped (grace period as for a
+// deletion, preStop included) and not restarted; the pod then fails with
+// reason DeadlineExceeded. It returns when the deadline comes. Called with
+// w.mu held.
+func (w *podWorker) checkDeadline(ctx context.Context, pod *v1.Pod) time.Time {
+	d := pod.Spec.ActiveDeadlineSeconds
+	if d == nil || w.startTime == nil || w.deadlineExceeded {
+		return time.Time{}
+	}
+	deadline := w.startTime.Add(time.Duration(*d) * time.Second)
+	if time.Now().Before(deadline) {
+		return deadline
+	}
+	w.deadlineExceeded = true
+	w.event(pod, nil, v1.EventTypeWarning, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline")
+	for _, c := range w.ctrs {
+		if c.proc == nil || c.stopping {
+			continue
+		}
+		c.stopping = true
+		go w.stopContainer(context.WithoutCancel(ctx), pod, c, c.proc, c.specOf(pod), podGrace(pod), "Stopping container "+c.name)
+	}
+	return time.Time{}
 }

@@ -15,6 +15,15 @@ func (w *podWorker) viewLocked(pod *v1.Pod) podView {
 	if w.sb != nil {
 		v.PodIP = w.sb.IP
 	}
+	if w.deadlineExceeded {
+		running := false
+		for _, c := range w.ctrs {
+			running = running || c.proc != nil
+		}
+		if !running {
+			v.FailedReason, v.FailedMessage = "DeadlineExceeded", "Pod was active on the node longer than the specified deadline"
+		}
+	}
 	images := map[string]string{}
 	for _, c := range pod.Spec.InitContainers {
 		images["i/"+c.Name] = c.Image
