@@ -158,14 +158,28 @@ func awaitInjected(ctx context.Context, env *Env, o cluster.Object, timeout time
 	return nil
 }
 
-// deleteChaos deletes o and waits until it is gone; gone already is fine.
+// deleteChaos deletes o and waits until it is gone, that is until Chaos
+// Mesh has recovered what it injected and removed its finalizer; gone
+// already is fine.
 func deleteChaos(ctx context.Context, env *Env, o cluster.Object) error {
 	env.would("DELETE %s/%s in %s", o.Resource.Resource, o.Name, o.Namespace)
 	if env.DryRun {
 		return nil
 	}
-	if err := env.Cluster.Delete(ctx, []cluster.Object{o}); err != nil {
-		return err
+	res := env.Cluster.Dynamic.Resource(o.Resource).Namespace(o.Namespace)
+	if err := res.Delete(ctx, o.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("delete %s: %w", o, err)
+	}
+	err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
+		_, err := res.Get(ctx, o.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
+	})
+	if err != nil {
+		return fmt.Errorf("%s still exists (Chaos Mesh has not finished recovering it; kubectl describe %s %s -n %s): %w",
+			o, strings.ToLower(o.Kind), o.Name, o.Namespace, err)
 	}
 	env.note("fault", "deleted %s", o)
 	return nil
