@@ -1,9 +1,15 @@
 package inject
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/drillkit/drill/pkg/cluster"
 )
 
 func TestParseNewFaults(t *testing.T) {
@@ -74,6 +80,50 @@ func TestParseRejectsBadFaults(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
+			}
+		})
+	}
+}
+
+// TestJournalKeepsUndoState: what Recover needs survives the journal, so
+// that `drill recover` can finish every fault after drill was killed.
+func TestJournalKeepsUndoState(t *testing.T) {
+	grace := int64(0)
+	faults := []Fault{
+		&PodKill{Selector: "app=web", Count: 1, GracePeriodSeconds: &grace, Mode: PodKillChaosMesh, Wait: true, Timeout: time.Minute,
+			Killed: []KilledPod{{Name: "web-1", UID: "u1"}}, Owners: []Owner{{Kind: "Deployment", Name: "web"}},
+			Chaos: &cluster.Object{Resource: podChaosGVR, Kind: "PodChaos", Namespace: "shop", Name: "drill-podkill-abc"}},
+		&SelectorSwitch{Service: "web", Selector: map[string]string{"track": "green"}, Original: map[string]string{"track": "blue"}, Recorded: true},
+		&SelectorSwitch{Service: "bare", Selector: map[string]string{"track": "green"}, Recorded: true},
+		&BlueGreen{Ingress: "web", Service: "green", Original: []BackendRef{{Rule: -1, Backend: networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: "web", Port: networkingv1.ServiceBackendPort{Name: "http"}}}}}},
+		&ChaosMesh{Kind: "NetworkChaos", Body: map[string]any{"action": "delay"}, Timeout: time.Minute,
+			Created: &cluster.Object{Resource: podChaosGVR, Kind: "NetworkChaos", Namespace: "shop", Name: "drill-networkchaos-1"}},
+		&ConntrackFlood{Nodes: []string{"node-1"}, Proto: "udp", To: "nodeIP", Rate: 10, For: time.Second, Pods: []string{"drill-flood-node-1-abc"}, PodNamespace: "shop"},
+	}
+	path := t.TempDir() + "/journal.json"
+	j, err := NewJournal(path, "", "", "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range faults {
+		if _, err := j.Record(-1, f, PhaseApplied, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	back, err := LoadJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pending, err := back.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(pending)
+	for i, f := range faults {
+		t.Run(f.Name(), func(t *testing.T) {
+			if !reflect.DeepEqual(pending[i], f) {
+				t.Fatalf("journaled %#v\ncame back %#v", f, pending[i])
 			}
 		})
 	}
