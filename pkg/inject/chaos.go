@@ -20,10 +20,6 @@ import (
 	"github.com/drillkit/drill/pkg/cluster"
 )
 
-// ChaosMeshGroupVersion is the API group and version of the Chaos Mesh
-// objects drill creates.
-var ChaosMeshGroupVersion = chaosv1alpha1.SchemeGroupVersion
-
 // ChaosMeshMissingError says the cluster does not serve a Chaos Mesh kind.
 type ChaosMeshMissingError struct {
 	Kind string
@@ -31,7 +27,7 @@ type ChaosMeshMissingError struct {
 
 func (e *ChaosMeshMissingError) Error() string {
 	return fmt.Sprintf("the cluster has no Chaos Mesh: it does not serve %s in %s; install Chaos Mesh (https://chaos-mesh.org/docs/production-installation-using-helm/) or use a fault that needs none",
-		e.Kind, ChaosMeshGroupVersion)
+		e.Kind, chaosv1alpha1.SchemeGroupVersion)
 }
 
 // chaosKinds lists the Chaos Mesh kinds drill can create.
@@ -60,7 +56,7 @@ func chaosObject(kind, namespace, name string, spec map[string]any) (*unstructur
 		name = "drill-check"
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": ChaosMeshGroupVersion.String(),
+		"apiVersion": chaosv1alpha1.SchemeGroupVersion.String(),
 		"kind":       kind,
 		"metadata":   map[string]any{"name": name, "namespace": namespace},
 		"spec":       spec,
@@ -88,8 +84,8 @@ func chaosObject(kind, namespace, name string, spec map[string]any) (*unstructur
 // Chaos Mesh.
 func chaosResource(ctx context.Context, env *Env, kind string) (cluster.Object, error) {
 	_ = ctx
-	env.read("GET /apis/%s (discovery of Chaos Mesh)", ChaosMeshGroupVersion)
-	list, err := env.Cluster.Client.Discovery().ServerResourcesForGroupVersion(ChaosMeshGroupVersion.String())
+	env.read("GET /apis/%s (discovery of Chaos Mesh)", chaosv1alpha1.SchemeGroupVersion)
+	list, err := env.Cluster.Client.Discovery().ServerResourcesForGroupVersion(chaosv1alpha1.SchemeGroupVersion.String())
 	if err != nil {
 		if apierrors.IsNotFound(err) {
 			return cluster.Object{}, &ChaosMeshMissingError{Kind: kind}
@@ -98,7 +94,7 @@ func chaosResource(ctx context.Context, env *Env, kind string) (cluster.Object, 
 	}
 	for _, r := range list.APIResources {
 		if r.Kind == kind && !strings.Contains(r.Name, "/") {
-			return cluster.Object{Resource: ChaosMeshGroupVersion.WithResource(r.Name), Kind: kind}, nil
+			return cluster.Object{Resource: chaosv1alpha1.SchemeGroupVersion.WithResource(r.Name), Kind: kind}, nil
 		}
 	}
 	return cluster.Object{}, &ChaosMeshMissingError{Kind: kind}
