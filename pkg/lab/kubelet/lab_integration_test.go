@@ -413,7 +413,8 @@ func TestLabKubelet(t *testing.T) {
 			ProbeHandler:  v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"test", "-e", flag}}},
 			PeriodSeconds: 1, FailureThreshold: 1,
 		})
-		c.LivenessProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1}
+		// "drill" is not in the container's PATH: it must be mapped to the drill binary.
+		c.LivenessProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{Exec: &v1.ExecAction{Command: []string{"drill", "version"}}}, PeriodSeconds: 1, FailureThreshold: 1}
 		c.StartupProbe = &v1.Probe{ProbeHandler: v1.ProbeHandler{HTTPGet: &v1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1, FailureThreshold: 30}
 		pod := &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "flip"}, Spec: v1.PodSpec{Containers: []v1.Container{c}}}
 		if _, err := cs.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {

@@ -34,6 +34,9 @@ type handlerTarget struct {
 	podIP     string
 	container *v1.Container
 	env       []string
+	// drillBinary replaces a leading drill in exec commands, as in container
+	// commands, so `["drill", ...]` works in the lab and with drill's image.
+	drillBinary string
 }
 
 // resolvePort turns a probe port (number or container port name) into a number.
@@ -60,6 +63,9 @@ func resolvePort(p intstr.IntOrString, c *v1.Container) (int, error) {
 func runExec(ctx context.Context, t handlerTarget, argv []string) (string, error) {
 	if len(argv) == 0 {
 		return "", fmt.Errorf("exec command is empty")
+	}
+	if t.drillBinary != "" && isDrillCommand(argv[0]) {
+		argv = append([]string{t.drillBinary}, argv[1:]...)
 	}
 	full := nsenterArgv(t.podNetns, argv)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
