@@ -524,6 +524,29 @@ func TestLabKubelet(t *testing.T) {
 		}
 	})
 
+	t.Run("containers of a pod share its network", func(t *testing.T) {
+		ns := namespace(t, cs, "multi")
+		tcp := func(port int32) *v1.Probe {
+			return &v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(port)}}, PeriodSeconds: 1}
+		}
+		a := echoContainer(tcp(8080))
+		a.Name = "a"
+		a.Args = []string{"echo", "--listen", ":8080", "--name", "a"}
+		b := echoContainer(tcp(8081))
+		b.Name = "b"
+		b.Args = []string{"echo", "--listen", ":8081", "--name", "b"}
+		b.Ports = nil
+		p := runPod(t, cs, ns, &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "two"}, Spec: v1.PodSpec{Containers: []v1.Container{a, b}}})
+		for port, want := range map[int]string{8080: "a", 8081: "b"} {
+			if got, err := backendOf(nodeNetns[p.Spec.NodeName], p.Status.PodIP, port); err != nil || got != want {
+				t.Errorf("port %d: %q (%v), want %q", port, got, err, want)
+			}
+		}
+		if len(p.Status.ContainerStatuses) != 2 {
+			t.Fatalf("container statuses %+v", p.Status.ContainerStatuses)
+		}
+	})
+
 	t.Run("init container then OnFailure pod succeeds", func(t *testing.T) {
 		ns := namespace(t, cs, "init")
 		ctx := context.Background()
