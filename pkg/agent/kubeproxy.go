@@ -108,6 +108,9 @@ func ParseKubeProxyMetrics(text string, kp *KubeProxy) error {
 			}
 		}
 	}
+	if m == nil && strings.Contains(text, "\nkubeproxy_") {
+		return fmt.Errorf("kube-proxy at %s has not reported a rules sync yet", kp.URL)
+	}
 	if m == nil {
 		return fmt.Errorf("no kubeproxy_sync_proxy_rules metrics at %s: is kube-proxy serving its metrics there? (set the agent's --kube-proxy-metrics)", kp.URL)
 	}

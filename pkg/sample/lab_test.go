@@ -98,7 +98,7 @@ func TestSamplersInLab(t *testing.T) {
 	applyAgentManifest(t, ctx, cs)
 	s := sample.NewNodeSampler(cs, sample.AgentConfig{})
 	var agents map[string]string
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		agents, err = s.Agents(ctx)
 		if err == nil && len(agents) == 2 {
@@ -114,11 +114,31 @@ func TestSamplersInLab(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// kube-proxy publishes its sync metrics after its first sync.
+	for {
+		round, err := s.Sample(ctx)
+		if err == nil && len(round) == 2 && round[0].State != nil && round[0].State.KubeProxy.Available &&
+			round[1].State != nil && round[1].State.KubeProxy.Available {
+			break
+		}
+		if time.Now().After(deadline) {
+			for _, ns := range round {
+				if ns.State != nil {
+					t.Logf("%s: kube-proxy %+v", ns.Node, ns.State.KubeProxy)
+				}
+			}
+			t.Fatalf("kube-proxy sync never seen: %v %+v", err, round)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
 	t.Run("one sample per node through the pod proxy", func(t *testing.T) {
+		start := time.Now()
 		round, err := s.Sample(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("round of %d nodes in %v", len(round), time.Since(start).Round(time.Millisecond))
 		var nodes []string
 		for _, ns := range round {
 			nodes = append(nodes, ns.Node)
@@ -141,7 +161,7 @@ func TestSamplersInLab(t *testing.T) {
 			if v := st.IPVS; v.Available || !strings.Contains(v.Reason, "no ip_vs") {
 				t.Errorf("%s ipvs: %+v, want not available (kernel has no ip_vs)", ns.Node, v)
 			}
-			t.Log(ns.Summary())
+			t.Logf("%s (collected in %.3fs)", ns.Summary(), st.CollectSeconds)
 		}
 		if !slices.Equal(nodes, []string{"node-1", "node-2"}) {
 			t.Errorf("nodes %v", nodes)
@@ -226,29 +246,36 @@ func TestSamplersInLab(t *testing.T) {
 			t.Fatalf("initial endpoints %+v, want the kubernetes Service's", initial)
 		}
 		createEcho(t, ctx, cs, 3)
-		waitFor := func(what string, ok func(e sample.Endpoints) bool) {
+		// waitFor waits for a change of echo after index from that
+		// satisfies ok and returns its index.
+		waitFor := func(what string, from int, ok func(e sample.Endpoints) bool) int {
 			t.Helper()
 			deadline := time.Now().Add(time.Minute)
 			for time.Now().Before(deadline) {
 				mu.Lock()
-				found := slices.ContainsFunc(seen, func(e sample.Endpoints) bool { return e.Service == "echo" && ok(e) })
-				mu.Unlock()
-				if found {
-					return
+				for i := from; i < len(seen); i++ {
+					if seen[i].Service == "echo" && ok(seen[i]) {
+						mu.Unlock()
+						return i
+					}
 				}
+				mu.Unlock()
 				time.Sleep(100 * time.Millisecond)
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			t.Fatalf("no %s in %+v", what, seen)
+			t.Fatalf("no %s after change %d in %+v", what, from, seen)
+			return 0
 		}
-		waitFor("3 ready endpoints", func(e sample.Endpoints) bool { return len(e.Ready) == 3 && !e.Initial })
+		i := waitFor("3 ready endpoints", 0, func(e sample.Endpoints) bool { return len(e.Ready) == 3 && !e.Initial })
 		patch := []byte(`{"spec":{"replicas":1}}`)
 		if _, err := cs.AppsV1().Deployments("default").Patch(ctx, "echo", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		waitFor("terminating endpoints", func(e sample.Endpoints) bool { return len(e.Terminating) > 0 })
-		waitFor("1 ready endpoint and none terminating", func(e sample.Endpoints) bool { return len(e.Ready) == 1 && len(e.Terminating) == 0 })
+		i = waitFor("2 terminating endpoints", i+1, func(e sample.Endpoints) bool { return len(e.Terminating) == 2 && len(e.Ready) == 1 })
+		waitFor("1 ready endpoint and none terminating", i+1, func(e sample.Endpoints) bool {
+			return len(e.Ready) == 1 && len(e.Terminating) == 0 && len(e.NotReady) == 0
+		})
 		mu.Lock()
 		for _, e := range seen {
 			t.Log(e.Message())
