@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 
+	"github.com/drillkit/drill/deploy"
 	"github.com/drillkit/drill/pkg/agent"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -44,11 +44,7 @@ func requireAgentCommand(t *testing.T, drill string) {
 // users apply on real clusters.
 func applyAgentManifest(t *testing.T, ctx context.Context, cs kubernetes.Interface) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "agent.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, doc := range strings.Split(string(data), "\n---\n") {
+	for _, doc := range strings.Split(string(deploy.Agent()), "\n---\n") {
 		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
 		if err != nil {
 			t.Fatalf("decode deploy/agent.yaml: %v", err)
