@@ -381,3 +381,19 @@ func verdictOf(doc any, key string) string {
 	}
 	return ""
 }
+
+func TestDryRunChangesNothing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "runs")
+	res := drill(t, "run", "--dry-run", "--out", out, "../../scenarios/rolling-update-prestop.yaml")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	for _, want := range []string{"would bring up lab", "would apply (server-side, field manager drill) Deployment default/web", "fault at 5s: rollingUpdate deployment/web"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("a dry run created %s", out)
+	}
+}

@@ -34,6 +34,7 @@ commands:
   report RUN           re-render a saved run (-o table|md|json|junit)
   compare A B [...]    compare saved runs with a statistical verdict per metric
   recover RUN          recover the faults a killed run left applied, from its journal
+  flood                send conntrack-filling traffic (the conntrackFlood workload)
   echo                 serve HTTP naming the backend in a header (the lab workload)
   lab up|status|kubeconfig|down
                        manage the embedded lab cluster
@@ -71,6 +72,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return recoverCmd(ctx, rest, stdout, stderr)
 	case "lab":
 		return labCmd(ctx, rest)
+	case "flood":
+		return floodCmd(ctx, rest, stdout, stderr)
 	case "echo":
 		return echoCmd(ctx, rest, stdout, stderr)
 	default:

@@ -24,6 +24,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
+	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
+	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
 		fs.PrintDefaults()
@@ -50,6 +52,15 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return report.ExitUsage
 	}
+	if *dryRun {
+		for _, plan := range plans {
+			if err := run.DryRun(ctx, plan, run.Options{AllowAnyNamespace: *allowAnyNS}, stdout); err != nil {
+				fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
+				return report.ExitError
+			}
+		}
+		return report.ExitOK
+	}
 	var progress io.Writer
 	if !*quiet {
 		progress = stderr
@@ -63,7 +74,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", sc.Metadata.Name, sc.File, runDir)
 		r, err := run.Run(ctx, plan, run.Options{
-			Dir: runDir, Version: version, AllowRemote: *allowRemote,
+			Dir: runDir, Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
 			Progress: progress, TTY: isTerminal(stderr),
 		})
 		if r != nil {

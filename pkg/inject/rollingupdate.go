@@ -34,6 +34,9 @@ func (f *RollingUpdate) Name() string { return "rollingUpdate deployment/" + f.D
 // Apply implements Fault.
 func (f *RollingUpdate) Apply(ctx context.Context, env *Env) error {
 	ns := f.ns(env)
+	if err := env.Allowed(ctx, f, ns); err != nil {
+		return err
+	}
 	patch, err := json.Marshal(map[string]any{"spec": map[string]any{"template": map[string]any{"metadata": map[string]any{
 		"annotations": map[string]string{RestartedAtAnnotation: time.Now().UTC().Format(time.RFC3339Nano)},
 	}}}})

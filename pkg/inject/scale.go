@@ -30,6 +30,9 @@ func (f *Scale) Name() string {
 // Apply implements Fault. The count it replaces is journaled before the
 // change is made.
 func (f *Scale) Apply(ctx context.Context, env *Env) error {
+	if err := env.Allowed(ctx, f, f.ns(env)); err != nil {
+		return err
+	}
 	before, err := f.set(ctx, env, int32(f.Replicas), func(current int32) {
 		if f.Original == nil {
 			f.Original = &current

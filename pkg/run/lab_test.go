@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
@@ -30,6 +32,12 @@ func TestKubeTargetFaultsAgainstRealCluster(t *testing.T) {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) }))
 	defer backend.Close()
 
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A kube target's faults act only in namespaces that opted in.
+	optIn := []byte(`{"metadata":{"labels":{"` + inject.OptInLabel + `":"` + inject.OptInValue + `"}}}`)
 	dir := t.TempDir()
 	manifest, _ := filepath.Abs("testdata/web.yaml")
 	file := filepath.Join(dir, "s.yaml")
@@ -49,6 +57,15 @@ checks: ["success_rate == 100%%"]
 	}
 	plan, err := Prepare(file)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "refused"), Version: "test"}); !errors.As(err, new(*inject.NotOptedInError)) {
+		t.Fatalf("run in a namespace without %s: %v, want it refused before any load", inject.OptInLabel, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "refused")); !os.IsNotExist(err) {
+		t.Fatalf("a refused run left its directory: %v", err)
+	}
+	if _, err := cs.CoreV1().Namespaces().Patch(ctx, "default", types.MergePatchType, optIn, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	runDir := filepath.Join(dir, "run")
@@ -81,10 +98,6 @@ checks: ["success_rate == 100%%"]
 	}
 	if len(j.Entries) != 2 || j.Entries[0].Phase != inject.PhaseRecovered || j.Entries[1].Phase != inject.PhaseRecovered {
 		t.Fatalf("journal %+v: want both faults recovered", j.Entries)
-	}
-	cs, err := l.Client()
-	if err != nil {
-		t.Fatal(err)
 	}
 	if _, err := cs.AppsV1().Deployments("default").Get(ctx, "web", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("setup Deployment still there after the run: %v", err)

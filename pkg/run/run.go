@@ -48,6 +48,9 @@ type Options struct {
 	Progress io.Writer
 	// TTY redraws one progress line instead of printing a line every 10s.
 	TTY bool
+	// AllowAnyNamespace lets faults act in namespaces without the opt-in
+	// label (inject.OptInLabel). Lab targets always allow: drill owns the lab.
+	AllowAnyNamespace bool
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -111,6 +114,13 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err := reachable(ctx, cfg); err != nil {
 		return nil, &Error{Code: report.ExitError, Err: err}
 	}
+	allowAny := opts.AllowAnyNamespace || sys.target.Kind == report.TargetLab
+	if sys.cluster != nil && len(plan.Faults) > 0 && !allowAny {
+		probe := &inject.Env{Cluster: sys.cluster}
+		if err := probe.Allowed(ctx, plan.Faults[0].Fault, sys.namespace); err != nil {
+			return nil, &Error{Code: report.ExitUsage, Err: err}
+		}
+	}
 	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
 		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create run directory: %w", err)}
 	}
@@ -143,7 +153,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 				return nil, &Error{Code: report.ExitError, Err: err}
 			}
 		}
-		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
+		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAny,
+			Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()
 		if err := sample.WatchPods(watchCtx, sys.cluster.Client, sys.namespace, func(c sample.PodChange) {

@@ -186,7 +186,7 @@ func actionDocs() map[string]string {
 		"scale":          "Change a Deployment's replica count.",
 		"podKill":        "Delete pods matching a selector.",
 		"selectorSwitch": "Point a Service at other pods by changing its selector.",
-		"blueGreen":      "Bring up a second Deployment and switch the Service over to it.",
+		"blueGreen":      "Point an Ingress's backends at a second Service.",
 		"conntrackFlood": "Fill nodes' conntrack tables with flood traffic.",
 		"chaosMesh":      "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
 	}

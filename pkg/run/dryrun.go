@@ -1,0 +1,87 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// DryRun prints what a run of plan would do, the API calls of its faults
+// included, and changes nothing: no lab is brought up, nothing is applied,
+// no load is sent. Faults read the cluster when one is reachable (a kube
+// target, or a lab named in the scenario).
+func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
+	sc := plan.Scenario
+	fmt.Fprintf(w, "dry run of %s (%s)\n", sc.Metadata.Name, sc.File)
+	var cl *cluster.Cluster
+	namespace := "default"
+	switch sc.Target.Kind() {
+	case scenario.TargetURL:
+		fmt.Fprintf(w, "target: url %s\n", sc.Target.URL)
+	case scenario.TargetKube:
+		k := sc.Target.Kube
+		namespace = k.Namespace
+		fmt.Fprintf(w, "target: kube context %q namespace %s, load to %s\n", k.Context, k.Namespace, k.URL)
+		var err error
+		if cl, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
+			return err
+		}
+	default:
+		l := sc.Target.Lab
+		if l.Name == "" {
+			fmt.Fprintf(w, "target: would bring up lab %q with %d nodes, kube-proxy %s, and its ALB\n", RunLabName, l.Nodes, lab.ProxyModeLabel(l.ProxyMode))
+			break
+		}
+		fmt.Fprintf(w, "target: running lab %q and its ALB\n", l.Name)
+		lb, err := lab.Open(l.Name)
+		if err != nil {
+			return err
+		}
+		rc, err := lb.RESTConfig()
+		if err != nil {
+			return err
+		}
+		if cl, err = cluster.New(rc); err != nil {
+			return err
+		}
+	}
+	objs, err := cluster.ReadManifests(sc.SetupFiles())
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		ns := o.GetNamespace()
+		if ns == "" {
+			ns = namespace
+		}
+		fmt.Fprintf(w, "setup: would apply (server-side, field manager %s) %s %s/%s, and delete it after the run\n", cluster.FieldManager, o.GetKind(), ns, o.GetName())
+	}
+	for _, p := range sc.Load.Phases {
+		fmt.Fprintf(w, "load: would send %s for %s\n", phaseText(p), p.Duration)
+	}
+	env := &inject.Env{Cluster: cl, Namespace: namespace, DryRun: true, AllowAnyNamespace: opts.AllowAnyNamespace,
+		Note: func(source, msg string) { fmt.Fprintf(w, "    %s\n", msg) }}
+	for _, f := range plan.Faults {
+		fmt.Fprintf(w, "fault at %s: %s\n", f.At, f.Fault.Name())
+		if cl == nil {
+			fmt.Fprintln(w, "    (its API calls need a reachable cluster: name a running lab with target.lab.name to see them)")
+			continue
+		}
+		if err := f.Fault.Apply(ctx, env); err != nil {
+			return fmt.Errorf("dry run of %s: %w", f.Fault.Name(), err)
+		}
+	}
+	return nil
+}
+
+func phaseText(p scenario.Phase) string {
+	if p.Ramp() {
+		return fmt.Sprintf("a ramp from %s to %s", p.From, p.To)
+	}
+	return p.From.String()
+}
