@@ -40,6 +40,21 @@ func (s *syncBuffer) records(t *testing.T) []RequestLog {
 	return out
 }
 
+// recordsN waits (up to 5s) until the access log has n records: a record is
+// written when the handler returns, which can be just after the client got
+// its response.
+func (s *syncBuffer) recordsN(t *testing.T, n int) []RequestLog {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		recs := s.records(t)
+		if len(recs) >= n || time.Now().After(deadline) {
+			return recs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 type fixture struct {
 	lb  *LoadBalancer
 	tg  *TargetGroup
@@ -126,7 +141,7 @@ func TestNoTargetsAndNoRule(t *testing.T) {
 	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/x"); code != http.StatusNotFound {
 		t.Errorf("no matching rule: got %d, want 404", code)
 	}
-	recs := f.log.records(t)
+	recs := f.log.recordsN(t, 2)
 	if len(recs) != 2 || recs[0].Outcome != OutcomeNoTargets || recs[0].Status != 503 || recs[1].Outcome != OutcomeNoRule {
 		t.Errorf("access log: %+v", recs)
 	}
@@ -172,8 +187,7 @@ func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	}
-	// Health checks keep running; count only proxied requests.
-	recs := f.log.records(t)
+	recs := f.log.recordsN(t, 20)
 	per := map[string]int{}
 	reused := 0
 	for _, r := range recs {
@@ -325,7 +339,7 @@ func TestErrorResponses(t *testing.T) {
 			if code != tt.status {
 				t.Errorf("status %d, want %d (%s)", code, tt.status, body)
 			}
-			recs := f.log.records(t)
+			recs := f.log.recordsN(t, 1)
 			if len(recs) != 1 || recs[0].Outcome != tt.outcome || recs[0].Status != tt.status || recs[0].Target != spec(addr).Key() {
 				t.Errorf("access log %+v, want outcome %s", recs, tt.outcome)
 			}
@@ -413,7 +427,7 @@ func TestDeregistrationDelayExpiryCutsRequest(t *testing.T) {
 	if n := len(f.tg.Health()); n != 0 {
 		t.Errorf("target still listed after the delay: %+v", f.tg.Health())
 	}
-	recs := f.log.records(t)
+	recs := f.log.recordsN(t, 1)
 	if len(recs) != 1 || recs[0].Outcome != OutcomeDeregistrationCut {
 		t.Errorf("access log %+v", recs)
 	}
