@@ -143,7 +143,7 @@ func containerEnv(pod *v1.Pod, c *v1.Container, f podFields, lab string) ([]stri
 		vals[k] = v
 	}
 	set("PATH", defaultPath)
-	set("HOSTNAME", pod.Name)
+	set("HOSTNAME", podHostname(pod, pod.Spec.NodeName))
 	var errs []string
 	for i, ef := range c.EnvFrom {
 		var data map[string]string

@@ -534,10 +534,11 @@ func TestLabKubelet(t *testing.T) {
 		a.Args = []string{"echo", "--listen", ":8080", "--name", "a"}
 		b := echoContainer(tcp(8081))
 		b.Name = "b"
-		b.Args = []string{"echo", "--listen", ":8081", "--name", "b"}
+		b.Args = []string{"echo", "--listen", ":8081"} // names itself after its hostname: the pod's
+		b.Env = nil
 		b.Ports = nil
 		p := runPod(t, cs, ns, &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "two"}, Spec: v1.PodSpec{Containers: []v1.Container{a, b}}})
-		for port, want := range map[int]string{8080: "a", 8081: "b"} {
+		for port, want := range map[int]string{8080: "a", 8081: "two"} {
 			if got, err := backendOf(nodeNetns[p.Spec.NodeName], p.Status.PodIP, port); err != nil || got != want {
 				t.Errorf("port %d: %q (%v), want %q", port, got, err, want)
 			}

@@ -25,17 +25,28 @@ type process struct {
 	signal   string
 }
 
+// utsArgv prefixes argv so that it runs in a new UTS namespace whose hostname
+// is hostname (written through /proc, so only /bin/sh is needed). Every step
+// execs the next, so the pid stays the workload's.
+func utsArgv(hostname string, argv []string) []string {
+	return append([]string{"unshare", "--uts", "--", "/bin/sh", "-c", `printf %s "$0" > /proc/sys/kernel/hostname && exec "$@"`, hostname}, argv...)
+}
+
 // startProcess starts argv in the named network namespace (via nsenter, so
-// the pid is the workload's own) in its own process group, with env, working
+// the pid is the workload's own) and, when hostname is set, in a new UTS
+// namespace with that hostname; in its own process group, with env, working
 // directory dir and stdout+stderr appended to logPath. Its pid is written to
 // pidfile.
-func startProcess(netns string, argv, env []string, dir, logPath, pidfile string) (*process, error) {
+func startProcess(netns, hostname string, argv, env []string, dir, logPath, pidfile string) (*process, error) {
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, fmt.Errorf("log dir: %w", err)
 	}
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
+	}
+	if hostname != "" {
+		argv = utsArgv(hostname, argv)
 	}
 	full := nsenterArgv(netns, argv)
 	cmd := exec.Command(full[0], full[1:]...)

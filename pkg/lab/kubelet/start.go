@@ -62,7 +62,7 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	}
 	w.event(pod, c, v1.EventTypeNormal, "Pulled", "Container image %q already present on machine (runs the lab's drill binary)", spec.Image)
 	logPath := filepath.Join(w.dir, c.name, strconv.Itoa(int(restarts))+".log")
-	p, err := startProcess(w.sb.Netns, argv, env, dir, logPath, filepath.Join(w.dir, c.name+".pid"))
+	p, err := startProcess(w.sb.Netns, podHostname(pod, w.k.cfg.NodeName), argv, env, dir, logPath, filepath.Join(w.dir, c.name+".pid"))
 	if err != nil {
 		c.waitingReason, c.waitingMsg = "RunContainerError", err.Error()
 		w.event(pod, c, v1.EventTypeWarning, "Failed", "Error: %v", err)
@@ -142,4 +142,16 @@ func (w *podWorker) configError(pod *v1.Pod, c *ctr, reason string, err error) {
 		w.event(pod, c, v1.EventTypeWarning, "Failed", "Error: %s: %v", reason, err)
 		w.k.log.Warn("container cannot start", "pod", pod.Namespace+"/"+pod.Name, "container", c.name, "reason", reason, "err", err)
 	}
+}
+
+// podHostname is the hostname a pod's processes see, as in a real cluster:
+// spec.hostname or the pod name, and the node name for hostNetwork pods.
+func podHostname(pod *v1.Pod, nodeName string) string {
+	switch {
+	case pod.Spec.HostNetwork:
+		return nodeName
+	case pod.Spec.Hostname != "":
+		return pod.Spec.Hostname
+	}
+	return pod.Name
 }
