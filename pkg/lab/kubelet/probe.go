@@ -37,6 +37,9 @@ type handlerTarget struct {
 	// drillBinary replaces a leading drill in exec commands, as in container
 	// commands, so `["drill", ...]` works in the lab and with drill's image.
 	drillBinary string
+	// hostname, when set, is the hostname exec commands see (a UTS namespace
+	// of their own, as the container's).
+	hostname string
 }
 
 // resolvePort turns a probe port (number or container port name) into a number.
@@ -67,6 +70,10 @@ func runExec(ctx context.Context, t handlerTarget, argv []string) (string, error
 	if t.drillBinary != "" && isDrillCommand(argv[0]) {
 		argv = append([]string{t.drillBinary}, argv[1:]...)
 	}
+	shown := strings.Join(argv, " ")
+	if t.hostname != "" {
+		argv = utsArgv(t.hostname, argv)
+	}
 	full := nsenterArgv(t.podNetns, argv)
 	cmd := exec.CommandContext(ctx, full[0], full[1:]...)
 	cmd.Env = t.env
@@ -79,10 +86,10 @@ func runExec(ctx context.Context, t handlerTarget, argv []string) (string, error
 		msg = msg[:1024]
 	}
 	if ctx.Err() != nil {
-		return msg, fmt.Errorf("command %q timed out", strings.Join(argv, " "))
+		return msg, fmt.Errorf("command %q timed out", shown)
 	}
 	if err != nil {
-		return msg, fmt.Errorf("command %q: %v: %s", strings.Join(argv, " "), err, msg)
+		return msg, fmt.Errorf("command %q: %v: %s", shown, err, msg)
 	}
 	return msg, nil
 }

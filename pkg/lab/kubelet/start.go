@@ -91,7 +91,7 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 		}
 	}()
 	if !c.init {
-		t := handlerTarget{podNetns: w.sb.Netns, nodeNetns: w.k.cfg.NodeNetns, podIP: w.sb.IP, container: spec.DeepCopy(), env: env, drillBinary: w.k.cfg.DrillBinary}
+		t := handlerTarget{podNetns: w.sb.Netns, nodeNetns: w.k.cfg.NodeNetns, podIP: w.sb.IP, container: spec.DeepCopy(), env: env, drillBinary: w.k.cfg.DrillBinary, hostname: podHostname(pod, w.k.cfg.NodeName)}
 		go w.afterStart(runCtx, pod, c, p, t.container, t, podGrace(pod), postStart)
 	}
 	return time.Time{}

@@ -29,7 +29,7 @@ func (w *podWorker) stopContainer(kill context.Context, pod *v1.Pod, c *ctr, p *
 	remaining := grace
 	if spec != nil && spec.Lifecycle != nil && spec.Lifecycle.PreStop != nil && !c.init && !p.exited() {
 		w.mu.Lock()
-		t := handlerTarget{podNetns: w.sb.Netns, nodeNetns: w.k.cfg.NodeNetns, podIP: w.sb.IP, container: spec, env: c.env, drillBinary: w.k.cfg.DrillBinary}
+		t := handlerTarget{podNetns: w.sb.Netns, nodeNetns: w.k.cfg.NodeNetns, podIP: w.sb.IP, container: spec, env: c.env, drillBinary: w.k.cfg.DrillBinary, hostname: podHostname(pod, w.k.cfg.NodeName)}
 		w.mu.Unlock()
 		hookCtx, cancel := context.WithTimeout(kill, grace)
 		err := runHook(hookCtx, t, spec.Lifecycle.PreStop)
