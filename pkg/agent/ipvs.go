@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,14 @@ func collectIPVS(ctx context.Context, procNet string, run runFunc) IPVS {
 	}
 	v := ParseEmulatedIPVS(out)
 	v.Reason = reason
+	conns, err := natConnections()
+	if err != nil {
+		v.ConnectionsReason = "the emulation keeps no connection counts and the conntrack table could not be read: " + err.Error()
+		return v
+	}
+	countConnections(&v, conns)
+	v.ConnectionsReason = ""
+	v.ConnectionsSource = "conntrack entries destination-NATed to each real server (established TCP: active; others: inactive)"
 	return v
 }
 
@@ -150,7 +159,7 @@ func ParseEmulatedIPVS(table string) IPVS {
 		}
 	}
 	for _, x := range vips {
-		rs := backends[x.name]
+		rs := slices.Clone(backends[x.name]) // each virtual server counts its own connections
 		if rs == nil {
 			rs = []RealServer{}
 		}

@@ -345,6 +345,49 @@ func TestAgentInLab(t *testing.T) {
 						t.Fatalf("no virtual server for default/echo in %+v", v.Virtual)
 					}
 				})
+				t.Run("emulated ipvs counts connections per real server", func(t *testing.T) {
+					svc, err := cs.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					vip := net.JoinHostPort(svc.Spec.ClusterIP, "80")
+					const open = 4
+					var conns []net.Conn
+					defer func() {
+						for _, c := range conns {
+							c.Close()
+						}
+					}()
+					onNetnsThread(t, node.Netns, func() error {
+						for i := 0; i < open; i++ {
+							c, err := net.DialTimeout("tcp4", vip, 5*time.Second)
+							if err != nil {
+								return err
+							}
+							conns = append(conns, c)
+						}
+						return nil
+					})
+					v := collectIn(t, ctx, node.Netns).IPVS
+					if v.ConnectionsSource == "" {
+						t.Fatalf("no connection counts: %s", v.ConnectionsReason)
+					}
+					for _, vs := range v.Virtual {
+						if vs.Address != vip {
+							continue
+						}
+						var active []int64
+						for _, r := range vs.Real {
+							active = append(active, r.ActiveConn)
+						}
+						// Round robin over 2 real servers: 2 connections each.
+						if len(active) != 2 || active[0] != open/2 || active[1] != open/2 {
+							t.Errorf("active connections per real server %v after %d connections to %s", active, open, vip)
+						}
+						return
+					}
+					t.Fatalf("no virtual server %s in %+v", vip, v.Virtual)
+				})
 			}
 
 			t.Run("kube-proxy sync", func(t *testing.T) {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -114,21 +115,32 @@ func conntrackGlobal() (count, max int64, err error) {
 	return count, max, nil
 }
 
-// ctnetlink sends one ctnetlink request and returns the payloads (nfgenmsg
-// and attributes) of the answers.
+// ctnetlink sends one ctnetlink request and returns copies of the payloads
+// (nfgenmsg and attributes) of the answers.
 func ctnetlink(msgType uint16, flags uint16) ([][]byte, error) {
+	var out [][]byte
+	err := ctnetlinkEach(msgType, flags, unix.AF_UNSPEC, func(p []byte) error {
+		out = append(out, bytes.Clone(p))
+		return nil
+	})
+	return out, err
+}
+
+// ctnetlinkEach sends one ctnetlink request for family and calls fn with the
+// payload of every answer; the payload is only valid during the call.
+func ctnetlinkEach(msgType uint16, flags uint16, family uint8, fn func(payload []byte) error) error {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
 	if err != nil {
-		return nil, fmt.Errorf("open netfilter netlink socket: %w", err)
+		return fmt.Errorf("open netfilter netlink socket: %w", err)
 	}
 	defer unix.Close(fd)
 	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("bind netfilter netlink socket: %w", err)
+		return fmt.Errorf("bind netfilter netlink socket: %w", err)
 	}
 	// Receive timeout: a kernel that never answers must not hang a sample.
 	tv := unix.Timeval{Sec: 2}
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return nil, fmt.Errorf("netlink receive timeout: %w", err)
+		return fmt.Errorf("netlink receive timeout: %w", err)
 	}
 	const seq = 1
 	req := make([]byte, unix.NLMSG_HDRLEN+4)
@@ -136,20 +148,20 @@ func ctnetlink(msgType uint16, flags uint16) ([][]byte, error) {
 	binary.NativeEndian.PutUint16(req[4:6], unix.NFNL_SUBSYS_CTNETLINK<<8|msgType)
 	binary.NativeEndian.PutUint16(req[6:8], unix.NLM_F_REQUEST|flags)
 	binary.NativeEndian.PutUint32(req[8:12], seq)
-	req[unix.NLMSG_HDRLEN] = unix.AF_UNSPEC // nfgenmsg: family, version 0, res_id 0
+	req[unix.NLMSG_HDRLEN] = family // nfgenmsg: family, version 0, res_id 0
 	if err := unix.Sendto(fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("send ctnetlink request: %w", err)
+		return fmt.Errorf("send ctnetlink request: %w", err)
 	}
-	var out [][]byte
 	buf := make([]byte, 1<<16)
+	answered := false
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
-			return nil, fmt.Errorf("receive ctnetlink answer: %w", err)
+			return fmt.Errorf("receive ctnetlink answer: %w", err)
 		}
 		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
 		if err != nil {
-			return nil, fmt.Errorf("parse ctnetlink answer: %w", err)
+			return fmt.Errorf("parse ctnetlink answer: %w", err)
 		}
 		for _, m := range msgs {
 			if m.Header.Seq != seq {
@@ -157,26 +169,29 @@ func ctnetlink(msgType uint16, flags uint16) ([][]byte, error) {
 			}
 			switch m.Header.Type {
 			case unix.NLMSG_DONE:
-				return out, nil
+				return nil
 			case unix.NLMSG_ERROR:
 				if len(m.Data) < 4 {
-					return nil, errors.New("ctnetlink: short error message")
+					return errors.New("ctnetlink: short error message")
 				}
 				errno := -int32(binary.NativeEndian.Uint32(m.Data[0:4]))
 				if errno == 0 { // an acknowledgement
-					return out, nil
+					return nil
 				}
 				e := syscall.Errno(errno)
 				if e == syscall.EPERM {
-					return nil, fmt.Errorf("ctnetlink: %w (needs CAP_NET_ADMIN in the node's network namespace)", os.ErrPermission)
+					return fmt.Errorf("ctnetlink: %w (needs CAP_NET_ADMIN in the node's network namespace)", os.ErrPermission)
 				}
-				return nil, fmt.Errorf("ctnetlink: %w", e)
+				return fmt.Errorf("ctnetlink: %w", e)
 			default:
-				out = append(out, m.Data)
+				answered = true
+				if err := fn(m.Data); err != nil {
+					return err
+				}
 			}
 		}
-		if flags&unix.NLM_F_DUMP == 0 && len(out) > 0 {
-			return out, nil
+		if flags&unix.NLM_F_DUMP == 0 && answered {
+			return nil
 		}
 	}
 }

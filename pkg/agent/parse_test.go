@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -180,5 +181,52 @@ func TestParseParts(t *testing.T) {
 	}
 	if _, err := ParseParts("conntrack,ipvss,foo"); err == nil {
 		t.Error("no error for unknown parts")
+	}
+}
+
+func TestCountConnections(t *testing.T) {
+	ap := netip.MustParseAddrPort
+	v := IPVS{Virtual: []VirtualServer{
+		{Protocol: "TCP", Address: "198.19.128.10:80", Real: []RealServer{{Address: "198.19.1.2:8080", Weight: 1}, {Address: "198.19.2.2:8080", Weight: 1}}},
+		{Protocol: "TCP", Address: "0.0.0.0:30080", Real: []RealServer{{Address: "198.19.1.2:8080", Weight: 1}, {Address: "198.19.2.2:8080", Weight: 1}}},
+	}}
+	conns := []natConn{
+		{Proto: "TCP", Orig: ap("198.19.128.10:80"), Backend: ap("198.19.1.2:8080"), Established: true},
+		{Proto: "TCP", Orig: ap("198.19.128.10:80"), Backend: ap("198.19.1.2:8080"), Established: false},
+		{Proto: "TCP", Orig: ap("198.19.128.10:80"), Backend: ap("198.19.2.2:8080"), Established: true},
+		{Proto: "TCP", Orig: ap("198.18.0.11:30080"), Backend: ap("198.19.2.2:8080"), Established: true},
+		{Proto: "TCP", Orig: ap("127.0.0.1:30080"), Backend: ap("198.19.2.2:8080"), Established: true},
+		// a terminating backend still draining through the NodePort
+		{Proto: "TCP", Orig: ap("198.18.0.11:30080"), Backend: ap("198.19.3.2:8080"), Established: true},
+		// other protocol, other port: not counted
+		{Proto: "UDP", Orig: ap("198.19.128.10:80"), Backend: ap("198.19.1.2:8080")},
+		{Proto: "TCP", Orig: ap("198.19.128.10:81"), Backend: ap("198.19.1.2:8080"), Established: true},
+	}
+	countConnections(&v, conns)
+	want := []VirtualServer{
+		{Protocol: "TCP", Address: "198.19.128.10:80", Real: []RealServer{
+			{Address: "198.19.1.2:8080", Weight: 1, ActiveConn: 1, InactiveConn: 1},
+			{Address: "198.19.2.2:8080", Weight: 1, ActiveConn: 1},
+		}},
+		{Protocol: "TCP", Address: "0.0.0.0:30080", Real: []RealServer{
+			{Address: "198.19.1.2:8080", Weight: 1},
+			{Address: "198.19.2.2:8080", Weight: 1, ActiveConn: 2},
+			{Address: "198.19.3.2:8080", Weight: 0, ActiveConn: 1},
+		}},
+	}
+	if !reflect.DeepEqual(v.Virtual, want) {
+		t.Errorf("got %+v\nwant %+v", v.Virtual, want)
+	}
+}
+
+// The emulation lists the same backends under the cluster IP and the
+// NodePort: each virtual server must count its own connections.
+func TestEmulatedCountsPerVirtualServer(t *testing.T) {
+	v := ParseEmulatedIPVS(fixture(t, "ipvsemu-table.txt"))
+	countConnections(&v, []natConn{
+		{Proto: "TCP", Orig: netip.MustParseAddrPort("198.19.128.10:80"), Backend: netip.MustParseAddrPort("198.19.1.2:8080"), Established: true},
+	})
+	if a, b := v.Virtual[0].Real[0].ActiveConn, v.Virtual[1].Real[0].ActiveConn; a != 1 || b != 0 {
+		t.Errorf("cluster IP %d, NodePort %d active connections to 198.19.1.2:8080; want 1 and 0", a, b)
 	}
 }

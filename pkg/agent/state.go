@@ -164,6 +164,8 @@ type IPVS struct {
 	Virtual []VirtualServer `json:"virtual,omitempty"`
 	// ConnectionsReason says why connection counts are missing.
 	ConnectionsReason string `json:"connectionsReason,omitempty"`
+	// ConnectionsSource says where emulated connection counts come from.
+	ConnectionsSource string `json:"connectionsSource,omitempty"`
 }
 
 // VirtualServer is one IPVS virtual service.
@@ -180,7 +182,7 @@ type VirtualServer struct {
 type RealServer struct {
 	Address string `json:"address"` // ip:port
 	Weight  int    `json:"weight"`
-	// ActiveConn and InactiveConn are -1 when unknown (emulation).
+	// ActiveConn and InactiveConn are -1 when unknown.
 	ActiveConn   int64 `json:"activeConn"`
 	InactiveConn int64 `json:"inactiveConn"`
 }
