@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -43,7 +44,7 @@ func collectIPVS(ctx context.Context, procNet string, run runFunc) IPVS {
 	}
 	v := ParseEmulatedIPVS(out)
 	v.Reason = reason
-	if n, err := readInt("/proc/sys/net/netfilter/nf_conntrack_count"); err == nil && n > maxDumpEntries {
+	if n, err := readInt(filepath.Join(filepath.Dir(procNet), "sys", "net", "netfilter", "nf_conntrack_count")); err == nil && n > maxDumpEntries {
 		v.ConnectionsReason = fmt.Sprintf("the emulation keeps no connection counts and the conntrack table (%d entries) is too large to read every sample", n)
 		return v
 	}
