@@ -93,18 +93,13 @@ func TestSamplersInLab(t *testing.T) {
 	}
 	applyAgentManifest(t, ctx, cs)
 	s := sample.NewNodeSampler(cs, sample.AgentConfig{})
-	var agents map[string]string
-	deadline := time.Now().Add(time.Minute)
-	for {
-		agents, err = s.Agents(ctx)
-		if err == nil && len(agents) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agents %v: %v", agents, err)
-		}
-		time.Sleep(300 * time.Millisecond)
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	agents, err := s.WaitAgents(wctx)
+	wcancel()
+	if err != nil || len(agents) != 2 {
+		t.Fatalf("agents %v: %v", agents, err)
 	}
+	deadline := time.Now().Add(time.Minute)
 	hostMax, err := lab.HostConntrackMax()
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +214,15 @@ func TestSamplersInLab(t *testing.T) {
 	t.Run("no agent is an error saying how to deploy it", func(t *testing.T) {
 		_, err := sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Sample(ctx)
 		if err == nil || !strings.Contains(err.Error(), "deploy/agent.yaml") {
+			t.Fatalf("err %v", err)
+		}
+	})
+
+	t.Run("waiting for an agent on a node without one names the node", func(t *testing.T) {
+		wctx, wcancel := context.WithTimeout(ctx, 2*time.Second)
+		defer wcancel()
+		_, err := sample.NewNodeSampler(cs, sample.AgentConfig{Nodes: []string{"node-1", "node-9"}}).WaitAgents(wctx)
+		if err == nil || !strings.Contains(err.Error(), "no ready drill agent on node-9") {
 			t.Fatalf("err %v", err)
 		}
 	})

@@ -110,6 +110,62 @@ func (s *NodeSampler) Agents(ctx context.Context) (map[string]string, error) {
 	return agents, nil
 }
 
+// WaitAgents waits until every node to sample has a ready agent: the nodes
+// of AgentConfig.Nodes, else every Ready Linux node of the cluster. It
+// polls until ctx ends and then says which nodes have none.
+func (s *NodeSampler) WaitAgents(ctx context.Context) (map[string]string, error) {
+	var last error
+	for {
+		want := s.cfg.Nodes
+		if len(want) == 0 {
+			nodes, err := s.client.CoreV1().Nodes().List(ctx, metav1.ListOptions{LabelSelector: corev1.LabelOSStable + "=linux"})
+			if err != nil {
+				last = fmt.Errorf("list nodes: %w", err)
+			} else {
+				want = nil
+				for _, n := range nodes.Items {
+					if nodeReady(&n) {
+						want = append(want, n.Name)
+					}
+				}
+			}
+		}
+		agents, err := s.Agents(ctx)
+		if err != nil {
+			last = err
+		} else if len(want) > 0 {
+			var missing []string
+			for _, n := range want {
+				if agents[n] == "" {
+					missing = append(missing, n)
+				}
+			}
+			if len(missing) == 0 {
+				return agents, nil
+			}
+			sort.Strings(missing)
+			last = fmt.Errorf("no ready drill agent on %s (kubectl -n %s get pods -l %s -o wide)", strings.Join(missing, ", "), s.cfg.Namespace, s.cfg.Selector)
+		}
+		select {
+		case <-ctx.Done():
+			if last == nil {
+				last = ctx.Err()
+			}
+			return nil, fmt.Errorf("wait for drill agents: %w", last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 // Sample reads every agent once, concurrently, and returns one NodeSample
 // per node, sorted by node name. A node whose agent cannot be read is a
 // sample with Err set; the error is for finding no agent at all.
