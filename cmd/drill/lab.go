@@ -28,6 +28,8 @@ commands:
   status       show the lab's processes, nodes, memory and conntrack limit
   kubeconfig   print the path of the lab's kubeconfig (export KUBECONFIG=$(drill lab kubeconfig))
   down         remove the lab: processes, network namespaces, state (also after a crash)
+  alb          run the lab ALB in the foreground (listener and ELBv2 API on loopback; prints its
+               endpoints as JSON); not while a drill run uses the same lab: that run starts its own
 
 "drill lab <command> -h" shows a command's flags.
 `
@@ -51,6 +53,8 @@ func labCmd(ctx context.Context, args []string) int {
 		return labKubeconfig(rest)
 	case "down":
 		return labDown(ctx, rest)
+	case "alb":
+		return albCmd(ctx, rest)
 	case "relay":
 		return labRelay(ctx, rest)
 	case "kubelet":
