@@ -1,7 +1,9 @@
 package sample
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -27,6 +29,7 @@ type nodeTrack struct {
 	havePrev bool
 	drops    uint64 // increase over the run
 	maxFill  float64
+	lastFill float64
 	maxAt    time.Time
 	count    int64
 	max      int64
@@ -35,35 +38,60 @@ type nodeTrack struct {
 // NewDatapath returns an empty accumulator.
 func NewDatapath() *Datapath { return &Datapath{nodes: map[string]*nodeTrack{}} }
 
-// Add takes one node sample into account. Samples without a state, or
-// without conntrack statistics, add nothing to the drops. A counter that
-// goes down (the node's network namespace was recreated) starts again from
-// its new value.
-func (d *Datapath) Add(s NodeSample) {
+// fillMarks are the table fills whose upward crossing Add reports.
+func fillMarks() []float64 { return []float64{0.5, 0.9, 1} }
+
+// Add takes one node sample into account and returns what changed that
+// belongs on the run's timeline, or "": connections the table dropped
+// since the node's previous sample, and the table's fill crossing 50%,
+// 90% or 100% upwards. Samples without a state, or without conntrack
+// statistics, add nothing to the drops. A counter that goes down (the
+// node's network namespace was recreated) starts again from its new value.
+func (d *Datapath) Add(s NodeSample) string {
 	if s.State == nil || !s.State.Conntrack.Available {
-		return
+		return ""
 	}
 	n := d.nodes[s.Node]
-	if n == nil {
+	first := n == nil
+	if first {
 		n = &nodeTrack{}
 		d.nodes[s.Node] = n
 	}
 	c := s.State.Conntrack
-	if f := c.Fill(); f > n.maxFill || n.maxAt.IsZero() {
+	var notes []string
+	f := c.Fill()
+	if !first {
+		for _, m := range fillMarks() {
+			if n.lastFill < m && f >= m {
+				notes = append(notes, fmt.Sprintf("conntrack table %.0f%% full (%d of %d)", 100*f, c.Count, c.Max))
+				break
+			}
+		}
+	}
+	n.lastFill = f
+	if f > n.maxFill || n.maxAt.IsZero() {
 		n.maxFill, n.maxAt, n.count, n.max = f, s.Time, c.Count, c.Max
 	}
-	if c.Stats == nil {
-		return
+	if c.Stats != nil {
+		cur := c.Stats.Dropped()
+		var delta uint64
+		switch {
+		case !n.havePrev:
+		case cur >= n.prev:
+			delta = cur - n.prev
+		default:
+			delta = cur
+		}
+		if delta > 0 {
+			n.drops += delta
+			notes = append(notes, fmt.Sprintf("conntrack could not take %d new connections (drop + early_drop + insert_failed)", delta))
+		}
+		n.prev, n.havePrev = cur, true
 	}
-	cur := c.Stats.Dropped()
-	switch {
-	case !n.havePrev:
-	case cur >= n.prev:
-		n.drops += cur - n.prev
-	default:
-		n.drops += cur
+	if len(notes) == 0 {
+		return ""
 	}
-	n.prev, n.havePrev = cur, true
+	return s.Node + ": " + strings.Join(notes, "; ")
 }
 
 // ConntrackDrops is the sum over nodes of the increase of drop +

@@ -133,3 +133,25 @@ func TestSummary(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestDatapathNotes(t *testing.T) {
+	d := NewDatapath()
+	steps := []struct {
+		s    NodeSample
+		want string
+	}{
+		{ctSample("n1", 0, 10, 100, 5, 0, 0), ""},
+		{ctSample("n1", 1, 40, 100, 5, 0, 0), ""},
+		{ctSample("n1", 2, 60, 100, 5, 0, 0), "n1: conntrack table 60% full (60 of 100)"},
+		{ctSample("n1", 3, 100, 100, 9, 3, 1), "n1: conntrack table 100% full (100 of 100); conntrack could not take 8 new connections (drop + early_drop + insert_failed)"},
+		{ctSample("n1", 4, 100, 100, 9, 3, 1), ""},
+		{ctSample("n1", 5, 30, 100, 9, 3, 1), ""},
+		{ctSample("n1", 6, 95, 100, 9, 3, 1), "n1: conntrack table 95% full (95 of 100)"},
+		{NodeSample{Node: "n1", Err: "timeout"}, ""},
+	}
+	for i, st := range steps {
+		if got := d.Add(st.s); got != st.want {
+			t.Errorf("sample %d: %q, want %q", i, got, st.want)
+		}
+	}
+}
