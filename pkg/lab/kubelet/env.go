@@ -30,6 +30,9 @@ type podFields struct {
 	// Objects reads config maps and secrets of the pod's namespace; nil
 	// makes every such reference an error.
 	Objects objectGetter
+	// Base are KEY=VALUE pairs set before the spec's env (the
+	// KUBERNETES_SERVICE_* variables).
+	Base []string
 }
 
 // objectGetter reads the config maps and secrets that env refers to.
@@ -144,6 +147,10 @@ func containerEnv(pod *v1.Pod, c *v1.Container, f podFields, lab string) ([]stri
 	}
 	set("PATH", defaultPath)
 	set("HOSTNAME", podHostname(pod, pod.Spec.NodeName))
+	for _, kv := range f.Base {
+		k, v, _ := strings.Cut(kv, "=")
+		set(k, v)
+	}
 	var errs []string
 	for i, ef := range c.EnvFrom {
 		var data map[string]string

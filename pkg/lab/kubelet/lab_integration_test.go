@@ -17,6 +17,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authv1 "k8s.io/api/authentication/v1"
 	v1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 
@@ -545,6 +547,57 @@ func TestLabKubelet(t *testing.T) {
 		}
 		if len(p.Status.ContainerStatuses) != 2 {
 			t.Fatalf("container statuses %+v", p.Status.ContainerStatuses)
+		}
+	})
+
+	t.Run("in-cluster credentials like a real pod", func(t *testing.T) {
+		ns := namespace(t, cs, "incluster")
+		ctx := context.Background()
+		_, hostHadSecrets := os.Stat("/run/secrets/kubernetes.io")
+		c := echoContainer(&v1.Probe{ProbeHandler: v1.ProbeHandler{TCPSocket: &v1.TCPSocketAction{Port: intstr.FromInt32(8080)}}, PeriodSeconds: 1})
+		p := runPod(t, cs, ns, &v1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "client"}, Spec: v1.PodSpec{Containers: []v1.Container{c}}})
+		pid, _ := strconv.Atoi(strings.TrimPrefix(p.Status.ContainerStatuses[0].ContainerID, "drill://"))
+		// What the container sees at the standard path (its own mount namespace).
+		// (/var/run is a symlink to /run; an absolute symlink would resolve in the test's own root.)
+		dir := fmt.Sprintf("/proc/%d/root/run/secrets/kubernetes.io/serviceaccount", pid)
+		token, err := os.ReadFile(filepath.Join(dir, "token"))
+		if err != nil {
+			t.Fatalf("service account token in the container: %v", err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "namespace")); err != nil || string(b) != ns {
+			t.Errorf("namespace file %q, %v", b, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "ca.crt")); err != nil || !bytes.Contains(b, []byte("BEGIN CERTIFICATE")) {
+			t.Errorf("ca.crt: %v", err)
+		}
+		svc, err := cs.CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if !bytes.Contains(env, []byte("KUBERNETES_SERVICE_HOST="+svc.Spec.ClusterIP+"\x00")) {
+			t.Errorf("KUBERNETES_SERVICE_HOST=%s missing from the container's environment", svc.Spec.ClusterIP)
+		}
+		// The token authenticates as the pod's service account.
+		rc, err := l.RESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc = rest.AnonymousClientConfig(rc)
+		rc.BearerToken = string(token)
+		sacs, err := kubernetes.NewForConfig(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review, err := sacs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("self subject review with the pod's token: %v", err)
+		}
+		if want := "system:serviceaccount:" + ns + ":default"; review.Status.UserInfo.Username != want {
+			t.Errorf("token user %q, want %q", review.Status.UserInfo.Username, want)
+		}
+		if _, err := os.Stat("/run/secrets/kubernetes.io"); (err == nil) != (hostHadSecrets == nil) {
+			t.Error("the host's /run was changed")
 		}
 	})
 

@@ -36,9 +36,11 @@ type podWorker struct {
 	// deadlineExceeded: activeDeadlineSeconds passed; containers are stopped
 	// and not restarted, and the pod fails.
 	deadlineExceeded bool
-	adopted          bool // state was taken from an earlier kubelet's status
-	lastPushed       *v1.PodStatus
-	sbRetryAt        time.Time
+	// tokenRefresh: when each service-account volume's token is renewed.
+	tokenRefresh map[string]time.Time
+	adopted      bool // state was taken from an earlier kubelet's status
+	lastPushed   *v1.PodStatus
+	sbRetryAt    time.Time
 }
 
 // newPodWorker returns a worker for pod, taking restart counts from its
@@ -203,6 +205,7 @@ func (w *podWorker) sync(ctx context.Context, pod *v1.Pod) time.Time {
 		}
 	}
 	want(w.checkDeadline(ctx, pod))
+	want(w.refreshTokens(ctx, pod))
 	initDone := true
 	for _, c := range w.ctrs {
 		if !c.init {
@@ -353,4 +356,28 @@ func (w *podWorker) checkDeadline(ctx context.Context, pod *v1.Pod) time.Time {
 		go w.stopContainer(context.WithoutCancel(ctx), pod, c, c.proc, c.specOf(pod), podGrace(pod), "Stopping container "+c.name)
 	}
 	return time.Time{}
+}
+
+// refreshTokens rewrites service-account volumes whose token is due (at 80%
+// of its lifetime) and returns when the next one is. Called with w.mu held.
+func (w *podWorker) refreshTokens(ctx context.Context, pod *v1.Pod) time.Time {
+	var next time.Time
+	for name, at := range w.tokenRefresh {
+		if !at.IsZero() && time.Now().After(at) {
+			for i := range pod.Spec.Volumes {
+				if v := &pod.Spec.Volumes[i]; v.Name == name && v.Projected != nil {
+					r, err := w.writeProjected(ctx, pod, v, filepath.Join(w.dir, "run-"+name, saMountPath[len("/var/run"):]))
+					if err != nil {
+						w.k.log.Warn("service account token refresh failed", "pod", pod.Namespace+"/"+pod.Name, "err", err)
+						r = time.Now().Add(10 * time.Second)
+					}
+					w.tokenRefresh[name] = r
+				}
+			}
+		}
+		if at := w.tokenRefresh[name]; !at.IsZero() && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
 }

@@ -32,12 +32,25 @@ func utsArgv(hostname string, argv []string) []string {
 	return append([]string{"unshare", "--uts", "--", "/bin/sh", "-c", `printf %s "$0" > /proc/sys/kernel/hostname && exec "$@"`, hostname}, argv...)
 }
 
+// saArgv is utsArgv plus a private mount namespace in which /var/run is the
+// pod's own runDir, holding the service-account files at saMountPath
+// (bound read-only), where in-cluster clients look for them. Nothing is
+// mounted on the host.
+func saArgv(hostname, runDir string, argv []string) []string {
+	script := `printf %s "$0" > /proc/sys/kernel/hostname &&
+mount --bind "$1" /var/run &&
+mount --bind -o ro ` + saMountPath + ` ` + saMountPath + ` &&
+shift && exec "$@"`
+	return append([]string{"unshare", "--uts", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, hostname, runDir}, argv...)
+}
+
 // startProcess starts argv in the named network namespace (via nsenter, so
 // the pid is the workload's own) and, when hostname is set, in a new UTS
-// namespace with that hostname; in its own process group, with env, working
+// namespace with that hostname (with runDir, also a mount namespace in which
+// it is /var/run, see saArgv); in its own process group, with env, working
 // directory dir and stdout+stderr appended to logPath. Its pid is written to
 // pidfile.
-func startProcess(netns, hostname string, argv, env []string, dir, logPath, pidfile string) (*process, error) {
+func startProcess(netns, hostname, runDir string, argv, env []string, dir, logPath, pidfile string) (*process, error) {
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return nil, fmt.Errorf("log dir: %w", err)
 	}
@@ -45,7 +58,10 @@ func startProcess(netns, hostname string, argv, env []string, dir, logPath, pidf
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
-	if hostname != "" {
+	switch {
+	case runDir != "":
+		argv = saArgv(hostname, runDir, argv)
+	case hostname != "":
 		argv = utsArgv(hostname, argv)
 	}
 	full := nsenterArgv(netns, argv)

@@ -29,7 +29,8 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	} else if now.Before(c.nextStart) {
 		return c.nextStart
 	}
-	env, err := containerEnv(pod, spec, podFields{PodIP: w.sb.IP, HostIP: w.k.cfg.NodeIP, Objects: apiObjects{ctx, w.k.client}}, w.k.cfg.Lab)
+	env, err := containerEnv(pod, spec, podFields{PodIP: w.sb.IP, HostIP: w.k.cfg.NodeIP, Objects: apiObjects{ctx, w.k.client},
+		Base: w.kubernetesServiceEnv(ctx)}, w.k.cfg.Lab)
 	if err != nil {
 		// A missing config map or secret may appear: look again soon.
 		w.configError(pod, c, "CreateContainerConfigError", err)
@@ -62,7 +63,20 @@ func (w *podWorker) maybeStart(ctx context.Context, pod *v1.Pod, c *ctr) time.Ti
 	}
 	w.event(pod, c, v1.EventTypeNormal, "Pulled", "Container image %q already present on machine (runs the lab's drill binary)", spec.Image)
 	logPath := filepath.Join(w.dir, c.name, strconv.Itoa(int(restarts))+".log")
-	p, err := startProcess(w.sb.Netns, podHostname(pod, w.k.cfg.NodeName), argv, env, dir, logPath, filepath.Join(w.dir, c.name+".pid"))
+	runDir := ""
+	if vol := saVolume(pod, spec); vol != nil {
+		runDir = filepath.Join(w.dir, "run-"+vol.Name)
+		refresh, err := w.writeProjected(ctx, pod, vol, filepath.Join(runDir, saMountPath[len("/var/run"):]))
+		if err != nil {
+			w.configError(pod, c, "CreateContainerConfigError", fmt.Errorf("volume %s: %w", vol.Name, err))
+			return time.Now().Add(2 * time.Second)
+		}
+		if w.tokenRefresh == nil {
+			w.tokenRefresh = map[string]time.Time{}
+		}
+		w.tokenRefresh[vol.Name] = refresh
+	}
+	p, err := startProcess(w.sb.Netns, podHostname(pod, w.k.cfg.NodeName), runDir, argv, env, dir, logPath, filepath.Join(w.dir, c.name+".pid"))
 	if err != nil {
 		c.waitingReason, c.waitingMsg = "RunContainerError", err.Error()
 		w.event(pod, c, v1.EventTypeWarning, "Failed", "Error: %v", err)
