@@ -38,7 +38,6 @@ type podWorker struct {
 	deadlineExceeded bool
 	// tokenRefresh: when each service-account volume's token is renewed.
 	tokenRefresh map[string]time.Time
-	adopted      bool // state was taken from an earlier kubelet's status
 	lastPushed   *v1.PodStatus
 	sbRetryAt    time.Time
 }
@@ -61,7 +60,6 @@ func newPodWorker(k *kubelet, pod *v1.Pod) *podWorker {
 			if t := s.State.Terminated; t != nil && !shouldRestart(pod.Spec.RestartPolicy, init, int(t.ExitCode)) {
 				x.final = t
 			}
-			w.adopted = true
 		}
 		w.ctrs = append(w.ctrs, x)
 	}
