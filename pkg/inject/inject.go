@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -41,6 +42,9 @@ type Env struct {
 	// AllowAnyNamespace lets faults act in namespaces that do not carry the
 	// opt-in label OptInLabel=OptInValue (the user's --allow-any-namespace).
 	AllowAnyNamespace bool
+	// ELB is the load balancer API (the lab ALB's, or AWS's), when drill
+	// can reach one.
+	ELB *elbv2.Client
 	// DryRun makes every fault print, through Note, the API calls it would
 	// make, and change nothing.
 	DryRun bool
@@ -126,6 +130,8 @@ func newFault(action string) (Fault, error) {
 		return &ChaosMesh{}, nil
 	case "conntrackFlood":
 		return &ConntrackFlood{}, nil
+	case "deregistrationDelay":
+		return &DeregistrationDelay{}, nil
 	default:
 		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(Available(), ", "))
 	}
@@ -133,5 +139,5 @@ func newFault(action string) (Fault, error) {
 
 // Available lists the fault actions this drill can inject.
 func Available() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood"}
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood", "deregistrationDelay"}
 }

@@ -103,3 +103,53 @@ checks: ["success_rate == 100%%"]
 		t.Fatalf("setup Deployment still there after the run: %v", err)
 	}
 }
+
+// TestLabTargetDeregistrationDelay runs a scenario on a lab named in the
+// scenario: drill starts the lab ALB, applies the setup, changes the
+// deregistration delay through the ELBv2 API as a scenario variable,
+// scales the workload down so that a target drains, and restores the delay.
+func TestLabTargetDeregistrationDelay(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	// The scenario names the lab, so it must live where drill looks for labs.
+	l := labtest.Up(ctx, t, lab.Config{Name: "runalb", Nodes: 2, StateRoot: lab.DefaultStateRoot})
+	manifest, _ := filepath.Abs("../../scenarios/manifests/web-prestop.yaml")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	body := fmt.Sprintf(`apiVersion: drill/v1
+kind: Scenario
+metadata: {name: dereg}
+target: {lab: {name: %s}}
+setup: [%q]
+load: {rate: 20/s, duration: 20s, timeout: 15s}
+faults:
+  - {at: 0s, deregistrationDelay: {ingress: web, delay: 30s}}
+  - {at: 2s, scale: {deployment: web, replicas: 2, wait: false}}
+sample: {loadBalancer: true}
+checks: ["success_rate == 100%%"]
+`, l.Name(), manifest)
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Prepare(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "run"), Version: "test"})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if r.Status != report.StatusPassed || r.Target.Kind != report.TargetLab {
+		t.Fatalf("status %s (%s), target %+v: want a passed lab run", r.Status, r.IncompleteReason, r.Target)
+	}
+	var all []string
+	for _, e := range r.Events {
+		all = append(all, e.Message)
+	}
+	events := strings.Join(all, "\n")
+	for _, want := range []string{"deregistration delay 10s → 30s", "healthy → draining", "deregistration delay restored to 10s"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("events lack %q:\n%s", want, events)
+		}
+	}
+}

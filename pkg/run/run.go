@@ -153,7 +153,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 				return nil, &Error{Code: report.ExitError, Err: err}
 			}
 		}
-		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAny,
+		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAny, ELB: sys.elb,
 			Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()

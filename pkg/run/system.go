@@ -54,6 +54,11 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 		if s.cluster, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
 			return s, &Error{Code: report.ExitError, Err: err}
 		}
+		if needsELB(sc) {
+			if s.elb, err = elbv2.New(ctx, elbv2.Options{}); err != nil {
+				return s, &Error{Code: report.ExitError, Err: err}
+			}
+		}
 	default:
 		if err := s.openLab(ctx, sc.Target.Lab, progress); err != nil {
 			return s, err
@@ -89,6 +94,16 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 		}
 	}
 	return nil
+}
+
+// needsELB reports whether a fault of sc talks to the load balancer API.
+func needsELB(sc *scenario.Scenario) bool {
+	for _, f := range sc.Faults {
+		if f.Action == "deregistrationDelay" {
+			return true
+		}
+	}
+	return false
 }
 
 // close undoes what openSystem did, last step first.

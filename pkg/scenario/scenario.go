@@ -176,19 +176,20 @@ type Fault struct {
 
 // Actions returns the fault action keys, in documentation order.
 func Actions() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh"}
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh", "deregistrationDelay"}
 }
 
 // actionDocs returns a one-line description per action key.
 func actionDocs() map[string]string {
 	return map[string]string{
-		"rollingUpdate":  "Restart a Deployment's pods by rolling update.",
-		"scale":          "Change a Deployment's replica count.",
-		"podKill":        "Delete pods matching a selector.",
-		"selectorSwitch": "Point a Service at other pods by changing its selector.",
-		"blueGreen":      "Point an Ingress's backends at a second Service.",
-		"conntrackFlood": "Fill nodes' conntrack tables with flood traffic.",
-		"chaosMesh":      "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
+		"rollingUpdate":       "Restart a Deployment's pods by rolling update.",
+		"scale":               "Change a Deployment's replica count.",
+		"podKill":             "Delete pods matching a selector.",
+		"selectorSwitch":      "Point a Service at other pods by changing its selector.",
+		"blueGreen":           "Point an Ingress's backends at a second Service.",
+		"conntrackFlood":      "Fill nodes' conntrack tables with flood traffic.",
+		"chaosMesh":           "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
+		"deregistrationDelay": "Change the deregistration delay of an Ingress's target groups through the load balancer API.",
 	}
 }
 
