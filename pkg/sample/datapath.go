@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,8 +20,9 @@ const (
 )
 
 // Datapath derives run-level values from node samples as they stream in,
-// with constant work per sample.
+// with constant work per sample. It is safe for concurrent use.
 type Datapath struct {
+	mu    sync.Mutex
 	nodes map[string]*nodeTrack
 }
 
@@ -51,6 +53,8 @@ func (d *Datapath) Add(s NodeSample) string {
 	if s.State == nil || !s.State.Conntrack.Available {
 		return ""
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	n := d.nodes[s.Node]
 	first := n == nil
 	if first {
@@ -97,6 +101,8 @@ func (d *Datapath) Add(s NodeSample) string {
 // ConntrackDrops is the sum over nodes of the increase of drop +
 // early_drop + insert_failed between their first and last sample.
 func (d *Datapath) ConntrackDrops() uint64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var sum uint64
 	for _, n := range d.nodes {
 		sum += n.drops
@@ -106,6 +112,8 @@ func (d *Datapath) ConntrackDrops() uint64 {
 
 // ConntrackMaxFill is the highest count/max ratio seen on any node.
 func (d *Datapath) ConntrackMaxFill() float64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var m float64
 	for _, n := range d.nodes {
 		if n.maxFill > m {
@@ -116,7 +124,11 @@ func (d *Datapath) ConntrackMaxFill() float64 {
 }
 
 // Sampled reports whether any node had conntrack values.
-func (d *Datapath) Sampled() bool { return len(d.nodes) > 0 }
+func (d *Datapath) Sampled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.nodes) > 0
+}
 
 // Values returns the derived values by metric name, for checks; empty when
 // nothing was sampled (a check without data must not pass).
@@ -145,6 +157,8 @@ type NodeDatapath struct {
 
 // Nodes returns every node's derived values, sorted by node name.
 func (d *Datapath) Nodes() []NodeDatapath {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	out := make([]NodeDatapath, 0, len(d.nodes))
 	for name, n := range d.nodes {
 		out = append(out, NodeDatapath{Node: name, Drops: n.drops, MaxFill: n.maxFill, MaxFillAt: n.maxAt, Count: n.count, Max: n.max})
