@@ -18,10 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/drillkit/drill/deploy"
 	"github.com/drillkit/drill/pkg/agent"
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/sample"
@@ -40,28 +40,25 @@ func requireAgentCommand(t *testing.T, drill string) {
 	}
 }
 
-// applyAgentManifest creates the objects of deploy/agent.yaml, the manifest
-// users apply on real clusters.
-func applyAgentManifest(t *testing.T, ctx context.Context, cs kubernetes.Interface) {
+// applyAgentManifest installs deploy/agent.yaml as shipped, with
+// server-side apply, as drill does on the lab.
+func applyAgentManifest(t *testing.T, ctx context.Context, l *lab.Lab) {
 	t.Helper()
-	for _, doc := range strings.Split(string(deploy.Agent()), "\n---\n") {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
-		if err != nil {
-			t.Fatalf("decode deploy/agent.yaml: %v", err)
-		}
-		switch o := obj.(type) {
-		case *corev1.Namespace:
-			_, err = cs.CoreV1().Namespaces().Create(ctx, o, metav1.CreateOptions{})
-		case *corev1.ServiceAccount:
-			_, err = cs.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-		case *appsv1.DaemonSet:
-			_, err = cs.AppsV1().DaemonSets(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
-		default:
-			t.Fatalf("deploy/agent.yaml: unexpected %T", obj)
-		}
-		if err != nil {
-			t.Fatalf("create %T: %v", obj, err)
-		}
+	rc, err := l.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.New(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := deploy.AgentObjects("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := cl.Apply(ctx, deploy.AgentNamespace, objs)
+	if err != nil {
+		t.Fatalf("apply the agent manifest: %v (applied %v)", err, applied)
 	}
 }
 
@@ -91,7 +88,8 @@ func TestSamplersInLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	applyAgentManifest(t, ctx, cs)
+	applied := time.Now()
+	applyAgentManifest(t, ctx, l)
 	s := sample.NewNodeSampler(cs, sample.AgentConfig{})
 	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
 	agents, err := s.WaitAgents(wctx)
@@ -99,6 +97,7 @@ func TestSamplersInLab(t *testing.T) {
 	if err != nil || len(agents) != 2 {
 		t.Fatalf("agents %v: %v", agents, err)
 	}
+	t.Logf("agents ready on 2 nodes %v after the manifest was applied", time.Since(applied).Round(10*time.Millisecond))
 	deadline := time.Now().Add(time.Minute)
 	hostMax, err := lab.HostConntrackMax()
 	if err != nil {
