@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,11 +14,14 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/drillkit/drill/deploy"
 	"github.com/drillkit/drill/pkg/agent"
@@ -223,6 +227,90 @@ func TestSamplersInLab(t *testing.T) {
 		_, err := sample.NewNodeSampler(cs, sample.AgentConfig{Nodes: []string{"node-1", "node-9"}}).WaitAgents(wctx)
 		if err == nil || !strings.Contains(err.Error(), "no ready drill agent on node-9") {
 			t.Fatalf("err %v", err)
+		}
+	})
+
+	t.Run("drill's RBAC reads the agents and faults only opted-in namespaces", func(t *testing.T) {
+		rc, err := l.RESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := cluster.New(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var objs []*unstructured.Unstructured
+		for _, f := range []string{"rbac.yaml", "rbac-target.yaml"} {
+			data, err := os.ReadFile(filepath.Join("..", "..", "deploy", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp := filepath.Join(t.TempDir(), f)
+			if err := os.WriteFile(tmp, []byte(strings.ReplaceAll(string(data), "TARGET_NAMESPACE", "default")), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			o, err := cluster.ReadManifests([]string{tmp})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs = append(objs, o...)
+		}
+		// An operator: a member of drill:operators and nothing else.
+		op := rest.CopyConfig(rc)
+		op.Impersonate = rest.ImpersonationConfig{UserName: "operator", Groups: []string{"drill:operators", "system:authenticated"}}
+		ocs, err := kubernetes.NewForConfig(op)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sample.NewNodeSampler(ocs, sample.AgentConfig{}).Sample(ctx); err == nil || !strings.Contains(err.Error(), "forbidden") {
+			t.Fatalf("an operator read the agents before drill's RBAC was applied: %v", err)
+		}
+		if _, err := cl.Apply(ctx, "default", objs); err != nil {
+			t.Fatal(err)
+		}
+		var round []sample.NodeSample
+		deadline := time.Now().Add(30 * time.Second) // RBAC objects take effect within moments
+		for {
+			round, err = sample.NewNodeSampler(ocs, sample.AgentConfig{Parts: []string{agent.PartConntrack}}).Sample(ctx)
+			if err == nil && len(round) == 2 && round[0].State != nil && round[1].State != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("as an operator: %v %+v", err, round)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+		for _, c := range []struct {
+			ns, group, resource, sub, verb string
+			allowed                        bool
+		}{
+			{"", "", "namespaces", "", "get", true},
+			{"", "", "nodes", "", "list", true},
+			{"drill-system", "", "pods", "proxy", "get", true},
+			{"default", "apps", "deployments", "", "patch", true},
+			{"default", "apps", "deployments", "scale", "update", true},
+			{"default", "", "services", "", "patch", true},
+			{"default", "", "pods", "", "delete", true},
+			{"default", "networking.k8s.io", "ingresses", "", "patch", true},
+			{"default", "discovery.k8s.io", "endpointslices", "", "watch", true},
+			{"default", "chaos-mesh.org", "podchaos", "", "create", true},
+			{"kube-system", "apps", "deployments", "", "patch", false},
+			{"kube-system", "", "pods", "", "delete", false},
+			{"drill-system", "apps", "daemonsets", "", "patch", false},
+			{"default", "", "secrets", "", "get", false},
+			{"", "", "nodes", "", "patch", false},
+			{"default", "", "pods", "exec", "create", false},
+		} {
+			r, err := ocs.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+				Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
+					Namespace: c.ns, Group: c.group, Resource: c.resource, Subresource: c.sub, Verb: c.verb}},
+			}, metav1.CreateOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Status.Allowed != c.allowed {
+				t.Errorf("%s %s/%s %s in %q: allowed %v, want %v", c.verb, c.resource, c.sub, c.group, c.ns, r.Status.Allowed, c.allowed)
+			}
 		}
 	})
 
