@@ -106,6 +106,9 @@ func TestParseProcIPVS(t *testing.T) {
 			{Address: "198.19.1.9:53", Weight: 1},
 		}},
 		{Protocol: "TCP", Address: "198.18.0.11:30304", Scheduler: "rr", Real: []RealServer{}},
+		{Protocol: "TCP", Address: "[fd00::a]:80", Scheduler: "rr", Real: []RealServer{
+			{Address: "[fd00::1:2]:8080", Weight: 1, InactiveConn: 2},
+		}},
 	}
 	if !got.Available || got.Emulated || !reflect.DeepEqual(got.Virtual, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
