@@ -214,6 +214,40 @@ func TestSamplersInLab(t *testing.T) {
 		}
 	})
 
+	t.Run("background sampling stops and leaves final values", func(t *testing.T) {
+		d := sample.NewDatapath()
+		var mu sync.Mutex
+		var notes []string
+		stop := s.Start(ctx, 100*time.Millisecond, d, func(node, msg string) {
+			mu.Lock()
+			notes = append(notes, node+" "+msg)
+			mu.Unlock()
+		})
+		time.Sleep(time.Second)
+		stop()
+		if n := d.Nodes(); len(n) != 2 {
+			t.Errorf("nodes %+v", n)
+		}
+		if _, ok := d.Values()[sample.MetricConntrackMaxFill]; !ok {
+			t.Error("no conntrack_max_fill")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(notes) != 0 {
+			t.Errorf("notes on an idle lab: %v", notes)
+		}
+		// A sampler that finds no agent says so once.
+		notes = nil
+		stop = sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Start(ctx, 100*time.Millisecond, sample.NewDatapath(), func(node, msg string) {
+			notes = append(notes, msg)
+		})
+		time.Sleep(500 * time.Millisecond)
+		stop()
+		if len(notes) != 1 || !strings.Contains(notes[0], "deploy/agent.yaml") {
+			t.Errorf("notes %v", notes)
+		}
+	})
+
 	t.Run("no agent is an error saying how to deploy it", func(t *testing.T) {
 		_, err := sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Sample(ctx)
 		if err == nil || !strings.Contains(err.Error(), "deploy/agent.yaml") {
