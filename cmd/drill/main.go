@@ -34,6 +34,7 @@ commands:
   report RUN           re-render a saved run (-o table|md|json|junit)
   compare A B [...]    compare saved runs with a statistical verdict per metric
   recover RUN          recover the faults a killed run left applied, from its journal
+  agent                serve this node's datapath state (the node agent DaemonSet's command)
   flood                send conntrack-filling traffic (the conntrackFlood workload)
   echo                 serve HTTP naming the backend in a header (the lab workload)
   lab up|status|kubeconfig|down
@@ -72,6 +73,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return recoverCmd(ctx, rest, stdout, stderr)
 	case "lab":
 		return labCmd(ctx, rest)
+	case "agent":
+		return agentCmd(ctx, rest, stdout, stderr)
 	case "flood":
 		return floodCmd(ctx, rest, stdout, stderr)
 	case "echo":
