@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 
-	"golang.org/x/sys/unix"
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 // DialFunc opens a connection to a target or health-check address. It has
@@ -34,48 +33,6 @@ func NetnsDialer(nsPath string) (DialFunc, error) {
 	}
 	f.Close()
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		type result struct {
-			c   net.Conn
-			err error
-		}
-		ch := make(chan result, 1)
-		go func() {
-			c, err := dialInNetns(ctx, nsPath, network, addr)
-			ch <- result{c, err}
-		}()
-		r := <-ch
-		return r.c, r.err
+		return netns.Dial(ctx, nsPath, &net.Dialer{}, network, addr)
 	}, nil
-}
-
-func dialInNetns(ctx context.Context, nsPath, network, addr string) (net.Conn, error) {
-	runtime.LockOSThread()
-	restored := false
-	defer func() {
-		if restored {
-			runtime.UnlockOSThread()
-		}
-	}()
-	self, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		restored = true
-		return nil, fmt.Errorf("open own network namespace: %w", err)
-	}
-	defer self.Close()
-	target, err := os.Open(nsPath)
-	if err != nil {
-		restored = true
-		return nil, fmt.Errorf("open network namespace %s: %w", nsPath, err)
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		restored = true
-		return nil, fmt.Errorf("enter network namespace %s: %w", nsPath, err)
-	}
-	var d net.Dialer
-	c, dialErr := d.DialContext(ctx, network, addr)
-	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err == nil {
-		restored = true
-	}
-	return c, dialErr
 }

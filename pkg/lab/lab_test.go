@@ -588,7 +588,7 @@ func vpcHTTPClient(netns string) *http.Client {
 		Transport: &http.Transport{
 			DisableKeepAlives: true,
 			DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-				return dialInNetns(ctx, nsPath, addr)
+				return dialRelayTarget(ctx, nsPath, addr)
 			},
 		},
 	}

@@ -9,11 +9,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 // RelayConfig configures a loopback relay: a TCP listener in the host
@@ -78,7 +77,7 @@ func RunRelay(ctx context.Context, cfg RelayConfig, log *slog.Logger) error {
 		go func() {
 			defer wg.Done()
 			defer c.Close()
-			up, err := dialInNetns(ctx, nsPath, cfg.Target)
+			up, err := dialRelayTarget(ctx, nsPath, cfg.Target)
 			if err != nil {
 				log.Warn("relay dial", "target", cfg.Target, "err", err)
 				return
@@ -94,34 +93,9 @@ func RunRelay(ctx context.Context, cfg RelayConfig, log *slog.Logger) error {
 	}
 }
 
-// dialInNetns dials addr from inside the network namespace at nsPath. The
-// dial runs on a dedicated OS thread that switches namespace and is then
-// discarded (a goroutine that exits while locked takes its thread with it),
-// so no other goroutine ever runs in the lab namespace.
-func dialInNetns(ctx context.Context, nsPath, addr string) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
-		f, err := os.Open(nsPath)
-		if err != nil {
-			ch <- result{err: err}
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: fmt.Errorf("setns %s: %w", nsPath, err)}
-			return
-		}
-		d := net.Dialer{Timeout: 10 * time.Second}
-		c, err := d.DialContext(ctx, "tcp", addr)
-		ch <- result{c, err}
-	}()
-	r := <-ch
-	return r.c, r.err
+// dialRelayTarget dials addr from inside the network namespace at nsPath.
+func dialRelayTarget(ctx context.Context, nsPath, addr string) (net.Conn, error) {
+	return netns.Dial(ctx, nsPath, &net.Dialer{Timeout: 10 * time.Second}, "tcp", addr)
 }
 
 // pipe copies both ways until either side is done.
