@@ -58,6 +58,8 @@ func Catalog() []Metric {
 		{"time_to_recover", Duration, false, "longest time from the start of an error burst until the success rate is back to its level before the burst"},
 		{"backends", Count, false, "distinct backends seen in the backend header"},
 		{"backend_share_cv", Number, false, "coefficient of variation (stddev/mean) of the per-backend share of requests"},
+		{"conntrack_drops", Count, false, "conntrack entries the sampled nodes failed to create during the run (drop + early_drop + insert_failed); needs sample.nodes with conntrack"},
+		{"conntrack_max_fill", Ratio, false, "highest nf_conntrack_count / nf_conntrack_max seen on a sampled node; needs sample.nodes with conntrack"},
 	}
 }
 

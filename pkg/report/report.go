@@ -56,9 +56,12 @@ type Report struct {
 	ExitCode int `json:"exitCode"`
 
 	Summary metric.Summary `json:"summary"`
-	Checks  []CheckResult  `json:"checks"`
-	Abort   *AbortResult   `json:"abort,omitempty"`
-	Score   Score          `json:"score"`
+	// Sampled holds the check metrics that come from the samplers rather
+	// than the load (conntrack_drops, conntrack_max_fill), when sampled.
+	Sampled map[string]float64 `json:"sampled,omitempty"`
+	Checks  []CheckResult      `json:"checks"`
+	Abort   *AbortResult       `json:"abort,omitempty"`
+	Score   Score              `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`

@@ -10,12 +10,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/drillkit/drill/pkg/agent"
 	"github.com/drillkit/drill/pkg/check"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/inject"
@@ -147,6 +149,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	r.StartedAt = time.Now()
 	t.start(r.StartedAt)
 	var env *inject.Env
+	var datapath *sample.Datapath
+	stopNodes := func() {}
 	if sys.cluster != nil {
 		if len(plan.Faults) > 0 {
 			if t.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.kubeconfig, sys.context, sys.namespace); err != nil {
@@ -161,6 +165,16 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			t.note(report.EventPod, c.Pod, c.Message)
 		}); err != nil {
 			t.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
+		}
+		if err := sample.WatchEndpoints(watchCtx, sys.cluster.Client, sys.namespace, func(e sample.Endpoints) {
+			t.note(report.EventEndpoint, e.Service, e.Message())
+		}); err != nil {
+			t.note(report.EventNote, "sample", "endpoint watch failed: "+err.Error())
+		}
+		if len(sc.Sample.Nodes) > 0 {
+			datapath = sample.NewDatapath()
+			stopNodes = sample.NewNodeSampler(sys.cluster.Client, sample.AgentConfig{Parts: append(slices.Clone(sc.Sample.Nodes), agent.PartKubeProxy)}).
+				Start(watchCtx, sc.Sample.Interval, datapath, func(node, msg string) { t.note(report.EventSample, node, msg) })
 		}
 		if sys.elb != nil && len(sys.groups) > 0 && sc.Sample.LoadBalancer {
 			go func() {
@@ -184,13 +198,15 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		cause = fmt.Errorf("write results: %w", err)
 	}
 	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
+	stopNodes()
 	r.Summary = t.rec.Summary()
 	r.Events = t.snapshot()
 	if sys.attribution != nil {
 		r.Events = append(r.Events, sys.attribution.events(t.t0)...)
 		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
 	}
-	r.Checks = evaluate(sc.Exprs(), r.Summary)
+	r.Sampled = datapathValues(datapath)
+	r.Checks = evaluate(sc.Exprs(), values{r.Summary, r.Sampled})
 	r.Score = report.ScoreRun(r.Summary, r.Checks)
 	conclude(r, cause, t.abort)
 	var runErr error
@@ -428,8 +444,30 @@ func trackers(aborts []check.Abort) []*check.AbortTracker {
 	return out
 }
 
-// evaluate judges every check against the run's summary.
-func evaluate(exprs []check.Expr, s metric.Summary) []report.CheckResult {
+// values are the metrics checks see: the load's summary, and what the
+// samplers measured.
+type values struct {
+	summary metric.Summary
+	sampled check.Map
+}
+
+// Value implements check.Values.
+func (v values) Value(name string) (float64, bool) {
+	if x, ok := v.sampled[name]; ok {
+		return x, true
+	}
+	return v.summary.Value(name)
+}
+
+func datapathValues(d *sample.Datapath) check.Map {
+	if d == nil {
+		return nil
+	}
+	return d.Values()
+}
+
+// evaluate judges every check against the run's values.
+func evaluate(exprs []check.Expr, s check.Values) []report.CheckResult {
 	out := make([]report.CheckResult, 0, len(exprs))
 	for _, e := range exprs {
 		pass, actual, ok := e.Eval(s)
@@ -476,7 +514,7 @@ func Rejudge(r *report.Report) error {
 		}
 		exprs = append(exprs, e)
 	}
-	r.Checks = evaluate(exprs, r.Summary)
+	r.Checks = evaluate(exprs, values{r.Summary, r.Sampled})
 	r.Score = report.ScoreRun(r.Summary, r.Checks)
 	if r.Status == report.StatusPassed || r.Status == report.StatusFailed {
 		conclude(r, nil, nil)

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
+	"github.com/drillkit/drill/deploy"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/sample"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -80,6 +83,14 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	if err != nil {
 		return err
 	}
+	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {
+		// drill owns the lab: it runs its node agents there itself.
+		agents, err := deploy.AgentObjects("")
+		if err != nil {
+			return err
+		}
+		objs = append(agents, objs...)
+	}
 	s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
 	s.applied, err = s.cluster.Apply(ctx, s.namespace, objs)
 	if err != nil {
@@ -91,6 +102,13 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	if s.elb != nil {
 		if s.groups, err = s.waitTargets(ctx); err != nil {
 			return fmt.Errorf("setup: %w", err)
+		}
+	}
+	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {
+		wctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if _, err := sample.NewNodeSampler(s.cluster.Client, sample.AgentConfig{}).WaitAgents(wctx); err != nil {
+			return fmt.Errorf("setup: node agents: %w", err)
 		}
 	}
 	return nil
