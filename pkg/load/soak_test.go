@@ -27,7 +27,10 @@ import (
 // server runs in a child process (TestSoakServer) so that the numbers are
 // those of the load side alone.
 //
-//	DRILL_SOAK=10m go test -run TestSoak -v -timeout 0 ./pkg/load
+//	DRILL_SOAK=10m go test -count=1 -run 'TestSoak$' -v -timeout 0 ./pkg/load
+//
+// (-count=1: go test caches results, environment included). DRILL_SOAK_RATE
+// changes the rate from 2,000/s.
 func TestSoak(t *testing.T) {
 	env := os.Getenv("DRILL_SOAK")
 	if env == "" {
