@@ -397,3 +397,20 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Fatalf("a dry run created %s", out)
 	}
 }
+
+func TestUnsustainedRateIsReported(t *testing.T) {
+	srv := slowServer(t, 100*time.Millisecond)
+	_, r, _ := runScenario(t, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s, workers: 1, maxWorkers: 1}", ""))
+	var note string
+	for _, n := range r.Environment.Notes {
+		if strings.HasPrefix(n, "rate not sustained") {
+			note = n
+		}
+	}
+	if note == "" {
+		t.Fatalf("one worker against a 100ms server cannot send 100/s, and the report does not say so: notes %v", r.Environment.Notes)
+	}
+	if r.Summary.Requests > 40 {
+		t.Fatalf("%d requests with one worker at 100ms each in 2s", r.Summary.Requests)
+	}
+}

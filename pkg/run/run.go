@@ -201,6 +201,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	stopNodes()
 	r.Summary = t.rec.Summary()
 	r.Events = t.snapshot()
+	r.Environment.Notes = append(r.Environment.Notes, t.notes...)
 	if sys.attribution != nil {
 		r.Events = append(r.Events, sys.attribution.events(t.t0)...)
 		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
@@ -248,6 +249,7 @@ type timeline struct {
 	journal *inject.Journal
 
 	mu     sync.Mutex
+	notes  []string
 	t0     time.Time
 	events []report.Event
 	abort  *report.AbortResult
@@ -288,16 +290,22 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.S
 	}()
 	applied := make(chan []applied, 1)
 	go func() { applied <- t.inject(ctx, cancel, faults, env) }()
-	err := load.Run(ctx, cfg, func(r *vegeta.Result) {
-		t.rec.Add(r)
-		if err := t.results.Write(r); err != nil {
-			cancel(err)
-		}
-	})
+	attack, err := load.NewAttack(cfg)
+	if err == nil {
+		err = attack.Run(ctx, func(r *vegeta.Result) {
+			t.rec.Add(r)
+			if err := t.results.Write(r); err != nil {
+				cancel(err)
+			}
+		})
+	}
 	cancel(nil)
 	wg.Wait()
 	done := <-applied
 	elapsed := time.Since(t.t0)
+	if attack != nil {
+		t.sustained(attack, elapsed)
+	}
 	t.live(t.t0.Add((elapsed+time.Second-1)/time.Second*time.Second), nil)
 	if err == nil {
 		t.note(report.EventNote, "load", "load finished")
@@ -427,6 +435,18 @@ func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 				break
 			}
 		}
+	}
+}
+
+// sustained notes when the load could not keep the planned rate (a slow
+// target holding every worker, or a saturated machine): fewer requests
+// were sent than the schedule called for.
+func (t *timeline) sustained(a *load.Attack, elapsed time.Duration) {
+	planned := a.Pacer().Hits(min(elapsed, a.Pacer().Duration()))
+	if sent := float64(a.Sent()); planned > 0 && sent < 0.99*planned {
+		t.mu.Lock()
+		t.notes = append(t.notes, fmt.Sprintf("rate not sustained: %d requests sent of %.0f planned (%.1f%%)", a.Sent(), planned, 100*sent/planned))
+		t.mu.Unlock()
 	}
 }
 
