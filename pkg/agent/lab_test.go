@@ -27,6 +27,7 @@ import (
 	"github.com/drillkit/drill/pkg/agent"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 // envCollect makes the test binary collect once and print the State: the
@@ -76,27 +77,10 @@ func inNetns(t *testing.T, ctx context.Context, netns string, args ...string) st
 
 // onNetnsThread runs fn on an OS thread switched into the named network
 // namespace: sockets fn opens belong to that namespace.
-func onNetnsThread(t *testing.T, netns string, fn func() error) {
+func onNetnsThread(t *testing.T, name string, fn func() error) {
 	t.Helper()
-	errc := make(chan error, 1)
-	go func() {
-		// The thread stays in the namespace: it is never unlocked, so the
-		// runtime discards it when the goroutine ends.
-		runtime.LockOSThread()
-		f, err := os.Open(filepath.Join("/run/netns", netns))
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", netns, err)
-			return
-		}
-		errc <- fn()
-	}()
-	if err := <-errc; err != nil {
-		t.Fatalf("in %s: %v", netns, err)
+	if err := netns.Do(netns.Path(name), fn); err != nil {
+		t.Fatalf("in %s: %v", name, err)
 	}
 }
 
