@@ -74,13 +74,10 @@ var (
 // *Error is returned when it could not start.
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
-	cfg, err := loadConfig(sc.Load, "", Guard(opts.AllowRemote))
-	if err != nil {
-		return nil, &Error{Code: report.ExitUsage, Err: err}
-	}
-	if sc.Target.Kind() == scenario.TargetURL {
-		// A url target is known now: refuse a forbidden one before anything.
-		if cfg, err = loadConfig(sc.Load, sc.Target.URL, cfg.Allow); err != nil {
+	if base := knownURL(sc); base != "" {
+		// Refuse a forbidden destination before touching any cluster.
+		cfg, err := loadConfig(sc.Load, base, Guard(opts.AllowRemote))
+		if err != nil {
 			return nil, &Error{Code: report.ExitUsage, Err: err}
 		}
 		if err := load.CheckTargets(ctx, cfg); err != nil {
@@ -101,6 +98,18 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 		}
 	}
 	return r, err
+}
+
+// knownURL is where the load goes when the scenario says so (url and kube
+// targets); a lab's load balancer address is only known once it runs.
+func knownURL(sc *scenario.Scenario) string {
+	switch sc.Target.Kind() {
+	case scenario.TargetURL:
+		return sc.Target.URL
+	case scenario.TargetKube:
+		return sc.Target.Kube.URL
+	}
+	return ""
 }
 
 // runOn runs the load and the faults against an open system.
