@@ -149,8 +149,8 @@ func (c Config) Validate() error {
 			continue
 		case p.Masked() != p:
 			errs = append(errs, fmt.Errorf("%s %q: host bits set; use %s", f.name, f.v, p.Masked()))
-		case !labRange.Contains(p.Addr()) || p.Bits() < labRange.Bits():
-			errs = append(errs, fmt.Errorf("%s %q: must lie inside %s (lab traffic stays in the benchmarking range)", f.name, f.v, labRange))
+		case !Range().Contains(p.Addr()) || p.Bits() < Range().Bits():
+			errs = append(errs, fmt.Errorf("%s %q: must lie inside %s (lab traffic stays in the benchmarking range)", f.name, f.v, Range()))
 		case p.Bits() > f.maxBits:
 			errs = append(errs, fmt.Errorf("%s %q: too small; use a /%d or larger", f.name, f.v, f.maxBits))
 		}
@@ -186,7 +186,10 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-var labRange = netip.MustParsePrefix("198.18.0.0/15")
+// Range is the address range every lab address lies in (RFC 2544's
+// benchmarking range): load and floods may go there, and nowhere else but
+// loopback.
+func Range() netip.Prefix { return netip.MustParsePrefix("198.18.0.0/15") }
 
 // findBinaries resolves KubeBinary and DrillBinary, with errors saying how to
 // get them.
