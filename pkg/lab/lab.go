@@ -21,6 +21,9 @@ import (
 type Lab struct {
 	plan     Plan
 	progress io.Writer
+	// started holds the processes this Lab value started, by name: their
+	// reaped exit is the authority on whether they died.
+	started map[string]*child
 }
 
 // Name is the lab's name.
@@ -146,7 +149,7 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 	t = time.Now()
 	specs := append(controlPlaneSpecs(p), relaySpec(p))
 	for _, s := range specs {
-		if _, err := startProcess(p, s); err != nil {
+		if err := l.start(s); err != nil {
 			return err
 		}
 	}
@@ -178,7 +181,7 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 	t = time.Now()
 	for _, n := range p.Nodes {
 		for _, s := range nodeSpecs(p, n) {
-			if _, err := startProcess(p, s); err != nil {
+			if err := l.start(s); err != nil {
 				return err
 			}
 		}
@@ -289,6 +292,18 @@ func (l *Lab) healthy() error {
 		return fmt.Errorf("not running: %s", strings.Join(dead, ", "))
 	}
 	return nil
+}
+
+// start starts one of the lab's processes and keeps its exit channel.
+func (l *Lab) start(s procSpec) error {
+	c, err := startProcess(l.plan, s)
+	if c != nil {
+		if l.started == nil {
+			l.started = map[string]*child{}
+		}
+		l.started[s.Name] = c
+	}
+	return err
 }
 
 // processNames lists the processes the lab should have running.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // procSpec describes one long-running lab process.
@@ -27,12 +29,13 @@ type procSpec struct {
 
 // startProcess starts a detached process: own session, DRILL_LAB in its
 // environment, output appended to its log file, pid in its pidfile. It is
-// reaped by a goroutine while this process lives and outlives it otherwise.
-func startProcess(p Plan, s procSpec) (int, error) {
+// reaped by a goroutine while this process lives and outlives it otherwise;
+// the returned child reports its exit.
+func startProcess(p Plan, s procSpec) (*child, error) {
 	logPath := p.path("logs", s.Name+".log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return 0, fmt.Errorf("open log for %s: %w", s.Name, err)
+		return nil, fmt.Errorf("open log for %s: %w", s.Name, err)
 	}
 	defer logf.Close()
 	path, args := s.Path, s.Args
@@ -47,14 +50,36 @@ func startProcess(p Plan, s procSpec) (int, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("start %s: %w", s.Name, err)
+		return nil, fmt.Errorf("start %s: %w", s.Name, err)
 	}
-	pid := cmd.Process.Pid
-	go cmd.Wait() //nolint:errcheck // reaps the child; its exit is seen through /proc.
-	if err := os.WriteFile(p.path("pids", s.Name+".pid"), []byte(strconv.Itoa(pid)+"\n"), 0o600); err != nil {
-		return pid, fmt.Errorf("write pidfile for %s: %w", s.Name, err)
+	c := &child{done: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.done)
+	}()
+	if err := os.WriteFile(p.path("pids", s.Name+".pid"), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
+		return c, fmt.Errorf("write pidfile for %s: %w", s.Name, err)
 	}
-	return pid, nil
+	return c, nil
+}
+
+// child is a process this process started and reaps.
+type child struct {
+	done chan struct{}
+	err  error
+}
+
+// exited reports whether the child has exited, and how.
+func (c *child) exited() (string, bool) {
+	select {
+	case <-c.done:
+		if c.err == nil {
+			return "status 0", true
+		}
+		return c.err.Error(), true
+	default:
+		return "", false
+	}
 }
 
 func withoutEnv(env []string, key string) []string {
@@ -70,7 +95,6 @@ func withoutEnv(env []string, key string) []string {
 // labPIDs finds every live process carrying DRILL_LAB=<name>, whatever
 // started it (components, kubelets, pods), except the calling process.
 func labPIDs(name string) []int {
-	want := []byte(EnvLab + "=" + name + "\x00")
 	entries, _ := os.ReadDir("/proc")
 	self := os.Getpid()
 	var pids []int
@@ -79,17 +103,21 @@ func labPIDs(name string) []int {
 		if err != nil || pid == self {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil {
-			continue
-		}
-		if bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...)) {
-			if alive(pid) {
-				pids = append(pids, pid)
-			}
+		if isLabProcess(pid, name) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// isLabProcess reports whether pid is alive and carries DRILL_LAB=<name>.
+func isLabProcess(pid int, name string) bool {
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		return false
+	}
+	want := []byte(EnvLab + "=" + name + "\x00")
+	return (bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...))) && alive(pid)
 }
 
 // alive reports whether pid runs (exists and is not a zombie).
@@ -154,13 +182,27 @@ func killAll(ctx context.Context, name string, grace time.Duration) error {
 				continue
 			}
 			signalled[pid] = true
-			_ = syscall.Kill(pid, sig)
+			signalLabProcess(pid, name, sig)
 		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("stop lab %s processes %v: %w", name, pids, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// signalLabProcess sends sig to pid only if it still is a process of the
+// lab: the pidfd pins the process, so the check after opening it cannot be
+// fooled by the pid being reused in between.
+func signalLabProcess(pid int, name string, sig syscall.Signal) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return // gone
+	}
+	defer unix.Close(fd)
+	if isLabProcess(pid, name) {
+		_ = unix.PidfdSendSignal(fd, sig, nil, 0)
 	}
 }
 

@@ -16,18 +16,33 @@ import (
 const pollInterval = 200 * time.Millisecond
 
 // checkProcesses returns an error naming the first expected process that
-// has died, with the tail of its log.
+// has died, with its exit status when this Lab started it and the tail of
+// its log.
 func (l *Lab) checkProcesses(names []string) error {
 	for _, name := range names {
-		if _, err := os.Stat(l.plan.path("pids", name+".pid")); err != nil {
-			continue // not started yet
+		status, dead := l.exitStatus(name)
+		if !dead {
+			continue
 		}
-		if _, ok := pidOf(l.plan, name); !ok {
-			log := l.plan.path("logs", name+".log")
-			return fmt.Errorf("%s exited; last lines of %s:\n%s", name, log, indent(logTail(log, 15)))
-		}
+		log := l.plan.path("logs", name+".log")
+		return fmt.Errorf("%s exited%s; last lines of %s:\n%s", name, status, log, indent(logTail(log, 15)))
 	}
 	return nil
+}
+
+// exitStatus reports whether a lab process has died. For a process this
+// Lab started, only its reaped exit counts (the /proc view can mislead for
+// a moment while it execs); for others, its pidfile and /proc decide.
+func (l *Lab) exitStatus(name string) (string, bool) {
+	if c, ok := l.started[name]; ok {
+		status, dead := c.exited()
+		return " (" + status + ")", dead
+	}
+	if _, err := os.Stat(l.plan.path("pids", name+".pid")); err != nil {
+		return "", false // not started yet
+	}
+	_, ok := pidOf(l.plan, name)
+	return "", !ok
 }
 
 func indent(s string) string {

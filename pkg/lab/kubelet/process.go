@@ -7,8 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // process is one running container process.
@@ -18,6 +21,11 @@ type process struct {
 	started time.Time
 	pidfile string
 	done    chan struct{} // closed once the process has been reaped
+
+	// mu orders signals with the reaping: until reaped is set, the pid (a
+	// live process or a zombie) cannot belong to anything else.
+	mu     sync.Mutex
+	reaped bool
 
 	// Set before done is closed.
 	exitCode int
@@ -84,9 +92,18 @@ func startProcess(netns, hostname, runDir string, argv, env []string, dir, logPa
 }
 
 // wait reaps the process, records how it ended and kills what is left of its
-// process group (as a container's other processes die with its init).
+// process group (as a container's other processes die with its init). The
+// group is killed while the exited process is still a zombie, so its pid,
+// which is the group's id, cannot have been reused by another process.
 func (p *process) wait() {
+	var info unix.Siginfo
+	for unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil) == unix.EINTR {
+	}
+	p.mu.Lock()
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	err := p.cmd.Wait()
+	p.reaped = true
+	p.mu.Unlock()
 	p.finished = time.Now()
 	p.exitCode = 0
 	var ee *exec.ExitError
@@ -100,7 +117,6 @@ func (p *process) wait() {
 	} else if err != nil {
 		p.exitCode = 128
 	}
-	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 	_ = os.Remove(p.pidfile)
 	close(p.done)
 }
@@ -116,12 +132,23 @@ func (p *process) exited() bool {
 }
 
 // term sends SIGTERM to the container's main process.
-func (p *process) term() { _ = syscall.Kill(p.pid, syscall.SIGTERM) }
+func (p *process) term() { p.send(syscall.SIGTERM, false) }
 
 // kill sends SIGKILL to the container's whole process group.
-func (p *process) kill() {
-	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
-	_ = syscall.Kill(p.pid, syscall.SIGKILL)
+func (p *process) kill() { p.send(syscall.SIGKILL, true) }
+
+// send sends sig to the process (and its group) unless it has been
+// reaped, when its pid may already name another process.
+func (p *process) send(sig syscall.Signal, group bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.reaped {
+		return
+	}
+	if group {
+		_ = syscall.Kill(-p.pid, sig)
+	}
+	_ = syscall.Kill(p.pid, sig)
 }
 
 // containerID is the status containerID of the process.
