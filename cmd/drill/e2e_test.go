@@ -234,6 +234,17 @@ func TestRemoteTargetRefusedWithoutOptIn(t *testing.T) {
 	}
 }
 
+func TestHostSysctlRefusedWithoutOptIn(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--quiet", "--dir", dir, "../../scenarios/conntrack-overflow.yaml")
+	if res.code != report.ExitUsage || !strings.Contains(res.stderr, "--allow-host-sysctl") || !strings.Contains(res.stderr, "nf_conntrack_max") {
+		t.Fatalf("exit %d, stderr %s: want 2 and advice to pass --allow-host-sysctl", res.code, res.stderr)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run created its run directory")
+	}
+}
+
 func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
 	srv := failingServer(t, 1<<40)
 	dir := filepath.Join(t.TempDir(), "run")

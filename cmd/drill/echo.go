@@ -21,6 +21,7 @@ func echoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	latency := fs.Duration("latency", 0, "latency added to every response")
 	shutdown := fs.String("shutdown", "graceful", "on SIGTERM: graceful (finish in-flight requests) or abrupt (reset every connection)")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "upper bound of a graceful shutdown")
+	maxConnRequests := fs.Int("max-conn-requests", 0, "close a keep-alive connection after this many requests, like a web server's keep-alive request limit (0: no limit)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill echo [flags]\n\nServes HTTP, naming itself in a response header; the lab's workload.\n\nflags:")
 		fs.PrintDefaults()
@@ -32,13 +33,17 @@ func echoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "drill echo: --shutdown is %q; use graceful or abrupt\n", *shutdown)
 		return 2
 	}
+	if *maxConnRequests < 0 {
+		fmt.Fprintf(stderr, "drill echo: --max-conn-requests is %d; use 0 (no limit) or more\n", *maxConnRequests)
+		return 2
+	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill echo: %v; pick a free address with --listen\n", err)
 		return 1
 	}
 	srv := echo.New(echo.Config{Name: *name, BackendHeader: *header, Latency: *latency,
-		Abrupt: *shutdown == "abrupt", DrainTimeout: *drain})
+		Abrupt: *shutdown == "abrupt", DrainTimeout: *drain, MaxConnRequests: *maxConnRequests})
 	fmt.Fprintf(stdout, "drill echo: %s listening on %s\n", *name, l.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()

@@ -25,6 +25,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
+	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
@@ -52,6 +53,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return report.ExitUsage
 	}
+	for _, plan := range plans {
+		if err := run.CheckHostChanges(plan.Scenario, *allowHostSysctl); err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitUsage
+		}
+	}
 	if *dryRun {
 		for _, plan := range plans {
 			if err := run.DryRun(ctx, plan, run.Options{AllowAnyNamespace: *allowAnyNS}, stdout); err != nil {
@@ -75,6 +82,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", sc.Metadata.Name, sc.File, runDir)
 		r, err := run.Run(ctx, plan, run.Options{
 			Dir: runDir, Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
+			AllowHostSysctl: *allowHostSysctl,
 			Progress: progress, TTY: isTerminal(stderr),
 		})
 		if r != nil {

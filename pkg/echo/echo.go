@@ -31,6 +31,11 @@ type Config struct {
 	Abrupt bool
 	// DrainTimeout bounds a graceful Shutdown.
 	DrainTimeout time.Duration
+	// MaxConnRequests, when above 0, closes a keep-alive connection after
+	// that many requests (with "Connection: close" on the last response),
+	// as web servers with a keep-alive request limit do; clients and load
+	// balancers must then open new connections as they go.
+	MaxConnRequests int
 }
 
 // Server is the echo server. Its zero value is not usable; call New.
@@ -56,7 +61,7 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/status/{code}", s.status)
 	mux.HandleFunc("/", s.root)
-	s.http = &http.Server{Handler: mux, ConnState: s.track, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: mux, ConnState: s.track, ConnContext: withConnCounter, ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
@@ -86,11 +91,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.http.Shutdown(ctx)
 }
 
-func (s *Server) header(w http.ResponseWriter) {
+func (s *Server) header(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(s.cfg.BackendHeader, s.cfg.Name)
-	if s.shutdown.Load() {
+	if s.shutdown.Load() || s.connExhausted(r) {
 		w.Header().Set("Connection", "close")
 	}
+}
+
+type connCounterKey struct{}
+
+// withConnCounter gives every connection its own request counter.
+func withConnCounter(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, connCounterKey{}, new(atomic.Int64))
+}
+
+// connExhausted counts r on its connection and reports whether that was
+// the connection's last allowed request.
+func (s *Server) connExhausted(r *http.Request) bool {
+	n, ok := r.Context().Value(connCounterKey{}).(*atomic.Int64)
+	return ok && s.cfg.MaxConnRequests > 0 && n.Add(1) >= int64(s.cfg.MaxConnRequests)
 }
 
 func (s *Server) root(w http.ResponseWriter, r *http.Request) {
@@ -103,13 +122,13 @@ func (s *Server) root(w http.ResponseWriter, r *http.Request) {
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
 	s.served.Add(1)
-	s.header(w)
+	s.header(w, r)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "%s %s %s\n", s.cfg.Name, r.Method, r.URL.Path)
 }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	s.header(w)
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.header(w, r)
 	if s.shutdown.Load() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
@@ -123,7 +142,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "status code must be 200-599", http.StatusBadRequest)
 		return
 	}
-	s.header(w)
+	s.header(w, r)
 	w.WriteHeader(code)
 }
 

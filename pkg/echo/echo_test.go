@@ -120,3 +120,32 @@ func open(s *Server) int {
 	defer s.mu.Unlock()
 	return len(s.conns)
 }
+
+func TestMaxConnRequestsRecyclesConnections(t *testing.T) {
+	_, url := start(t, Config{Name: "c", MaxConnRequests: 3})
+	var dials int
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials++
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	var closes []int
+	for i := 1; i <= 7; i++ {
+		resp, err := client.Get(url + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.Close {
+			closes = append(closes, i)
+		}
+	}
+	if dials != 3 {
+		t.Fatalf("7 sequential requests with a limit of 3 per connection used %d connections, want 3", dials)
+	}
+	if len(closes) != 2 || closes[0] != 3 || closes[1] != 6 {
+		t.Fatalf("Connection: close on requests %v, want [3 6]", closes)
+	}
+}

@@ -121,6 +121,7 @@ func fixtureReport() *Report {
 		Status:    StatusFailed,
 		ExitCode:  ExitChecksFailed,
 		Summary:   s,
+		Conntrack: fixtureConntrack(),
 		Checks:    checks,
 		Score:     ScoreRun(s, checks),
 		Events: []Event{
@@ -136,4 +137,19 @@ func fixtureReport() *Report {
 		},
 		ResultsFile: "results.bin",
 	}
+}
+
+// fixtureConntrack is two nodes sampled every second; node-1's table is
+// full from 31s to 38s and drops connections then.
+func fixtureConntrack() []ConntrackSeries {
+	var n1, n2 []ConntrackPoint
+	for i := range 60 {
+		p := ConntrackPoint{T: time.Duration(i) * time.Second, Count: 1024, Max: 4096}
+		if i >= 31 && i <= 38 {
+			p.Count, p.Drops = 4096, uint64(50*(i-30))
+		}
+		n1 = append(n1, p)
+		n2 = append(n2, ConntrackPoint{T: p.T, Count: 512, Max: 4096})
+	}
+	return []ConntrackSeries{{Node: "node-1", Points: n1}, {Node: "node-2", Points: n2}}
 }

@@ -82,6 +82,9 @@ func reportSections(r *Report, markdown bool) []section {
 		secs = append(secs, section{title: "Timeline", parts: []part{{pre: sparklines(s.Timeline)}}})
 		secs = append(secs, section{title: "Timeline by window", fold: true, parts: []part{{table: timelineTable(s.Timeline)}}})
 	}
+	if lines := conntrackLines(r.Conntrack, len(dense(s.Timeline))); lines != nil {
+		secs = append(secs, section{title: "Conntrack", parts: []part{{pre: lines}}})
+	}
 	if s.Requests > 0 {
 		secs = append(secs, section{title: "Error bursts", parts: burstParts(r)})
 	}

@@ -59,7 +59,9 @@ type Report struct {
 	// Sampled holds the check metrics that come from the samplers rather
 	// than the load (conntrack_drops, conntrack_max_fill), when sampled.
 	Sampled map[string]float64 `json:"sampled,omitempty"`
-	Checks  []CheckResult      `json:"checks"`
+	// Conntrack is every sampled node's conntrack table over the run.
+	Conntrack []ConntrackSeries `json:"conntrack,omitempty"`
+	Checks    []CheckResult     `json:"checks"`
 	Abort   *AbortResult       `json:"abort,omitempty"`
 	Score   Score              `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
@@ -69,6 +71,23 @@ type Report struct {
 	// ResultsFile is the path of the raw vegeta results, relative to the
 	// directory holding the report.
 	ResultsFile string `json:"resultsFile,omitempty"`
+}
+
+// ConntrackSeries is one node's conntrack table, a point per sample.
+type ConntrackSeries struct {
+	Node   string           `json:"node"`
+	Points []ConntrackPoint `json:"points"`
+}
+
+// ConntrackPoint is one sample of a node's conntrack table.
+type ConntrackPoint struct {
+	// T is the sample's offset from the start of the run.
+	T     time.Duration `json:"tNs"`
+	Count int64         `json:"count"`
+	Max   int64         `json:"max"`
+	// Drops is how many new connections the table could not take since the
+	// node's previous sample (drop + early_drop + insert_failed).
+	Drops uint64 `json:"drops"`
 }
 
 // ScenarioInfo identifies the scenario a run came from.

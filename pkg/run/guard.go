@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // Guard returns the check every load connection goes through: loopback and
@@ -17,4 +18,14 @@ func Guard(allowRemote bool) func(netip.Addr) error {
 		}
 		return fmt.Errorf("%s is neither loopback nor in the lab range %s; pass --allow-remote to send load there", a, lab.Range())
 	}
+}
+
+// CheckHostChanges refuses a scenario that would change a host-wide
+// setting unless the user opted in, so that nothing about the host changes
+// by surprise. Call it for every scenario before any of them runs.
+func CheckHostChanges(sc *scenario.Scenario, allowHostSysctl bool) error {
+	if l := sc.Target.Lab; l != nil && l.HostConntrackMax > 0 && !allowHostSysctl {
+		return fmt.Errorf("%s: target.lab.hostConntrackMax sets the host's global nf_conntrack_max to %d for the run; pass --allow-host-sysctl to allow it", sc.File, l.HostConntrackMax)
+	}
+	return nil
 }

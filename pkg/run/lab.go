@@ -49,6 +49,10 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Wr
 	if mode != plan.ProxyMode {
 		s.notes = append(s.notes, "kube-proxy mode "+mode)
 	}
+	if plan.HostConntrackMaxSet > 0 {
+		s.target.Details["hostConntrackMax"] = strconv.Itoa(plan.HostConntrackMaxSet)
+		s.notes = append(s.notes, fmt.Sprintf("the host's global nf_conntrack_max was set to %d for this run (it was %d; restored afterwards)", plan.HostConntrackMaxSet, plan.HostConntrackMaxSaved))
+	}
 	return nil
 }
 
@@ -61,7 +65,8 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 		}
 		return l, nil
 	}
-	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode, Progress: progress})
+	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
+		HostConntrackMax: spec.HostConntrackMax, Progress: progress})
 	if l != nil {
 		s.closers = append(s.closers, l.Down)
 	}

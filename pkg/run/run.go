@@ -53,6 +53,9 @@ type Options struct {
 	// AllowAnyNamespace lets faults act in namespaces without the opt-in
 	// label (inject.OptInLabel). Lab targets always allow: drill owns the lab.
 	AllowAnyNamespace bool
+	// AllowHostSysctl lets a lab run change host-wide settings the
+	// scenario asks for (target.lab.hostConntrackMax).
+	AllowHostSysctl bool
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -74,6 +77,9 @@ var (
 // *Error is returned when it could not start.
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
+	if err := CheckHostChanges(sc, opts.AllowHostSysctl); err != nil {
+		return nil, &Error{Code: report.ExitUsage, Err: err}
+	}
 	if base := knownURL(sc); base != "" {
 		// Refuse a forbidden destination before touching any cluster.
 		cfg, err := loadConfig(sc.Load, base, Guard(opts.AllowRemote))
@@ -216,6 +222,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
 	}
 	r.Sampled = datapathValues(datapath)
+	r.Conntrack = conntrackSeries(datapath, r.StartedAt)
 	r.Checks = evaluate(sc.Exprs(), values{r.Summary, r.Sampled})
 	r.Score = report.ScoreRun(r.Summary, r.Checks)
 	conclude(r, cause, t.abort)
@@ -493,6 +500,24 @@ func datapathValues(d *sample.Datapath) check.Map {
 		return nil
 	}
 	return d.Values()
+}
+
+// conntrackSeries puts each node's conntrack samples on the run's clock.
+func conntrackSeries(d *sample.Datapath, start time.Time) []report.ConntrackSeries {
+	if d == nil {
+		return nil
+	}
+	series := d.Series()
+	out := make([]report.ConntrackSeries, 0, len(series))
+	for node, points := range series {
+		s := report.ConntrackSeries{Node: node, Points: make([]report.ConntrackPoint, len(points))}
+		for i, p := range points {
+			s.Points[i] = report.ConntrackPoint{T: p.Time.Sub(start), Count: p.Count, Max: p.Max, Drops: p.Drops}
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
 }
 
 // evaluate judges every check against the run's values.

@@ -2,6 +2,7 @@ package sample
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,15 @@ type nodeTrack struct {
 	maxAt    time.Time
 	count    int64
 	max      int64
+	points   []Point
+}
+
+// Point is one sample of a node's conntrack table: its count and limit,
+// and the connections it could not take since the previous sample.
+type Point struct {
+	Time       time.Time
+	Count, Max int64
+	Drops      uint64
 }
 
 // NewDatapath returns an empty accumulator.
@@ -86,11 +96,14 @@ func (d *Datapath) Add(s NodeSample) string {
 		default:
 			delta = cur
 		}
+		n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta})
 		if delta > 0 {
 			n.drops += delta
 			notes = append(notes, fmt.Sprintf("conntrack could not take %d new connections (drop + early_drop + insert_failed)", delta))
 		}
 		n.prev, n.havePrev = cur, true
+	} else {
+		n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max})
 	}
 	if len(notes) == 0 {
 		return ""
@@ -140,6 +153,17 @@ func (d *Datapath) Values() map[string]float64 {
 		MetricConntrackDrops:   float64(d.ConntrackDrops()),
 		MetricConntrackMaxFill: d.ConntrackMaxFill(),
 	}
+}
+
+// Series returns every node's samples in order, by node name.
+func (d *Datapath) Series() map[string][]Point {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string][]Point, len(d.nodes))
+	for name, n := range d.nodes {
+		out[name] = slices.Clone(n.points)
+	}
+	return out
 }
 
 // NodeDatapath is one node's derived values.

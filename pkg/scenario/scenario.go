@@ -80,6 +80,9 @@ type Lab struct {
 	Name      string `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes and proxyMode must then be left out."`
 	Nodes     int    `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
 	ProxyMode string `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+	// HostConntrackMax changes a host-wide setting, so a run needs the
+	// user's explicit opt-in (drill run --allow-host-sysctl).
+	HostConntrackMax int `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`
 }
 
 // Kube configures a real cluster target.

@@ -141,6 +141,12 @@ func TestParseProblems(t *testing.T) {
 		{"existing lab with settings", head + "target: {lab: {name: shared, nodes: 2}}\nload: {rate: 1/s, duration: 1s}\n", []want{
 			{4, 30, "target.lab.nodes", "nodes cannot be set together with name"},
 		}},
+		{"host conntrack max too small", head + "target: {lab: {hostConntrackMax: 100}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 34, "target.lab.hostConntrackMax", "100 is too small for the host to keep working"},
+		}},
+		{"host conntrack max on an existing lab", head + "target: {lab: {name: shared, hostConntrackMax: 4096}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 30, "target.lab.hostConntrackMax", "hostConntrackMax cannot be set together with name"},
+		}},
 		{"fault not a mapping", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [podKill]\n", []want{
 			{6, 10, "faults[0]", "expected a mapping with at and one action"},
 		}},

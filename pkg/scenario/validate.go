@@ -81,6 +81,10 @@ func validate(d *decoder, s *Scenario, files bool) {
 	}
 }
 
+// minHostConntrackMax is the smallest global conntrack limit a scenario may
+// set: below it, the host's own connections would start to fail.
+const minHostConntrackMax = 1024
+
 func validateTarget(d *decoder, s *Scenario) {
 	var given []string
 	for _, k := range []string{TargetURL, TargetLab, TargetKube} {
@@ -104,11 +108,14 @@ func validateTarget(d *decoder, s *Scenario) {
 		if msg := checkName(l.Name); msg != "" {
 			d.errorf(d.valueAt("target.lab.name"), "target.lab.name", "%s", msg)
 		}
-		for _, f := range []string{"nodes", "proxyMode"} {
+		for _, f := range []string{"nodes", "proxyMode", "hostConntrackMax"} {
 			if p := "target.lab." + f; d.has(p) {
 				d.errorf(d.at(p), p, "%s cannot be set together with name: an existing lab keeps its own settings; remove one of them", f)
 			}
 		}
+	}
+	if l := s.Target.Lab; l != nil && l.HostConntrackMax > 0 && l.HostConntrackMax < minHostConntrackMax {
+		d.errorf(d.valueAt("target.lab.hostConntrackMax"), "target.lab.hostConntrackMax", "%d is too small for the host to keep working; use 0 (leave it alone) or at least %d", l.HostConntrackMax, minHostConntrackMax)
 	}
 	if k := s.Target.Kube; k != nil {
 		if d.has("target.kube.namespace") {
