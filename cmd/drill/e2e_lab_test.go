@@ -10,57 +10,68 @@ import (
 	"github.com/drillkit/drill/pkg/report"
 )
 
+// labScenario is a shipped lab scenario and the exit code it must end with.
+type labScenario struct {
+	file string
+	code int
+}
+
+// runScenarios runs each scenario with drill run (plus args) in a subtest,
+// checks its exit code, and hands its report to check.
+func runScenarios(t *testing.T, scenarios []labScenario, args []string, check func(t *testing.T, sc labScenario, r *report.Report)) {
+	for _, sc := range scenarios {
+		t.Run(filepath.Base(sc.file), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			res := drill(t, append(append([]string{"run", "--quiet", "--dir", dir}, args...), sc.file)...)
+			r, err := report.Load(dir)
+			if err != nil {
+				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
+			}
+			t.Logf("exit %d: %d requests, %d failed, codes %v", res.code, r.Summary.Requests, r.Summary.Requests-r.Summary.Successes, r.Summary.Codes)
+			if res.code != sc.code {
+				t.Fatalf("exit %d, want %d\n%s", res.code, sc.code, res.stderr)
+			}
+			check(t, sc, r)
+		})
+	}
+}
+
 // TestRollingUpdateScenarios runs the two shipped rolling-update scenarios on
 // the embedded lab, through the lab ALB: without preStop the update drops
 // requests and the checks fail; with a preStop sleep longer than the
 // deregistration propagation it drops none.
 func TestRollingUpdateScenarios(t *testing.T) {
 	labtest.Require(t)
-	for _, tc := range []struct {
-		file string
-		code int
-	}{
+	runScenarios(t, []labScenario{
 		{"../../scenarios/rolling-update-no-prestop.yaml", report.ExitChecksFailed},
 		{"../../scenarios/rolling-update-prestop.yaml", report.ExitOK},
-	} {
-		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "run")
-			res := drill(t, "run", "--quiet", "--dir", dir, tc.file)
-			r, err := report.Load(dir)
-			if err != nil {
-				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
-			}
-			failed := r.Summary.Requests - r.Summary.Successes
-			t.Logf("exit %d: %d requests, %d failed, codes %v, errors %v", res.code, r.Summary.Requests, failed, r.Summary.Codes, r.Summary.Errors)
-			if res.code != tc.code {
-				t.Fatalf("exit %d, want %d\n%s", res.code, tc.code, res.stderr)
-			}
-			if tc.code == report.ExitOK && failed != 0 {
-				t.Fatalf("%d requests failed with preStop", failed)
-			}
-			if tc.code == report.ExitChecksFailed && failed == 0 {
-				t.Fatal("no request failed without preStop")
-			}
-			if r.Target.Kind != report.TargetLab || !strings.HasPrefix(r.Target.URL, "http://127.0.0.1:") {
-				t.Fatalf("target %+v: want the lab ALB on loopback", r.Target)
-			}
-			var rolled, targets bool
-			for _, e := range r.Events {
-				rolled = rolled || strings.Contains(e.Message, "rolling update of deployment default/web completed")
-				targets = targets || (e.Kind == report.EventTarget && strings.Contains(e.Message, "draining"))
-			}
-			if !rolled || !targets {
-				t.Fatalf("timeline lacks the completed rollout (%v) or a draining target (%v)", rolled, targets)
-			}
-			leftovers, _ := filepath.Glob("/run/netns/drill-run-*")
-			if len(leftovers) > 0 {
-				t.Fatalf("the run's lab left network namespaces: %v", leftovers)
-			}
-			if _, err := os.Stat("/run/drill/labs/run"); err == nil {
-				t.Fatal("the run's lab left its state directory")
-			}
-		})
-	}
+	}, nil, func(t *testing.T, sc labScenario, r *report.Report) {
+		failed := r.Summary.Requests - r.Summary.Successes
+		if sc.code == report.ExitOK && failed != 0 {
+			t.Fatalf("%d requests failed with preStop", failed)
+		}
+		if sc.code == report.ExitChecksFailed && failed == 0 {
+			t.Fatal("no request failed without preStop")
+		}
+		if r.Target.Kind != report.TargetLab || !strings.HasPrefix(r.Target.URL, "http://127.0.0.1:") {
+			t.Fatalf("target %+v: want the lab ALB on loopback", r.Target)
+		}
+		var rolled, targets bool
+		for _, e := range r.Events {
+			rolled = rolled || strings.Contains(e.Message, "rolling update of deployment default/web completed")
+			targets = targets || (e.Kind == report.EventTarget && strings.Contains(e.Message, "draining"))
+		}
+		if !rolled || !targets {
+			t.Fatalf("timeline lacks the completed rollout (%v) or a draining target (%v)", rolled, targets)
+		}
+		leftovers, _ := filepath.Glob("/run/netns/drill-run-*")
+		if len(leftovers) > 0 {
+			t.Fatalf("the run's lab left network namespaces: %v", leftovers)
+		}
+		if _, err := os.Stat("/run/drill/labs/run"); err == nil {
+			t.Fatal("the run's lab left its state directory")
+		}
+	})
 }
 
 // EnvHostSysctlTests enables the tests that change the host's global
@@ -83,44 +94,61 @@ func TestConntrackScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		file string
-		code int
-	}{
+	runScenarios(t, []labScenario{
 		{"../../scenarios/conntrack-overflow.yaml", report.ExitChecksFailed},
 		{"../../scenarios/conntrack-overflow-tuned.yaml", report.ExitOK},
-	} {
-		t.Run(filepath.Base(tc.file), func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "run")
-			res := drill(t, "run", "--quiet", "--allow-host-sysctl", "--dir", dir, tc.file)
-			if after, _ := os.ReadFile(sysctl); string(after) != string(before) {
-				t.Fatalf("nf_conntrack_max is %q after the run, was %q", after, before)
+	}, []string{"--allow-host-sysctl"}, func(t *testing.T, sc labScenario, r *report.Report) {
+		if after, _ := os.ReadFile(sysctl); string(after) != string(before) {
+			t.Fatalf("nf_conntrack_max is %q after the run, was %q", after, before)
+		}
+		drops, fill := r.Sampled["conntrack_drops"], r.Sampled["conntrack_max_fill"]
+		t.Logf("conntrack drops %.0f, highest fill %.2f", drops, fill)
+		if len(r.Conntrack) != 2 {
+			t.Fatalf("conntrack series for %d nodes, want 2", len(r.Conntrack))
+		}
+		full := false
+		for _, s := range r.Conntrack {
+			for _, p := range s.Points {
+				full = full || (p.Max > 0 && p.Count >= p.Max)
 			}
-			r, err := report.Load(dir)
-			if err != nil {
-				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
-			}
-			drops, fill := r.Sampled["conntrack_drops"], r.Sampled["conntrack_max_fill"]
-			t.Logf("exit %d: %d requests, %d failed, codes %v; conntrack drops %.0f, highest fill %.2f",
-				res.code, r.Summary.Requests, r.Summary.Requests-r.Summary.Successes, r.Summary.Codes, drops, fill)
-			if res.code != tc.code {
-				t.Fatalf("exit %d, want %d\n%s", res.code, tc.code, res.stderr)
-			}
-			if len(r.Conntrack) != 2 {
-				t.Fatalf("conntrack series for %d nodes, want 2", len(r.Conntrack))
-			}
-			full := false
-			for _, s := range r.Conntrack {
-				for _, p := range s.Points {
-					full = full || (p.Max > 0 && p.Count >= p.Max)
+		}
+		if sc.code == report.ExitChecksFailed && (drops == 0 || !full) {
+			t.Fatalf("flood on a 4096-entry table: %v drops, a full sample: %v; want both", drops, full)
+		}
+		if sc.code == report.ExitOK && (drops != 0 || full) {
+			t.Fatalf("flood on a 131072-entry table: %v drops, a full sample: %v; want neither", drops, full)
+		}
+	})
+}
+
+// TestBlueGreenScenarios runs the selector-switch and blue-green scenarios:
+// after a Service selector switch the load balancer's keep-alive
+// connections keep reaching blue through conntrack until blue is scaled
+// down, and the requests in flight then fail; with weighted target groups
+// the switch is immediate and retiring blue fails nothing.
+func TestBlueGreenScenarios(t *testing.T) {
+	labtest.Require(t)
+	runScenarios(t, []labScenario{
+		{"../../scenarios/selector-switch.yaml", report.ExitChecksFailed},
+		{"../../scenarios/blue-green.yaml", report.ExitOK},
+	}, nil, func(t *testing.T, sc labScenario, r *report.Report) {
+		// Requests blue answered well after the switch at 10s (kube-proxy
+		// has long synced by 13s) and before blue is retired at 20s.
+		var blueAfterSwitch uint64
+		for _, s := range r.Summary.Timeline {
+			for name, n := range s.Backends {
+				if s.T >= 13 && s.T < 19 && strings.HasPrefix(name, "web-blue-") {
+					blueAfterSwitch += n
 				}
 			}
-			if tc.code == report.ExitChecksFailed && (drops == 0 || !full) {
-				t.Fatalf("flood on a 4096-entry table: %v drops, a full sample: %v; want both", drops, full)
-			}
-			if tc.code == report.ExitOK && (drops != 0 || full) {
-				t.Fatalf("flood on a 131072-entry table: %v drops, a full sample: %v; want neither", drops, full)
-			}
-		})
-	}
+		}
+		failed := r.Summary.Requests - r.Summary.Successes
+		t.Logf("blue answered %d requests 3-9 s after the switch", blueAfterSwitch)
+		if sc.code == report.ExitChecksFailed && (failed == 0 || blueAfterSwitch == 0) {
+			t.Fatalf("selector switch: %d failed, blue answered %d after the switch; want both above 0", failed, blueAfterSwitch)
+		}
+		if sc.code == report.ExitOK && (failed != 0 || blueAfterSwitch != 0) {
+			t.Fatalf("weighted switch: %d failed, blue answered %d after the switch; want neither", failed, blueAfterSwitch)
+		}
+	})
 }

@@ -83,7 +83,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		r, err := run.Run(ctx, plan, run.Options{
 			Dir: runDir, Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
 			AllowHostSysctl: *allowHostSysctl,
-			Progress: progress, TTY: isTerminal(stderr),
+			Progress:        progress, TTY: isTerminal(stderr),
 		})
 		if r != nil {
 			if rerr := report.Render(stdout, r, *format); rerr != nil {

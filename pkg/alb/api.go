@@ -266,7 +266,12 @@ type xmlTargetGroup struct {
 func (a *API) groupsUsed() map[*TargetGroup]bool {
 	used := map[*TargetGroup]bool{}
 	for _, r := range a.lb.Rules() {
-		used[r.TargetGroup] = true
+		if r.TargetGroup != nil {
+			used[r.TargetGroup] = true
+		}
+		for _, w := range r.Forward {
+			used[w.TargetGroup] = true
+		}
 	}
 	return used
 }

@@ -246,9 +246,13 @@ func (c *Controller) reconcile(ctx context.Context) {
 	})
 	desired := map[string]*desiredGroup{}
 	var rules []Rule
+	type weightedName struct {
+		group  string
+		weight int
+	}
 	type pendingRule struct {
-		r     Rule
-		group string
+		r      Rule
+		groups []weightedName
 	}
 	var prules []pendingRule
 	var served []*networkingv1.Ingress
@@ -263,17 +267,30 @@ func (c *Controller) reconcile(ctx context.Context) {
 				errs = append(errs, fmt.Errorf("rule %s%s: only service backends are supported", host, path))
 				return
 			}
-			dg, err := c.desiredFor(ing, b.Service)
-			if err != nil {
-				errs = append(errs, err)
-				return
+			backends := []weightedBackend{{backend: b.Service, weight: 1}}
+			if isAction(b.Service) {
+				a, err := ParseAction(ing.Annotations, b.Service.Name)
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				backends = a.backends()
 			}
-			if old, ok := desired[dg.name]; ok {
-				dg = old
-			} else {
-				desired[dg.name] = dg
+			pr := pendingRule{r: Rule{Host: host, Path: path, PathExact: exact, Source: source}}
+			for _, wb := range backends {
+				dg, err := c.desiredFor(ing, wb.backend)
+				if err != nil {
+					errs = append(errs, err)
+					return
+				}
+				if old, ok := desired[dg.name]; ok {
+					dg = old
+				} else {
+					desired[dg.name] = dg
+				}
+				pr.groups = append(pr.groups, weightedName{dg.name, wb.weight})
 			}
-			prules = append(prules, pendingRule{Rule{Host: host, Path: path, PathExact: exact, Source: source}, dg.name})
+			prules = append(prules, pr)
 		}
 		for _, r := range ing.Spec.Rules {
 			if r.HTTP == nil {
@@ -307,10 +324,19 @@ func (c *Controller) reconcile(ctx context.Context) {
 		c.syncTargets(dg, tg)
 	}
 	for _, pr := range prules {
-		if tg, ok := groups[pr.group]; ok {
-			pr.r.TargetGroup = tg
-			rules = append(rules, pr.r)
+		complete := true
+		for _, wn := range pr.groups {
+			tg, ok := groups[wn.group]
+			complete = complete && ok
+			pr.r.Forward = append(pr.r.Forward, WeightedTargetGroup{TargetGroup: tg, Weight: wn.weight})
 		}
+		if !complete {
+			continue
+		}
+		if len(pr.r.Forward) == 1 && pr.r.Forward[0].Weight > 0 {
+			pr.r.TargetGroup, pr.r.Forward = pr.r.Forward[0].TargetGroup, nil
+		}
+		rules = append(rules, pr.r)
 	}
 	sortRules(rules)
 	c.lb.SetRules(rules)

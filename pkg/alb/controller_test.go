@@ -18,6 +18,22 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// runController runs a controller for lb on cs until the test ends and
+// returns once it has synced, with a context that ends with the test.
+func runController(t *testing.T, cs *fake.Clientset, lb *LoadBalancer, registrationDelay time.Duration) context.Context {
+	t.Helper()
+	ctl, err := NewController(ControllerConfig{Client: cs, LoadBalancer: lb, RegistrationDelay: registrationDelay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ctl.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-ctl.Synced()
+	return ctx
+}
+
 // TestControllerLogic drives the controller with a fake clientset (pure
 // logic: object plumbing) while the targets are real loopback servers.
 func TestControllerLogic(t *testing.T) {
@@ -67,15 +83,7 @@ func TestControllerLogic(t *testing.T) {
 		slice("web-1", port(srvs[0]), "web-a", false), slice("web-2", port(srvs[1]), "web-b", false))
 
 	f := newFixture(t, Config{}, TargetGroupConfig{})
-	ctl, err := NewController(ControllerConfig{Client: cs, LoadBalancer: f.lb, RegistrationDelay: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ctl.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	<-ctl.Synced()
+	ctx := runController(t, cs, f.lb, 300*time.Millisecond)
 
 	tg, ok := f.lb.TargetGroup(gateName)
 	if !ok {

@@ -123,8 +123,11 @@ type Rule struct {
 	// pathType Prefix).
 	Path      string
 	PathExact bool
-	// TargetGroup receives the matching requests.
+	// TargetGroup receives the matching requests, unless Forward is set.
 	TargetGroup *TargetGroup
+	// Forward spreads the matching requests over several target groups by
+	// weight: a forward action with weighted target groups.
+	Forward []WeightedTargetGroup
 	// Source names what the rule came from (e.g. "default/web"), for logs.
 	Source string
 }
@@ -290,7 +293,7 @@ func (lb *LoadBalancer) DeleteTargetGroup(arn string) error {
 		return fmt.Errorf("target group %s not found", arn)
 	}
 	for _, r := range lb.rules {
-		if r.TargetGroup == tg {
+		if r.uses(tg) {
 			lb.mu.Unlock()
 			return fmt.Errorf("target group %s is in use by a listener rule (%s)", tg.Name(), r.Source)
 		}

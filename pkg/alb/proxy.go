@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -76,6 +77,11 @@ var hopHeaders = []string{"Connection", "Proxy-Connection", hopHeaderKeepAliveSt
 // errIdle is the cause of a request cancelled by the idle timeout.
 var errIdle = errors.New("idle timeout")
 
+// errResent stops the HTTP client from sending a request again on a new
+// connection after the target closed the one it was sent on: an ALB does
+// not retry, it answers 502.
+var errResent = errors.New("target closed the connection with the request outstanding")
+
 // dialError marks errors from opening the target connection.
 type dialError struct {
 	err     error
@@ -99,8 +105,14 @@ func (lb *LoadBalancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound)
 		return
 	}
-	rec.Rule, rec.TargetGroup = rule.Source, rule.TargetGroup.Name()
-	tg := rule.TargetGroup
+	rec.Rule = rule.Source
+	tg := rule.pick()
+	if tg == nil {
+		rec.Status, rec.Outcome = http.StatusServiceUnavailable, OutcomeNoTargets
+		writeError(w, http.StatusServiceUnavailable)
+		return
+	}
+	rec.TargetGroup = tg.Name()
 	t := tg.pick()
 	if t == nil {
 		rec.Status, rec.Outcome = http.StatusServiceUnavailable, OutcomeNoTargets
@@ -125,14 +137,24 @@ func (lb *LoadBalancer) forward(w http.ResponseWriter, r *http.Request, t *targe
 
 	var connectStart, sent time.Time
 	var connectDur time.Duration
+	var written atomic.Bool
 	trace := &httptrace.ClientTrace{
-		GetConn:      func(string) { connectStart = time.Now() },
+		GetConn: func(string) {
+			if written.Load() {
+				cancel(errResent)
+			}
+			connectStart = time.Now()
+		},
 		GotConn:      func(i httptrace.GotConnInfo) { rec.ReusedConn = i.Reused; idle.start() },
 		ConnectStart: func(string, string) { connectStart = time.Now() },
 		ConnectDone: func(string, string, error) {
 			connectDur = time.Since(connectStart)
 		},
-		WroteRequest: func(httptrace.WroteRequestInfo) { sent = time.Now(); idle.touch() },
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			written.Store(i.Err == nil)
+			sent = time.Now()
+			idle.touch()
+		},
 	}
 	out := r.Clone(httptrace.WithClientTrace(ctx, trace))
 	out.RequestURI = ""
@@ -209,6 +231,8 @@ func (lb *LoadBalancer) classify(ctx context.Context, r *http.Request, err error
 		return statusClientClosedRequest, OutcomeClientClosed
 	case errors.Is(context.Cause(ctx), errDeregistered):
 		return http.StatusBadGateway, OutcomeDeregistrationCut
+	case errors.Is(context.Cause(ctx), errResent):
+		return http.StatusBadGateway, OutcomeTargetClosed
 	case errors.As(err, &de) && de.timeout:
 		return http.StatusGatewayTimeout, OutcomeConnectTimeout
 	case errors.As(err, &de) && errors.Is(err, syscall.ECONNREFUSED):

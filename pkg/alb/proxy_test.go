@@ -347,6 +347,40 @@ func TestErrorResponses(t *testing.T) {
 	}
 }
 
+// TestNoRetryOnReusedConnection: a target that closes a keep-alive
+// connection after reading the next request on it gets a 502 for that
+// request, as from an ALB; the request is not sent again on a new
+// connection (which this target would have answered).
+func TestNoRetryOnReusedConnection(t *testing.T) {
+	addr := rawServer(t, func(c *net.TCPConn) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		buf := make([]byte, 4096)
+		var head []byte
+		for !bytes.Contains(head, []byte("\r\n\r\n")) {
+			n, err := c.Read(buf)
+			if err != nil {
+				break
+			}
+			head = append(head, buf[:n]...)
+		}
+		c.Close() // the second request is outstanding
+	})
+	f := newFixture(t, Config{IdleTimeout: 5 * time.Second}, TargetGroupConfig{HealthCheck: HealthCheck{Interval: time.Hour, Timeout: time.Second}})
+	f.tg.Register(spec(addr))
+	client := &http.Client{}
+	if code, body := get(t, client, f.lb.URL()+"/first"); code != 200 {
+		t.Fatalf("first request: status %d (%s), want 200", code, body)
+	}
+	code, body := get(t, client, f.lb.URL()+"/second")
+	if code != http.StatusBadGateway {
+		t.Fatalf("second request on the reused target connection: status %d (%s), want 502", code, body)
+	}
+	recs := f.log.recordsN(t, 2)
+	if len(recs) != 2 || !recs[1].ReusedConn || recs[1].Outcome != OutcomeTargetClosed {
+		t.Fatalf("access log %+v: want the second request on a reused connection, outcome %s", recs, OutcomeTargetClosed)
+	}
+}
+
 func TestDrainingFinishesInFlight(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)

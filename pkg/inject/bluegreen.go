@@ -2,7 +2,12 @@ package inject
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/drillkit/drill/pkg/alb"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -10,9 +15,13 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// BlueGreen points an Ingress's backends at a second Service, switching all
-// traffic over at the load balancer instead of changing a Service selector;
-// Recover puts the original backends back.
+// BlueGreen switches all traffic over to a second Service at the load
+// balancer instead of changing a Service selector. A backend that names a
+// forward action (alb.ingress.kubernetes.io/actions.NAME, weighted target
+// groups) gets its weights shifted: the Service's target group, registered
+// and healthy beforehand, takes every request at once. A plain backend is
+// pointed at the Service, for which the controller creates a new target
+// group. Recover puts the original backends and actions back.
 type BlueGreen struct {
 	Ingress   string `yaml:"ingress" json:"ingress" required:"true" doc:"Name of the Ingress to switch."`
 	Namespace string `yaml:"namespace" json:"namespace,omitempty" doc:"Namespace of the Ingress; empty means the target's namespace."`
@@ -22,6 +31,8 @@ type BlueGreen struct {
 	From      string `yaml:"from" json:"from,omitempty" doc:"Switch only the backends pointing at this Service (blue); empty means every Service backend of the Ingress."`
 	// Original are the backends before Apply, journaled before the change.
 	Original []BackendRef `yaml:"-" json:"original,omitempty"`
+	// OriginalActions are the action annotations before Apply, by key.
+	OriginalActions map[string]string `yaml:"-" json:"originalActions,omitempty"`
 }
 
 // BackendRef is one backend of an Ingress: the default backend (Rule -1) or
@@ -64,13 +75,24 @@ func (f *BlueGreen) Apply(ctx context.Context, env *Env) error {
 		if err != nil {
 			return err
 		}
-		refs := f.backends(ing)
-		if len(refs) == 0 {
+		refs, actions, err := f.backends(ing)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 && len(actions) == 0 {
 			return fmt.Errorf("no backend of ingress %s/%s points at a Service%s", ns, f.Ingress, f.fromText())
 		}
-		if f.Original == nil && !env.DryRun {
+		if f.Original == nil && f.OriginalActions == nil && !env.DryRun {
 			f.Original = refs
+			f.OriginalActions = map[string]string{}
+			for key := range actions {
+				f.OriginalActions[key] = ing.Annotations[key]
+			}
 			env.changed(f)
+		}
+		for key, a := range actions {
+			env.would("set ingress %s/%s annotation %s: every request to service %s", ns, f.Ingress, key, f.Service)
+			ing.Annotations[key] = a
 		}
 		for _, r := range refs {
 			b := backendAt(ing, r.Rule, r.Path)
@@ -84,7 +106,7 @@ func (f *BlueGreen) Apply(ctx context.Context, env *Env) error {
 			env.would("set ingress %s/%s %s to %s", ns, f.Ingress, r.where(), backendText(nb))
 			*b = nb
 		}
-		switched = len(refs)
+		switched = len(refs) + len(actions)
 		if env.DryRun {
 			env.would("PUT ingresses/%s in %s", f.Ingress, ns)
 			return nil
@@ -98,14 +120,14 @@ func (f *BlueGreen) Apply(ctx context.Context, env *Env) error {
 	if env.DryRun {
 		return nil
 	}
-	env.note("fault", "ingress %s/%s: %d backend(s) switched to service %s", ns, f.Ingress, switched, f.Service)
+	env.note("fault", "ingress %s/%s: %d backend(s) or action(s) switched to service %s", ns, f.Ingress, switched, f.Service)
 	return nil
 }
 
 // Recover implements Fault.
 func (f *BlueGreen) Recover(ctx context.Context, env *Env) error {
 	ns := f.ns(env)
-	if len(f.Original) == 0 {
+	if len(f.Original) == 0 && len(f.OriginalActions) == 0 {
 		if env.DryRun {
 			env.would("PUT ingresses/%s in %s with the backends recorded by Apply", f.Ingress, ns)
 		}
@@ -124,6 +146,12 @@ func (f *BlueGreen) Recover(ctx context.Context, env *Env) error {
 			}
 			*b = *r.Backend.DeepCopy()
 		}
+		for key, v := range f.OriginalActions {
+			if ing.Annotations == nil {
+				ing.Annotations = map[string]string{}
+			}
+			ing.Annotations[key] = v
+		}
 		if env.DryRun {
 			env.would("PUT ingresses/%s in %s with the original backends", f.Ingress, ns)
 			return nil
@@ -141,15 +169,34 @@ func (f *BlueGreen) Recover(ctx context.Context, env *Env) error {
 	if env.DryRun {
 		return nil
 	}
-	env.note("fault", "ingress %s/%s: %d backend(s) restored", ns, f.Ingress, len(f.Original))
+	env.note("fault", "ingress %s/%s: %d backend(s) and %d action(s) restored", ns, f.Ingress, len(f.Original), len(f.OriginalActions))
 	return nil
 }
 
-// backends returns the Service backends of ing this fault switches.
-func (f *BlueGreen) backends(ing *networkingv1.Ingress) []BackendRef {
+// backends returns the Service backends of ing this fault switches, and
+// the new JSON of each forward action it switches, by annotation key.
+func (f *BlueGreen) backends(ing *networkingv1.Ingress) ([]BackendRef, map[string]string, error) {
 	var out []BackendRef
+	actions := map[string]string{}
+	var errs []error
 	take := func(rule, path int, b *networkingv1.IngressBackend) {
-		if b == nil || b.Service == nil || f.From != "" && b.Service.Name != f.From {
+		if b == nil || b.Service == nil {
+			return
+		}
+		if b.Service.Port.Name == alb.UseAnnotation {
+			key := alb.AnnActionPrefix + b.Service.Name
+			if _, done := actions[key]; done {
+				return
+			}
+			switched, ok, err := f.switchAction(ing.Annotations, b.Service.Name)
+			if err != nil {
+				errs = append(errs, err)
+			} else if ok {
+				actions[key] = switched
+			}
+			return
+		}
+		if f.From != "" && b.Service.Name != f.From {
 			return
 		}
 		out = append(out, BackendRef{Rule: rule, Path: path, Backend: *b.DeepCopy()})
@@ -163,7 +210,37 @@ func (f *BlueGreen) backends(ing *networkingv1.Ingress) []BackendRef {
 			take(i, j, &r.HTTP.Paths[j].Backend)
 		}
 	}
-	return out
+	return out, actions, errors.Join(errs...)
+}
+
+// switchAction returns the forward action name with every request going to
+// the fault's Service, and whether the fault applies to it (with From set,
+// only actions that include From are switched).
+func (f *BlueGreen) switchAction(annotations map[string]string, name string) (string, bool, error) {
+	a, err := alb.ParseAction(annotations, name)
+	if err != nil {
+		return "", false, err
+	}
+	var found, from bool
+	var names []string
+	for i := range a.ForwardConfig.TargetGroups {
+		g := &a.ForwardConfig.TargetGroups[i]
+		names = append(names, g.ServiceName)
+		w := 0
+		if g.ServiceName == f.Service {
+			w, found = 100, true
+		}
+		from = from || g.ServiceName == f.From
+		g.Weight = &w
+	}
+	if f.From != "" && !from {
+		return "", false, nil
+	}
+	if !found {
+		return "", false, fmt.Errorf("service %s is not a target group of action %s (%s): add it with weight 0, so that its targets are registered and healthy before the switch", f.Service, name, strings.Join(names, ", "))
+	}
+	b, err := json.Marshal(a)
+	return string(b), true, err
 }
 
 // backendAt returns the backend at rule/path of ing, nil if there is none.

@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/alb"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 )
@@ -201,6 +202,7 @@ func (h *harness) snapshot(ctx context.Context, t *testing.T, ns string) snapsho
 	}
 	for _, v := range ings.Items {
 		put("ingress/"+v.Name, v.Spec)
+		put("ingress/"+v.Name+"/annotations", v.Annotations)
 	}
 	pods, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -402,11 +404,22 @@ func (h *harness) blueGreen(t *testing.T) {
 			t.Fatalf("backends after the switch: default %v, / %v, /static %v; want / and default on web-green, the port kept, /static untouched",
 				ing.Spec.DefaultBackend.Service, paths[0].Backend.Service, paths[1].Backend.Service)
 		}
+		a, err := alb.ParseAction(ing.Annotations, "blue-green")
+		if err != nil {
+			t.Fatal(err)
+		}
+		weights := map[string]int{}
+		for _, g := range a.ForwardConfig.TargetGroups {
+			weights[g.ServiceName] = *g.Weight
+		}
+		if weights["web"] != 0 || weights["web-green"] != 100 || paths[2].Backend.Service.Name != "blue-green" {
+			t.Fatalf("forward action after the switch: weights %v, /bg on %v; want every request on web-green, the backend kept", weights, paths[2].Backend.Service)
+		}
 	})
 	port := &BlueGreen{Ingress: "web", Service: "web-green", Port: 8080}
 	h.applyRecover(t, port, func() {
-		if len(port.Original) != 3 {
-			t.Fatalf("original %v: want the three Service backends", port.Original)
+		if len(port.Original) != 3 || len(port.OriginalActions) != 1 {
+			t.Fatalf("original %v and %v: want the three Service backends and the action", port.Original, port.OriginalActions)
 		}
 	})
 }
