@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
 )
 
@@ -14,14 +16,19 @@ import (
 // target for every Ingress of the setup.
 const lbReadyTimeout = 3 * time.Minute
 
-// waitTargets waits until every Ingress the setup applied has target groups
-// with at least one healthy target, and returns those groups.
+// waitTargets waits until every Ingress the setup applied (without any: every
+// Ingress of class alb in the target's namespace, made before the run) has
+// target groups with at least one healthy target, and returns those groups.
 func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
+	ingresses, err := s.lbIngresses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ingresses) == 0 {
+		return nil, fmt.Errorf("the lab load balancer routes by Ingress and namespace %s has none of class alb: add a manifest with an Ingress of ingressClassName alb to setup (see scenarios/manifests/web.yaml)", s.namespace)
+	}
 	var all []elbv2.TargetGroup
-	for _, o := range s.applied {
-		if o.Kind != "Ingress" {
-			continue
-		}
+	for _, o := range ingresses {
 		var groups []elbv2.TargetGroup
 		var last string
 		ctx, cancel := context.WithTimeout(ctx, lbReadyTimeout)
@@ -45,8 +52,30 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 		}
 		all = append(all, groups...)
 	}
-	if len(all) == 0 && len(s.applied) > 0 {
-		return nil, fmt.Errorf("the lab load balancer routes by Ingress and the setup applied none: add a manifest with an Ingress of ingressClassName alb to setup (see scenarios/manifests/web.yaml)")
-	}
 	return all, nil
+}
+
+// lbIngresses are the Ingresses the load balancer serves for this run: the
+// setup's, or, when the setup has none, those of class alb already in the
+// target's namespace.
+func (s *system) lbIngresses(ctx context.Context) ([]cluster.Object, error) {
+	var out []cluster.Object
+	for _, o := range s.applied {
+		if o.Kind == "Ingress" {
+			out = append(out, o)
+		}
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	list, err := s.cluster.Client.NetworkingV1().Ingresses(s.namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list ingresses in %s: %w", s.namespace, err)
+	}
+	for _, ing := range list.Items {
+		if ing.Spec.IngressClassName != nil && *ing.Spec.IngressClassName == "alb" || ing.Annotations["kubernetes.io/ingress.class"] == "alb" {
+			out = append(out, cluster.Object{Kind: "Ingress", Namespace: ing.Namespace, Name: ing.Name})
+		}
+	}
+	return out, nil
 }

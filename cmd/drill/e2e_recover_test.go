@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// TestKilledRunRecoversFaults interrupts a run while its faults are applied
+// and compares the cluster with how it was before: a run stopped by SIGINT
+// recovers every fault itself; after SIGKILL, `drill recover RUN` does.
+func TestKilledRunRecoversFaults(t *testing.T) {
+	labtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	// The scenario names the lab, so it must live where drill looks for labs.
+	l := labtest.Up(ctx, t, lab.Config{Name: "recov", Nodes: 1, StateRoot: lab.DefaultStateRoot})
+	rc, err := l.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.New(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := cluster.ReadManifests([]string{"../../scenarios/manifests/blue-green.yaml", "../../scenarios/manifests/ingress-weighted.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := cl.Apply(ctx, "default", objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.WaitReady(ctx, applied); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "faults.yaml")
+	faults := []string{
+		"{at: 1s, scale: {deployment: web-green, replicas: 1, wait: false}}",
+		"{at: 1s, selectorSwitch: {service: web, selector: {app: web, track: green}}}",
+		"{at: 1s, blueGreen: {ingress: web, service: web-green}}",
+		"{at: 1s, conntrackFlood: {podSelector: app=web, rate: 100, for: 5m}}",
+	}
+	body := fmt.Sprintf("apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: faults}\ntarget: {lab: {name: %s}}\nload: {rate: 5/s, duration: 2m}\nfaults:\n", l.Name())
+	for _, f := range faults {
+		body += "  - " + f + "\n"
+	}
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := clusterState(ctx, t, cl)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			cmd := exec.Command(drillBin, "run", "--quiet", "--dir", dir, file)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("drill run's stderr:\n%s", stderr.String())
+				}
+			})
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitApplied(t, dir, len(faults), cmd)
+			if mid := clusterState(ctx, t, cl); maps.Equal(mid, before) {
+				t.Fatal("the faults changed nothing that the test compares")
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			if sig == syscall.SIGKILL {
+				if maps.Equal(clusterState(ctx, t, cl), before) {
+					t.Fatal("the cluster is as before although drill was killed before recovering")
+				}
+				if res := drill(t, "recover", dir); res.code != report.ExitOK {
+					t.Fatalf("drill recover: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+				}
+			} else if code := cmd.ProcessState.ExitCode(); code != report.ExitError {
+				t.Errorf("interrupted run: exit %d, want %d", code, report.ExitError)
+			}
+			if after := clusterState(ctx, t, cl); !maps.Equal(after, before) {
+				for _, k := range slices.Sorted(maps.Keys(before)) {
+					if after[k] != before[k] {
+						t.Errorf("%s: %s before, %s after", k, before[k], after[k])
+					}
+				}
+				t.Fatal("the cluster is not as it was")
+			}
+			j, err := inject.LoadJournal(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range j.Entries {
+				if e.Phase != inject.PhaseRecovered {
+					t.Errorf("journal: %s is %s, want %s", e.Name, e.Phase, inject.PhaseRecovered)
+				}
+			}
+		})
+	}
+}
+
+// waitApplied waits until the run's journal shows n faults applied.
+func waitApplied(t *testing.T, dir string, n int, cmd *exec.Cmd) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		if j, err := inject.LoadJournal(dir); err == nil {
+			applied := 0
+			for _, e := range j.Entries {
+				if e.Phase == inject.PhaseApplied {
+					applied++
+				}
+			}
+			if applied == n {
+				return
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	t.Fatalf("the run's journal never showed %d faults applied", n)
+}
+
+// clusterState is what the faults change, by object: Service selectors,
+// Deployment replica counts, the Ingress's backends and annotations, flood
+// pods.
+func clusterState(ctx context.Context, t *testing.T, cl *cluster.Cluster) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	put := func(key string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[key] = string(b)
+	}
+	svcs, err := cl.Client.CoreV1().Services("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svcs.Items {
+		put("service/"+s.Name, s.Spec.Selector)
+	}
+	deps, err := cl.Client.AppsV1().Deployments("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range deps.Items {
+		put("deployment/"+d.Name, d.Spec.Replicas)
+	}
+	ings, err := cl.Client.NetworkingV1().Ingresses("default").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range ings.Items {
+		put("ingress/"+i.Name, []any{i.Spec.DefaultBackend, i.Annotations})
+	}
+	floods, err := cl.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "drill.dev/flood=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("flood pods", len(floods.Items))
+	return out
+}
