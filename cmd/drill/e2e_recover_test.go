@@ -32,14 +32,7 @@ func TestKilledRunRecoversFaults(t *testing.T) {
 	defer cancel()
 	// The scenario names the lab, so it must live where drill looks for labs.
 	l := labtest.Up(ctx, t, lab.Config{Name: "recov", Nodes: 1, StateRoot: lab.DefaultStateRoot})
-	rc, err := l.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.New(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := labtest.Cluster(t, l)
 	objs, err := cluster.ReadManifests([]string{"../../scenarios/manifests/blue-green.yaml", "../../scenarios/manifests/ingress-weighted.yaml"})
 	if err != nil {
 		t.Fatal(err)

@@ -23,8 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 )
@@ -44,14 +44,7 @@ func TestFaultsOnLab(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "faults", Nodes: 1})
-	cfg, err := l.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := labtest.Cluster(t, l)
 	for _, ns := range []*corev1.Namespace{
 		{ObjectMeta: metav1.ObjectMeta{Name: labNS, Labels: map[string]string{OptInLabel: OptInValue}}},
 		{ObjectMeta: metav1.ObjectMeta{Name: closedNS}},

@@ -62,8 +62,8 @@ type Report struct {
 	// Conntrack is every sampled node's conntrack table over the run.
 	Conntrack []ConntrackSeries `json:"conntrack,omitempty"`
 	Checks    []CheckResult     `json:"checks"`
-	Abort   *AbortResult       `json:"abort,omitempty"`
-	Score   Score              `json:"score"`
+	Abort     *AbortResult      `json:"abort,omitempty"`
+	Score     Score             `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`

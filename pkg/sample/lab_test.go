@@ -48,14 +48,7 @@ func requireAgentCommand(t *testing.T, drill string) {
 // server-side apply, as drill does on the lab.
 func applyAgentManifest(t *testing.T, ctx context.Context, l *lab.Lab) {
 	t.Helper()
-	rc, err := l.RESTConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := cluster.New(rc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := labtest.Cluster(t, l)
 	objs, err := deploy.AgentObjects("")
 	if err != nil {
 		t.Fatal(err)
@@ -265,14 +258,7 @@ func TestSamplersInLab(t *testing.T) {
 	})
 
 	t.Run("drill's RBAC reads the agents and faults only opted-in namespaces", func(t *testing.T) {
-		rc, err := l.RESTConfig()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := cluster.New(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cl := labtest.Cluster(t, l)
 		var objs []*unstructured.Unstructured
 		for _, f := range []string{"rbac.yaml", "rbac-target.yaml"} {
 			data, err := os.ReadFile(filepath.Join("..", "..", "deploy", f))
@@ -290,7 +276,10 @@ func TestSamplersInLab(t *testing.T) {
 			objs = append(objs, o...)
 		}
 		// An operator: a member of drill:operators and nothing else.
-		op := rest.CopyConfig(rc)
+		op, err := l.RESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
 		op.Impersonate = rest.ImpersonationConfig{UserName: "operator", Groups: []string{"drill:operators", "system:authenticated"}}
 		ocs, err := kubernetes.NewForConfig(op)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 )
 
@@ -94,4 +95,18 @@ type logWriter struct{ t testing.TB }
 func (w logWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
+}
+
+// Cluster returns a client of the lab's API server, as drill uses it.
+func Cluster(t testing.TB, l *lab.Lab) *cluster.Cluster {
+	t.Helper()
+	rc, err := l.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := cluster.New(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }
