@@ -152,3 +152,33 @@ func TestBlueGreenScenarios(t *testing.T) {
 		}
 	})
 }
+
+// TestMatrixScenario runs the shipped matrix scenario: both combinations
+// run, each report is labelled with its combination, the run without
+// preStop fails requests and the one with it does not, and the comparison
+// printed at the end calls the second better.
+func TestMatrixScenario(t *testing.T) {
+	labtest.Require(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--quiet", "--dir", dir, "../../scenarios/rolling-update-matrix.yaml")
+	if res.code != report.ExitChecksFailed {
+		t.Fatalf("exit %d, want %d (the worst of the two runs)\n%s", res.code, report.ExitChecksFailed, res.stderr)
+	}
+	for _, tc := range []struct {
+		sub, variant string
+		fails        bool
+	}{{"preStopSleep-0s", "preStopSleep=0s", true}, {"preStopSleep-15s", "preStopSleep=15s", false}} {
+		r, err := report.Load(filepath.Join(dir, tc.sub))
+		if err != nil {
+			t.Fatalf("combination %s: %v\n%s", tc.variant, err, res.stderr)
+		}
+		failed := r.Summary.Requests - r.Summary.Successes
+		t.Logf("%s: %d requests, %d failed, codes %v", r.Variant, r.Summary.Requests, failed, r.Summary.Codes)
+		if r.Variant != tc.variant || (failed > 0) != tc.fails {
+			t.Errorf("combination %s: variant %q, %d failed", tc.variant, r.Variant, failed)
+		}
+	}
+	if !strings.Contains(res.stdout, "Comparison of the matrix's 2 runs") || !strings.Contains(res.stdout, "better") {
+		t.Errorf("no comparison calling a metric better at the end:\n%s", res.stdout)
+	}
+}

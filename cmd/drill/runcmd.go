@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -61,9 +62,22 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *dryRun {
 		for _, plan := range plans {
-			if err := run.DryRun(ctx, plan, run.Options{AllowAnyNamespace: *allowAnyNS}, stdout); err != nil {
+			variants, err := plan.Variants()
+			if err != nil {
 				fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
-				return report.ExitError
+				return report.ExitUsage
+			}
+			if len(variants) == 0 {
+				variants = []*run.Plan{plan}
+			}
+			for _, v := range variants {
+				if v.Scenario.Variant != "" {
+					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
+				}
+				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS}, stdout); err != nil {
+					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
+					return report.ExitError
+				}
 			}
 		}
 		return report.ExitOK
@@ -72,47 +86,104 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		progress = stderr
 	}
-	codes := make([]int, 0, len(plans))
+	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
+		AllowHostSysctl: *allowHostSysctl, Progress: progress, TTY: isTerminal(stderr)}
+	var codes []int
 	for _, plan := range plans {
-		sc := plan.Scenario
 		runDir := *dir
 		if runDir == "" {
-			runDir = newRunDir(*out, sc.Metadata.Name, time.Now())
+			runDir = newRunDir(*out, plan.Scenario.Metadata.Name, time.Now())
 		}
-		fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", sc.Metadata.Name, sc.File, runDir)
-		r, err := run.Run(ctx, plan, run.Options{
-			Dir: runDir, Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-			AllowHostSysctl: *allowHostSysctl,
-			Progress:        progress, TTY: isTerminal(stderr),
-		})
-		if r != nil {
-			if rerr := report.Render(stdout, r, *format); rerr != nil {
-				fmt.Fprintf(stderr, "drill run: %v\n", rerr)
-			}
-			fmt.Fprintf(stderr, "drill: %s %s; report %s\n", sc.Metadata.Name, r.Status, filepath.Join(runDir, run.ReportFile))
-		}
+		variants, err := plan.Variants()
 		if err != nil {
-			fmt.Fprintf(stderr, "drill run: %s: %v\n", sc.File, err)
-			var re *run.Error
-			if errors.As(err, &re) {
-				codes = append(codes, re.Code)
-			} else {
-				codes = append(codes, report.ExitError)
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			continue
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitUsage
 		}
-		if r.Incomplete {
-			fmt.Fprintf(stderr, "drill run: %s: incomplete: %s\n", sc.Metadata.Name, r.IncompleteReason)
+		if len(variants) == 0 {
+			codes = append(codes, runOne(ctx, plan, runDir, opts, *format, stdout, stderr))
+		} else {
+			codes = append(codes, runMatrix(ctx, variants, runDir, opts, *format, stdout, stderr))
 		}
-		codes = append(codes, r.ExitCode)
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return worst(codes)
+}
+
+// runOne runs one scenario (or one combination of its matrix) into runDir,
+// prints its report and returns its exit code.
+func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options, format string, stdout, stderr io.Writer) int {
+	sc := plan.Scenario
+	name := sc.Metadata.Name
+	if sc.Variant != "" {
+		name += " [" + sc.Variant + "]"
+	}
+	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
+	opts.Dir = runDir
+	r, err := run.Run(ctx, plan, opts)
+	if r != nil {
+		if rerr := report.Render(stdout, r, format); rerr != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", rerr)
+		}
+		fmt.Fprintf(stderr, "drill: %s %s; report %s\n", name, r.Status, filepath.Join(runDir, run.ReportFile))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "drill run: %s: %v\n", sc.File, err)
+		var re *run.Error
+		if errors.As(err, &re) {
+			return re.Code
+		}
+		return report.ExitError
+	}
+	if r.Incomplete {
+		fmt.Fprintf(stderr, "drill run: %s: incomplete: %s\n", name, r.IncompleteReason)
+	}
+	return r.ExitCode
+}
+
+// runMatrix runs every combination of a scenario's matrix, each into its
+// own directory under runDir, then compares them with the first.
+func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, format string, stdout, stderr io.Writer) int {
+	var codes []int
+	var dirs []string
+	for _, v := range variants {
+		d := filepath.Join(runDir, variantDir(v.Scenario.Variant))
+		codes = append(codes, runOne(ctx, v, d, opts, format, stdout, stderr))
+		if _, err := os.Stat(filepath.Join(d, run.ReportFile)); err == nil {
+			dirs = append(dirs, d)
+		}
+		if ctx.Err() != nil {
+			return worst(codes)
+		}
+	}
+	if len(dirs) < 2 {
+		return worst(codes)
+	}
+	runs := make([]*report.Report, 0, len(dirs))
+	for _, d := range dirs {
+		r, err := report.Load(d)
+		if err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitError
+		}
+		runs = append(runs, r)
+	}
+	cmpFormat := format
+	if cmpFormat == report.FormatJUnit {
+		cmpFormat = report.FormatTable // a comparison has no JUnit form
+	}
+	fmt.Fprintf(stdout, "\nComparison of the matrix's %d runs with the first (drill compare %s):\n", len(runs), strings.Join(dirs, " "))
+	if err := report.RenderComparison(stdout, report.Compare(runs, report.CompareOptions{Confidence: report.DefaultConfidence}), cmpFormat); err != nil {
+		fmt.Fprintf(stderr, "drill run: %v\n", err)
+	}
+	return worst(codes)
+}
+
+// variantDir names a combination's directory: "proxyMode=ipvs
+// preStopSleep=15s" becomes "proxyMode-ipvs_preStopSleep-15s".
+func variantDir(label string) string {
+	return strings.NewReplacer(" ", "_", "=", "-", "/", "-").Replace(label)
 }
 
 // loadAll parses and validates every file, printing every problem of every

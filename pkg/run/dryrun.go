@@ -54,6 +54,12 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := patchSetup(objs, sc.Patch); err != nil {
+		return err
+	}
+	if sc.Variant != "" {
+		fmt.Fprintf(w, "matrix: combination %s; setup variables change the manifests before they are applied\n", sc.Variant)
+	}
 	for _, o := range objs {
 		ns := o.GetNamespace()
 		if ns == "" {

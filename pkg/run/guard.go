@@ -3,6 +3,7 @@ package run
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -24,8 +25,16 @@ func Guard(allowRemote bool) func(netip.Addr) error {
 // setting unless the user opted in, so that nothing about the host changes
 // by surprise. Call it for every scenario before any of them runs.
 func CheckHostChanges(sc *scenario.Scenario, allowHostSysctl bool) error {
-	if l := sc.Target.Lab; l != nil && l.HostConntrackMax > 0 && !allowHostSysctl {
+	if allowHostSysctl {
+		return nil
+	}
+	if l := sc.Target.Lab; l != nil && l.HostConntrackMax > 0 {
 		return fmt.Errorf("%s: target.lab.hostConntrackMax sets the host's global nf_conntrack_max to %d for the run; pass --allow-host-sysctl to allow it", sc.File, l.HostConntrackMax)
+	}
+	for _, v := range sc.Matrix {
+		if v.Name == scenario.VarHostConntrackMax && slices.ContainsFunc(v.Values, func(x string) bool { return x != "0" }) {
+			return fmt.Errorf("%s: matrix.%s sets the host's global nf_conntrack_max for some runs; pass --allow-host-sysctl to allow it", sc.File, v.Name)
+		}
 	}
 	return nil
 }

@@ -28,3 +28,19 @@ func Prepare(path string) (*Plan, error) {
 	}
 	return &Plan{Scenario: sc, Faults: faults}, nil
 }
+
+// Variants returns one plan per combination of the scenario's matrix, each
+// with its own faults (a fault keeps what it changed); nil without a
+// matrix.
+func (p *Plan) Variants() ([]*Plan, error) {
+	var out []*Plan
+	for _, v := range p.Scenario.Matrix.Variants() {
+		sc := p.Scenario.WithVariant(v)
+		faults, err := inject.Parse(sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &Plan{Scenario: sc, Faults: faults})
+	}
+	return out, nil
+}

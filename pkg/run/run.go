@@ -151,6 +151,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		Schema:       report.Schema,
 		DrillVersion: opts.Version,
 		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
+		Variant:      sc.Variant,
 		Target:       sys.target,
 		Environment:  report.Environment{Host: hostInfo(), Notes: sys.notes},
 		ResultsFile:  ResultsFile,

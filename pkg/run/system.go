@@ -83,6 +83,9 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	if err != nil {
 		return err
 	}
+	if err := patchSetup(objs, sc.Patch); err != nil {
+		return err
+	}
 	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {
 		// drill owns the lab: it runs its node agents there itself.
 		agents, err := deploy.AgentObjects("")

@@ -55,6 +55,10 @@ func walk(t reflect.Type, prefix string, depth int, out *[]fieldDoc) {
 				*out = append(*out, fieldDoc{path: fd.path + "[]." + a, depth: depth + 1, name: a, typ: "object",
 					doc: docs[a] + " Exactly one action per fault; its parameters are passed to the fault as written."})
 			}
+		case ft == reflect.TypeFor[Matrix]():
+			for _, v := range matrixVars() {
+				*out = append(*out, fieldDoc{path: fd.path + "." + v.name, depth: depth + 1, name: v.name, typ: "list of " + v.values, doc: v.doc})
+			}
 		case elem != nil:
 			p := fd.path
 			if ft.Kind() == reflect.Slice {
@@ -100,6 +104,8 @@ func typeName(t reflect.Type, f *fieldInfo) string {
 		return "check expression"
 	case reflect.TypeFor[Abort]():
 		return "abort condition"
+	case reflect.TypeFor[Matrix]():
+		return "map of variable to list of values"
 	}
 	switch t.Kind() {
 	case reflect.String:

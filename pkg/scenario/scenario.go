@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,52 @@ type Scenario struct {
 	Sample     Sample   `yaml:"sample" doc:"What to sample during the run besides the load's own results (lab and kube targets only)."`
 	Checks     []Check  `yaml:"checks" doc:"Threshold expressions over the whole run; the run passes when all hold (see docs/checks.md)."`
 	AbortWhen  []Abort  `yaml:"abortWhen" doc:"Conditions evaluated on each second of the run that stop it early when they hold long enough (see docs/checks.md)."`
+	Matrix     Matrix   `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
+
+	// Variant names the combination of matrix values this copy of the
+	// scenario runs with (WithVariant); empty otherwise.
+	Variant string `yaml:"-"`
+	// Patch holds the setup variables of that combination.
+	Patch SetupPatch `yaml:"-"`
+}
+
+// SetupPatch changes the setup's objects before they are applied; nil
+// fields change nothing.
+type SetupPatch struct {
+	PreStopSleep        *time.Duration
+	GracePeriodSeconds  *int64
+	DeregistrationDelay *time.Duration
+}
+
+// WithVariant returns a copy of the scenario for one variant of its
+// matrix: target.lab variables set in its target, setup variables in Patch.
+func (s *Scenario) WithVariant(v Variant) *Scenario {
+	c := *s
+	c.Variant = v.Label
+	if s.Target.Lab != nil {
+		lab := *s.Target.Lab
+		c.Target.Lab = &lab
+	}
+	for name, val := range v.Values {
+		n, _ := strconv.Atoi(val)
+		d, _ := time.ParseDuration(val)
+		switch name {
+		case VarProxyMode:
+			c.Target.Lab.ProxyMode = val
+		case VarNodes:
+			c.Target.Lab.Nodes = n
+		case VarHostConntrackMax:
+			c.Target.Lab.HostConntrackMax = n
+		case VarPreStopSleep:
+			c.Patch.PreStopSleep = &d
+		case VarGracePeriod:
+			g := int64(n)
+			c.Patch.GracePeriodSeconds = &g
+		case VarDeregistrationDelay:
+			c.Patch.DeregistrationDelay = &d
+		}
+	}
+	return &c
 }
 
 // Metadata identifies a scenario.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,17 @@ func TestParseProblems(t *testing.T) {
 		}},
 		{"host conntrack max on an existing lab", head + "target: {lab: {name: shared, hostConntrackMax: 4096}}\nload: {rate: 1/s, duration: 1s}\n", []want{
 			{4, 30, "target.lab.hostConntrackMax", "hostConntrackMax cannot be set together with name"},
+		}},
+		{"matrix problems", head + "target: {lab: {proxyMode: ipvs}}\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.proxyMode: [ipvs]\n  setup.preStopSleep: [1.5s, 0s, 0s]\n  proxyMode: [x]\n  target.lab.nodes: []\n", []want{
+			{7, 3, "matrix.target.lab.proxyMode", "target.lab.proxyMode is also set in the target"},
+			{8, 3, "matrix.setup.preStopSleep", "the scenario has no setup"},
+			{8, 24, "matrix.setup.preStopSleep[0]", `"1.5s": use a duration in whole seconds`},
+			{8, 34, "matrix.setup.preStopSleep[2]", "0s listed twice"},
+			{9, 3, "matrix.proxyMode", `unknown field "proxyMode"`},
+			{10, 21, "matrix.target.lab.nodes", "the list is empty"},
+		}},
+		{"matrix too big", head + "target: {lab: {}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4, 5]\n  setup.preStopSleep: [0s, 5s, 10s, 15s]\n", []want{
+			{7, 1, "matrix", "20 combinations: at most 16"},
 		}},
 		{"fault not a mapping", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [podKill]\n", []want{
 			{6, 10, "faults[0]", "expected a mapping with at and one action"},
@@ -430,6 +442,34 @@ func TestRate(t *testing.T) {
 		if _, err := ParseRate(bad); err == nil {
 			t.Errorf("ParseRate(%q) accepted", bad)
 		}
+	}
+}
+
+func TestMatrixVariants(t *testing.T) {
+	sc, err := Parse("m.yaml", []byte(head+"target: {lab: {nodes: 2}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\n"+
+		"matrix:\n  target.lab.proxyMode: [iptables, ipvs]\n  setup.preStopSleep: [0s, 15000ms]\n  setup.terminationGracePeriodSeconds: [45]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels []string
+	for _, v := range sc.Matrix.Variants() {
+		labels = append(labels, v.Label)
+	}
+	want := []string{
+		"proxyMode=iptables preStopSleep=0s terminationGracePeriodSeconds=45",
+		"proxyMode=iptables preStopSleep=15s terminationGracePeriodSeconds=45",
+		"proxyMode=ipvs preStopSleep=0s terminationGracePeriodSeconds=45",
+		"proxyMode=ipvs preStopSleep=15s terminationGracePeriodSeconds=45",
+	}
+	if !slices.Equal(labels, want) {
+		t.Fatalf("variants %q, want %q", labels, want)
+	}
+	v := sc.WithVariant(sc.Matrix.Variants()[3])
+	if v.Target.Lab.ProxyMode != "ipvs" || v.Target.Lab.Nodes != 2 || *v.Patch.PreStopSleep != 15*time.Second || *v.Patch.GracePeriodSeconds != 45 || v.Patch.DeregistrationDelay != nil || v.Variant != want[3] {
+		t.Fatalf("variant scenario: target %+v, patch %+v, label %q", v.Target.Lab, v.Patch, v.Variant)
+	}
+	if sc.Target.Lab.ProxyMode != "iptables" || sc.Patch.PreStopSleep != nil {
+		t.Fatalf("WithVariant changed the original: %+v %+v", sc.Target.Lab, sc.Patch)
 	}
 }
 

@@ -73,6 +73,8 @@ func validate(d *decoder, s *Scenario, files bool) {
 		seen[n] = true
 	}
 
+	validateMatrix(d, s)
+
 	for i, a := range s.AbortWhen {
 		path := fmt.Sprintf("abortWhen[%d]", i)
 		if total > 0 && a.Condition.For > total {
@@ -329,4 +331,33 @@ func short(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// validateMatrix checks that every matrix variable fits the target and the
+// setup, and that the combinations stay few.
+func validateMatrix(d *decoder, s *Scenario) {
+	if !d.has("matrix") {
+		return
+	}
+	if n := s.Matrix.size(); n > maxVariants {
+		d.errorf(d.at("matrix"), "matrix", "%d combinations: at most %d runs per matrix; drop values", n, maxVariants)
+	}
+	for _, v := range s.Matrix {
+		path := "matrix." + v.Name
+		switch {
+		case strings.HasPrefix(v.Name, "target.lab."):
+			switch {
+			case s.Target.Lab == nil:
+				d.errorf(d.at(path), path, "needs a lab target: drill brings up a lab per combination")
+			case d.has("target.lab.name"):
+				d.errorf(d.at(path), path, "cannot vary a named lab: it keeps its own settings; remove target.lab.name or this variable")
+			case d.has(v.Name):
+				d.errorf(d.at(path), path, "%s is also set in the target: remove one of them", v.Name)
+			}
+		case strings.HasPrefix(v.Name, "setup."):
+			if len(s.Setup) == 0 {
+				d.errorf(d.at(path), path, "changes the setup's objects, but the scenario has no setup")
+			}
+		}
+	}
 }
