@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+)
+
+// TestEchoScenarios runs the two shipped url scenarios against `drill echo`
+// on the address they name. Every request must succeed; the timing and
+// rate checks may fail on a machine busy with other tests, so only those
+// may make the run exit 3.
+func TestEchoScenarios(t *testing.T) {
+	const addr = "127.0.0.1:18080"
+	echo := exec.Command(drillBin, "echo", "--listen", addr, "--name", "e2e")
+	var out bytes.Buffer
+	echo.Stdout, echo.Stderr = &out, &out
+	if err := echo.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = echo.Process.Signal(syscall.SIGTERM)
+		_ = echo.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drill echo never listened on %s: %v\n%s", addr, err, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	timing := map[string]bool{"p99": true, "rate": true}
+	for _, file := range []string{"../../scenarios/echo-steady.yaml", "../../scenarios/echo-ramp.yaml"} {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "run")
+			res := drill(t, "run", "--quiet", "--dir", dir, file)
+			r, err := report.Load(dir)
+			if err != nil {
+				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
+			}
+			if r.Summary.Requests == 0 || r.Summary.Successes != r.Summary.Requests {
+				t.Fatalf("%d of %d requests succeeded against drill echo", r.Summary.Successes, r.Summary.Requests)
+			}
+			var failed []string
+			for _, c := range r.Checks {
+				if !c.Passed {
+					failed = append(failed, c.Expr)
+					if !timing[c.Metric] {
+						t.Errorf("check %s failed (actual %s)", c.Expr, c.Actual)
+					}
+				}
+			}
+			want := report.ExitOK
+			if len(failed) > 0 {
+				want = report.ExitChecksFailed
+				t.Logf("timing checks failed on this machine: %s", strings.Join(failed, ", "))
+			}
+			if res.code != want {
+				t.Fatalf("exit %d, want %d\n%s", res.code, want, res.stderr)
+			}
+		})
+	}
+}
