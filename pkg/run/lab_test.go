@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/drillkit/drill/pkg/alb"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -151,5 +152,74 @@ checks: ["success_rate == 100%%"]
 		if !strings.Contains(events, want) {
 			t.Errorf("events lack %q:\n%s", want, events)
 		}
+	}
+}
+
+// TestKubeTargetSamplesLoadBalancer runs a kube target (the lab's API server)
+// behind the lab ALB run on its own, reached like an ALB on AWS: through
+// aws-sdk-go-v2 with the standard configuration (here the environment:
+// region, credentials, and AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2 in
+// place of AWS's endpoint). drill finds the Ingress's target groups by tag,
+// waits for a healthy target, and puts target health on the timeline.
+func TestKubeTargetSamplesLoadBalancer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	l := labtest.Up(ctx, t, lab.Config{Name: "runkubelb", Nodes: 1})
+	a, err := alb.StartLab(ctx, l, alb.LabConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for k, v := range map[string]string{
+		"AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2": a.APIURL(), "AWS_REGION": "us-east-1",
+		"AWS_ACCESS_KEY_ID": "lab", "AWS_SECRET_ACCESS_KEY": "lab", "AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_PROFILE": "", "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+	} {
+		t.Setenv(k, v)
+	}
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	optIn := []byte(`{"metadata":{"labels":{"` + inject.OptInLabel + `":"` + inject.OptInValue + `"}}}`)
+	if _, err := cs.CoreV1().Namespaces().Patch(ctx, "default", types.MergePatchType, optIn, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest, _ := filepath.Abs("../../scenarios/manifests/web-prestop.yaml")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	body := fmt.Sprintf(`apiVersion: drill/v1
+kind: Scenario
+metadata: {name: kube-lb}
+target: {kube: {kubeconfig: %q, namespace: default, url: %q}}
+setup: [%q]
+load: {rate: 20/s, duration: 20s, timeout: 15s}
+faults:
+  - {at: 2s, scale: {deployment: web, replicas: 2, wait: false}}
+sample: {loadBalancer: true, nodes: []}
+`, l.Kubeconfig(), a.URL(), manifest)
+	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Prepare(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "run"), Version: "test"})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var healthy, draining bool
+	for _, e := range r.Events {
+		if e.Kind == report.EventTarget {
+			healthy = healthy || strings.Contains(e.Message, "→ healthy")
+			draining = draining || strings.Contains(e.Message, "→ draining")
+		}
+	}
+	if !healthy || !draining {
+		t.Fatalf("target events: a healthy target %v, a draining one %v; want both", healthy, draining)
+	}
+	if r.Summary.Requests == 0 || r.Summary.Successes != r.Summary.Requests {
+		t.Fatalf("%d of %d requests through the ALB succeeded", r.Summary.Successes, r.Summary.Requests)
 	}
 }

@@ -13,8 +13,8 @@ import (
 )
 
 // lbReadyTimeout bounds the wait for the load balancer to have a healthy
-// target for every Ingress of the setup.
-const lbReadyTimeout = 3 * time.Minute
+// target for every Ingress of the setup: on AWS, a new ALB takes minutes.
+const lbReadyTimeout = 5 * time.Minute
 
 // waitTargets waits until every Ingress the setup applied (without any: every
 // Ingress of class alb in the target's namespace, made before the run) has
@@ -25,16 +25,20 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 		return nil, err
 	}
 	if len(ingresses) == 0 {
-		return nil, fmt.Errorf("the lab load balancer routes by Ingress and namespace %s has none of class alb: add a manifest with an Ingress of ingressClassName alb to setup (see scenarios/manifests/web.yaml)", s.namespace)
+		return nil, fmt.Errorf("the load balancer routes by Ingress and namespace %s has none of class alb: add a manifest with an Ingress of ingressClassName alb to setup (see scenarios/manifests/web.yaml), or leave sample.loadBalancer out", s.namespace)
 	}
 	var all []elbv2.TargetGroup
 	for _, o := range ingresses {
+		group, err := s.ingressGroup(ctx, o)
+		if err != nil {
+			return nil, err
+		}
 		var groups []elbv2.TargetGroup
 		var last string
 		ctx, cancel := context.WithTimeout(ctx, lbReadyTimeout)
-		err := wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
+		err = wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
 			var err error
-			if groups, err = s.elb.TargetGroupsForIngress(ctx, o.Namespace, o.Name, ""); err != nil {
+			if groups, err = s.elb.TargetGroupsForIngress(ctx, o.Namespace, o.Name, group); err != nil {
 				last = err.Error()
 				return false, nil
 			}
@@ -54,6 +58,20 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 	}
 	return all, nil
 }
+
+// ingressGroup returns the IngressGroup an Ingress belongs to (annotation
+// alb.ingress.kubernetes.io/group.name), whose name tags its target groups
+// instead of the Ingress's; "" when it has none.
+func (s *system) ingressGroup(ctx context.Context, o cluster.Object) (string, error) {
+	ing, err := s.cluster.Client.NetworkingV1().Ingresses(o.Namespace).Get(ctx, o.Name, metav1.GetOptions{})
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", o, err)
+	}
+	return ing.Annotations[annIngressGroup], nil
+}
+
+// annIngressGroup names the IngressGroup of an Ingress.
+const annIngressGroup = "alb.ingress.kubernetes.io/group.name"
 
 // lbIngresses are the Ingresses the load balancer serves for this run: the
 // setup's, or, when the setup has none, those of class alb already in the

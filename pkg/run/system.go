@@ -117,8 +117,12 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	return nil
 }
 
-// needsELB reports whether a fault of sc talks to the load balancer API.
+// needsELB reports whether sc samples the load balancer or has a fault that
+// talks to its API.
 func needsELB(sc *scenario.Scenario) bool {
+	if sc.Sample.LoadBalancer {
+		return true
+	}
 	for _, f := range sc.Faults {
 		if f.Action == "deregistrationDelay" {
 			return true
