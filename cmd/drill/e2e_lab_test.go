@@ -182,3 +182,33 @@ func TestMatrixScenario(t *testing.T) {
 		t.Errorf("no comparison calling a metric better at the end:\n%s", res.stdout)
 	}
 }
+
+// TestPodImbalanceScenario runs the shipped pod-imbalance matrix: with the
+// same 16 keep-alive connections, kube-proxy's random pick in iptables
+// mode skews the per-pod share past the check and IPVS round robin does
+// not. The ipvs run's report says whether its IPVS was emulated.
+func TestPodImbalanceScenario(t *testing.T) {
+	labtest.Require(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--quiet", "--dir", dir, "../../scenarios/pod-imbalance.yaml")
+	if res.code != report.ExitChecksFailed {
+		t.Fatalf("exit %d, want %d (the worse of the two runs)\n%s", res.code, report.ExitChecksFailed, res.stderr)
+	}
+	for _, tc := range []struct {
+		sub  string
+		code int
+	}{{"proxyMode-iptables", report.ExitChecksFailed}, {"proxyMode-ipvs", report.ExitOK}} {
+		r, err := report.Load(filepath.Join(dir, tc.sub))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.sub, err, res.stderr)
+		}
+		cv, _ := r.Summary.Value("backend_share_cv")
+		t.Logf("%s (%s): exit %d, %d backends, share CV %.3f", r.Variant, r.Target.Details["proxyMode"], r.ExitCode, len(r.Summary.Backends), cv)
+		if r.ExitCode != tc.code || len(r.Summary.Backends) == 0 || r.Summary.Successes != r.Summary.Requests {
+			t.Errorf("%s: exit %d (want %d), %d backends, %d of %d requests succeeded", tc.sub, r.ExitCode, tc.code, len(r.Summary.Backends), r.Summary.Successes, r.Summary.Requests)
+		}
+		if !strings.HasPrefix(r.Target.Details["proxyMode"], strings.TrimPrefix(tc.sub, "proxyMode-")) {
+			t.Errorf("%s: the report's proxy mode is %q", tc.sub, r.Target.Details["proxyMode"])
+		}
+	}
+}
