@@ -54,7 +54,7 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := patchSetup(objs, sc.Patch); err != nil {
+	if err := patchSetup(objs, namespace, sc.Patch); err != nil {
 		return err
 	}
 	if sc.Variant != "" {

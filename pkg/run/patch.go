@@ -13,9 +13,15 @@ import (
 )
 
 // patchSetup applies a matrix combination's setup variables to the setup's
-// objects before they are applied: preStop sleep and grace period of every
-// Deployment, deregistration delay of every Ingress.
-func patchSetup(objs []*unstructured.Unstructured, p scenario.SetupPatch) error {
+// objects before they are applied (in namespace, unless they name one):
+// preStop sleep, grace period and readiness gates of every Deployment,
+// deregistration delay of every Ingress.
+func patchSetup(objs []*unstructured.Unstructured, namespace string, p scenario.SetupPatch) error {
+	if p.ReadinessGates != nil {
+		if err := patchReadinessGates(objs, namespace, *p.ReadinessGates); err != nil {
+			return fmt.Errorf("matrix: readiness gates: %w", err)
+		}
+	}
 	for _, o := range objs {
 		var err error
 		switch o.GetKind() {

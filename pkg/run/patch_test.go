@@ -36,7 +36,7 @@ func TestPatchSetup(t *testing.T) {
 	}
 	sleep, grace, delay := 30*time.Second, int64(45), 300*time.Second
 	dep, ing := read()
-	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, scenario.SetupPatch{PreStopSleep: &sleep, GracePeriodSeconds: &grace, DeregistrationDelay: &delay}); err != nil {
+	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &sleep, GracePeriodSeconds: &grace, DeregistrationDelay: &delay}); err != nil {
 		t.Fatal(err)
 	}
 	if h, ok := hook(dep).([]any); !ok || len(h) != 2 || h[0] != "sleep" || h[1] != "30" {
@@ -51,7 +51,7 @@ func TestPatchSetup(t *testing.T) {
 
 	zero := time.Duration(0)
 	dep, ing = read()
-	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, scenario.SetupPatch{PreStopSleep: &zero}); err != nil {
+	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &zero}); err != nil {
 		t.Fatal(err)
 	}
 	if h := hook(dep); h != nil {
@@ -62,5 +62,43 @@ func TestPatchSetup(t *testing.T) {
 	}
 	if got := ing.GetAnnotations()[alb.AnnTargetGroupAttributes]; got != "stickiness.enabled=false, deregistration_delay.timeout_seconds=10" {
 		t.Errorf("annotation %q changed without the variable", got)
+	}
+}
+
+func TestPatchReadinessGates(t *testing.T) {
+	objs, err := cluster.ReadManifests([]string{"../../scenarios/manifests/web-prestop.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gates := func() []any {
+		for _, o := range objs {
+			if o.GetKind() == "Deployment" {
+				g, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "readinessGates")
+				return g
+			}
+		}
+		t.Fatal("no Deployment in the manifest")
+		return nil
+	}
+	on, off := true, false
+	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &on}); err != nil {
+		t.Fatal(err)
+	}
+	// web-prestop.yaml: Ingress web (ip targets) → Service web port 80 → the web pods.
+	want := alb.ReadinessGatePrefix + alb.GroupName("shop", "web", "web", 80)
+	if g := gates(); len(g) != 1 || g[0].(map[string]any)["conditionType"] != want {
+		t.Fatalf("readiness gates %v, want one: %s", g, want)
+	}
+	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &on}); err != nil {
+		t.Fatal(err)
+	}
+	if g := gates(); len(g) != 1 {
+		t.Fatalf("patched twice: %v, want the gate once", g)
+	}
+	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if g := gates(); len(g) != 0 {
+		t.Fatalf("readiness gates %v after readinessGates false", g)
 	}
 }

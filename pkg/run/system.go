@@ -83,7 +83,7 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 	if err != nil {
 		return err
 	}
-	if err := patchSetup(objs, sc.Patch); err != nil {
+	if err := patchSetup(objs, s.namespace, sc.Patch); err != nil {
 		return err
 	}
 	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {

@@ -36,6 +36,7 @@ const (
 	VarPreStopSleep        = "setup.preStopSleep"
 	VarGracePeriod         = "setup.terminationGracePeriodSeconds"
 	VarDeregistrationDelay = "setup.deregistrationDelay"
+	VarReadinessGates      = "setup.readinessGates"
 )
 
 // maxVariants bounds the runs one matrix expands to.
@@ -57,6 +58,7 @@ func matrixVars() []matrixVar {
 		{VarPreStopSleep, "duration 0s..1h, whole seconds", "preStop hook of every container of the setup's Deployments: exec sleep for that long; 0s removes the hook.", secondsValue(time.Hour)},
 		{VarGracePeriod, "integer 0..3600", "terminationGracePeriodSeconds of the setup's Deployments.", intValue(0, 3600)},
 		{VarDeregistrationDelay, "duration 0s..1h, whole seconds", "deregistration_delay.timeout_seconds in the target-group-attributes annotation of the setup's Ingresses.", secondsValue(time.Hour)},
+		{VarReadinessGates, "true | false", "Lab only: the pod readiness gate of the load balancer's target group (target-health.elbv2.k8s.aws/...) in the setup's Deployments behind ip-target Ingresses; false removes such gates.", enumValue("true", "false")},
 	}
 }
 

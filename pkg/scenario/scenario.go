@@ -63,6 +63,7 @@ type SetupPatch struct {
 	PreStopSleep        *time.Duration
 	GracePeriodSeconds  *int64
 	DeregistrationDelay *time.Duration
+	ReadinessGates      *bool
 }
 
 // WithVariant returns a copy of the scenario for one variant of its
@@ -91,6 +92,9 @@ func (s *Scenario) WithVariant(v Variant) *Scenario {
 			c.Patch.GracePeriodSeconds = &g
 		case VarDeregistrationDelay:
 			c.Patch.DeregistrationDelay = &d
+		case VarReadinessGates:
+			b := val == "true"
+			c.Patch.ReadinessGates = &b
 		}
 	}
 	return &c

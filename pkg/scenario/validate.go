@@ -358,6 +358,9 @@ func validateMatrix(d *decoder, s *Scenario) {
 			if len(s.Setup) == 0 {
 				d.errorf(d.at(path), path, "changes the setup's objects, but the scenario has no setup")
 			}
+			if v.Name == VarReadinessGates && s.Target.Lab == nil {
+				d.errorf(d.at(path), path, "works on lab targets only: on EKS the AWS Load Balancer Controller injects the gates into pods of namespaces labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled")
+			}
 		}
 	}
 }
