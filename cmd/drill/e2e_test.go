@@ -245,6 +245,22 @@ func TestHostSysctlRefusedWithoutOptIn(t *testing.T) {
 	}
 }
 
+func TestClusterChangesRefusedWithoutOptIn(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kp.yaml")
+	body := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: kp}\ntarget: {lab: {name: nolab}}\nload: {rate: 1/s, duration: 10s}\nfaults: [{at: 0s, kubeProxyMode: {mode: ipvs}}]\n"
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--quiet", "--dir", dir, p)
+	if res.code != report.ExitUsage || !strings.Contains(res.stderr, "--allow-cluster-changes") {
+		t.Fatalf("exit %d, stderr %s: want 2 and advice to pass --allow-cluster-changes", res.code, res.stderr)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run created its run directory")
+	}
+}
+
 func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
 	srv := failingServer(t, 1<<40)
 	dir := filepath.Join(t.TempDir(), "run")

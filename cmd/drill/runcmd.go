@@ -27,6 +27,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
 	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
+	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
@@ -59,6 +60,10 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitUsage
 		}
+		if err := run.CheckClusterChanges(plan, *allowClusterChanges); err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitUsage
+		}
 	}
 	if *dryRun {
 		for _, plan := range plans {
@@ -87,7 +92,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, Progress: progress, TTY: isTerminal(stderr)}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, Progress: progress, TTY: isTerminal(stderr)}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir

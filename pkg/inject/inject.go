@@ -45,6 +45,9 @@ type Env struct {
 	// ELB is the load balancer API (the lab ALB's, or AWS's), when drill
 	// can reach one.
 	ELB *elbv2.Client
+	// AllowClusterChanges lets faults change cluster-wide components
+	// (kubeProxyMode): the user's --allow-cluster-changes.
+	AllowClusterChanges bool
 	// DryRun makes every fault print, through Note, the API calls it would
 	// make, and change nothing.
 	DryRun bool
@@ -132,6 +135,8 @@ func newFault(action string) (Fault, error) {
 		return &ConntrackFlood{}, nil
 	case "deregistrationDelay":
 		return &DeregistrationDelay{}, nil
+	case "kubeProxyMode":
+		return &KubeProxyMode{}, nil
 	default:
 		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(Available(), ", "))
 	}
@@ -139,5 +144,5 @@ func newFault(action string) (Fault, error) {
 
 // Available lists the fault actions this drill can inject.
 func Available() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood", "deregistrationDelay"}
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood", "deregistrationDelay", "kubeProxyMode"}
 }

@@ -80,6 +80,7 @@ func TestFaultsOnLab(t *testing.T) {
 	t.Run("chaosMesh", h.chaosMesh)
 	t.Run("conntrackFlood", h.conntrackFlood)
 	t.Run("recoverAfterDelete", h.recoverAfterDelete)
+	t.Run("kubeProxyMode", h.kubeProxyMode)
 }
 
 type harness struct {
@@ -110,7 +111,7 @@ func (n *notes) text() string {
 }
 
 func (h *harness) env(t *testing.T, n *notes) *Env {
-	return &Env{Cluster: h.cl, Namespace: labNS, Note: n.add(t)}
+	return &Env{Cluster: h.cl, Namespace: labNS, Note: n.add(t), AllowClusterChanges: true}
 }
 
 // applyRecover applies f with a journal, runs during, then recovers a copy
@@ -188,6 +189,9 @@ func (h *harness) snapshot(ctx context.Context, t *testing.T, ns string) snapsho
 	}
 	for _, v := range svcs.Items {
 		put("service/"+v.Name, v.Spec)
+	}
+	if cm, err := c.CoreV1().ConfigMaps(kubeProxyNS).Get(ctx, "kube-proxy-config", metav1.GetOptions{}); err == nil {
+		put("kube-system/configmap/kube-proxy-config", cm.Data)
 	}
 	ings, err := c.NetworkingV1().Ingresses(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
@@ -650,5 +654,76 @@ func (h *harness) recoverAfterDelete(t *testing.T) {
 	}
 	if !strings.Contains(n.text(), "Deployment/tmp in faults no longer exists") {
 		t.Errorf("no note about the missing owner:\n%s", n.text())
+	}
+}
+
+const kubeProxyNS = "kube-system"
+
+// kubeProxyMode: on a stand-in for EKS's kube-proxy (its ConfigMap, and a
+// DaemonSet whose pods run drill echo), the fault refuses to act without
+// the user's consent, switches the mode and restarts the DaemonSet with
+// it, and Recover puts the configuration back word for word.
+func (h *harness) kubeProxyMode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	const original = "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\n# set by the cluster's installer\nmode: \"iptables\"\nipvs:\n  scheduler: \"\"\n"
+	cms := h.cl.Client.CoreV1().ConfigMaps(kubeProxyNS)
+	if _, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kube-proxy-config"}, Data: map[string]string{"config": original}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := cluster.ReadManifests([]string{"testdata/kube-proxy-standin.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := h.cl.Apply(ctx, kubeProxyNS, objs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = h.cl.Delete(context.Background(), applied)
+		_ = cms.Delete(context.Background(), "kube-proxy-config", metav1.DeleteOptions{})
+	})
+	podNames := func() []string {
+		pods, err := h.cl.Client.CoreV1().Pods(kubeProxyNS).List(ctx, metav1.ListOptions{LabelSelector: "app=kube-proxy-standin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp == nil {
+				names = append(names, p.Name)
+			}
+		}
+		return names
+	}
+	f := &KubeProxyMode{Mode: "ipvs", Scheduler: "rr", Namespace: kubeProxyNS, ConfigMap: "kube-proxy-config", Key: "config", DaemonSet: "kube-proxy", Timeout: 2 * time.Minute}
+	if err := f.restart(ctx, h.env(t, &notes{})); err != nil { // also waits until the stand-in runs
+		t.Fatal(err)
+	}
+	var n notes
+	env := h.env(t, &n)
+	env.AllowClusterChanges = false
+	if err := f.Apply(ctx, env); !errors.Is(err, ErrClusterChanges) || !strings.Contains(err.Error(), "--allow-cluster-changes") {
+		t.Fatalf("apply without consent: %v, want a refusal naming --allow-cluster-changes", err)
+	}
+	if cm, _ := cms.Get(ctx, "kube-proxy-config", metav1.GetOptions{}); cm.Data["config"] != original {
+		t.Fatalf("a refused kubeProxyMode changed the configuration:\n%s", cm.Data["config"])
+	}
+	before := podNames()
+	h.applyRecover(t, f, func() {
+		cm, err := cms.Get(ctx, "kube-proxy-config", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := cm.Data["config"]
+		if !strings.Contains(text, "mode: ipvs") || !strings.Contains(text, "scheduler: rr") || !strings.Contains(text, "kind: KubeProxyConfiguration") {
+			t.Fatalf("configuration after the switch:\n%s", text)
+		}
+		if now := podNames(); len(now) == 0 || slices.Equal(now, before) {
+			t.Fatalf("daemonset pods %v before, %v after the switch: want new ones", before, now)
+		}
+	})
+	if cm, _ := cms.Get(ctx, "kube-proxy-config", metav1.GetOptions{}); cm.Data["config"] != original {
+		t.Fatalf("configuration after recover:\n%s\nwant the original word for word", cm.Data["config"])
 	}
 }

@@ -70,7 +70,7 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	for _, p := range sc.Load.Phases {
 		fmt.Fprintf(w, "load: would send %s for %s\n", phaseText(p), p.Duration)
 	}
-	env := &inject.Env{Cluster: cl, Namespace: namespace, DryRun: true, AllowAnyNamespace: opts.AllowAnyNamespace,
+	env := &inject.Env{Cluster: cl, Namespace: namespace, DryRun: true, AllowAnyNamespace: opts.AllowAnyNamespace, AllowClusterChanges: true,
 		Note: func(source, msg string) { fmt.Fprintf(w, "    %s\n", msg) }}
 	for _, f := range plan.Faults {
 		fmt.Fprintf(w, "fault at %s: %s\n", f.At, f.Fault.Name())

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/scenario"
 )
@@ -19,6 +20,18 @@ func Guard(allowRemote bool) func(netip.Addr) error {
 		}
 		return fmt.Errorf("%s is neither loopback nor in the lab range %s; pass --allow-remote to send load there", a, lab.Range())
 	}
+}
+
+// CheckClusterChanges refuses a plan with a fault that changes the whole
+// cluster (kubeProxyMode) unless the user allowed it. Call it for every
+// scenario before any of them runs.
+func CheckClusterChanges(plan *Plan, allowClusterChanges bool) error {
+	for _, f := range plan.Faults {
+		if !allowClusterChanges && f.Fault.Action() == "kubeProxyMode" {
+			return fmt.Errorf("%s: %s %w", plan.Scenario.File, f.Fault.Name(), inject.ErrClusterChanges)
+		}
+	}
+	return nil
 }
 
 // CheckHostChanges refuses a scenario that would change a host-wide

@@ -56,6 +56,9 @@ type Options struct {
 	// AllowHostSysctl lets a lab run change host-wide settings the
 	// scenario asks for (target.lab.hostConntrackMax).
 	AllowHostSysctl bool
+	// AllowClusterChanges lets faults change cluster-wide components
+	// (kubeProxyMode).
+	AllowClusterChanges bool
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -78,6 +81,9 @@ var (
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
 	if err := CheckHostChanges(sc, opts.AllowHostSysctl); err != nil {
+		return nil, &Error{Code: report.ExitUsage, Err: err}
+	}
+	if err := CheckClusterChanges(plan, opts.AllowClusterChanges); err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
 	if base := knownURL(sc); base != "" {
@@ -174,7 +180,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			}
 		}
 		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAny, ELB: sys.elb,
-			Note: func(source, msg string) { t.note(report.EventFault, source, msg) }}
+			AllowClusterChanges: opts.AllowClusterChanges,
+			Note:                func(source, msg string) { t.note(report.EventFault, source, msg) }}
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()
 		if err := sample.WatchPods(watchCtx, sys.cluster.Client, sys.namespace, func(c sample.PodChange) {

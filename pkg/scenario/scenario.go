@@ -230,7 +230,7 @@ type Fault struct {
 
 // Actions returns the fault action keys, in documentation order.
 func Actions() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh", "deregistrationDelay"}
+	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh", "deregistrationDelay", "kubeProxyMode"}
 }
 
 // actionDocs returns a one-line description per action key.
@@ -244,6 +244,7 @@ func actionDocs() map[string]string {
 		"conntrackFlood":      "Fill nodes' conntrack tables with flood traffic.",
 		"chaosMesh":           "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
 		"deregistrationDelay": "Change the deregistration delay of an Ingress's target groups through the load balancer API.",
+		"kubeProxyMode":       "Switch kube-proxy on every node to another mode through its ConfigMap and DaemonSet (real clusters; needs --allow-cluster-changes).",
 	}
 }
 
