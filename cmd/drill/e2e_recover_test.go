@@ -50,6 +50,8 @@ func TestKilledRunRecoversFaults(t *testing.T) {
 		"{at: 1s, selectorSwitch: {service: web, selector: {app: web, track: green}}}",
 		"{at: 1s, blueGreen: {ingress: web, service: web-green}}",
 		"{at: 1s, conntrackFlood: {podSelector: app=web, rate: 100, for: 5m}}",
+		"{at: 1s, rollingUpdate: {deployment: web-blue}}",
+		"{at: 1s, podKill: {selector: 'app=web,track=blue', count: 1, wait: false}}",
 	}
 	body := fmt.Sprintf("apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: faults}\ntarget: {lab: {name: %s}}\nload: {rate: 5/s, duration: 2m}\nfaults:\n", l.Name())
 	for _, f := range faults {
