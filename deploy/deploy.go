@@ -24,9 +24,6 @@ const AgentNamespace = "drill-system"
 // AgentImage is the image agent.yaml runs.
 const AgentImage = "ghcr.io/drillkit/drill:latest"
 
-// Agent returns agent.yaml as shipped.
-func Agent() []byte { return bytes.Clone(agentYAML) }
-
 // AgentObjects decodes agent.yaml (Namespace, ServiceAccount, DaemonSet),
 // with the agent container's image replaced by image when it is not empty.
 func AgentObjects(image string) ([]*unstructured.Unstructured, error) {

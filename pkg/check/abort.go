@@ -111,10 +111,6 @@ func (t *AbortTracker) Observe(second Values) bool {
 // Fired reports whether the condition has held long enough.
 func (t *AbortTracker) Fired() bool { return t.fired }
 
-// Streak returns how many consecutive seconds, up to the last observed
-// one, the condition held.
-func (t *AbortTracker) Streak() int { return t.streak }
-
 // Reason describes why the abort fired, for logs and reports, e.g.
 // `error_rate > 20% for 10s (error_rate was 35% for 10s)`.
 func (t *AbortTracker) Reason() string {

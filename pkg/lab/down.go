@@ -13,15 +13,10 @@ import (
 	"time"
 )
 
-// Down removes the lab of that name from the default state root: its
-// processes (found by DRILL_LAB in their environment, so also after a
-// crash), its network namespaces (found by name prefix) and its state
-// directory. It is idempotent: removing a lab that does not exist succeeds.
-func Down(ctx context.Context, name string) error {
-	return down(ctx, DefaultStateRoot, name, io.Discard)
-}
-
-// Down removes the lab; see the package-level Down.
+// Down removes the lab: its processes (found by DRILL_LAB in their
+// environment, so also after a crash), its network namespaces (found by
+// name prefix) and its state directory. It is idempotent: removing a lab
+// that does not exist succeeds.
 func (l *Lab) Down(ctx context.Context) error {
 	return down(ctx, filepath.Dir(l.plan.StateDir), l.plan.Name, l.progress)
 }

@@ -260,14 +260,6 @@ func open(root, name string, progress io.Writer) (*Lab, error) {
 	return &Lab{plan: p, progress: progress}, nil
 }
 
-// SetProgress directs progress lines (one per step) to w.
-func (l *Lab) SetProgress(w io.Writer) {
-	if w == nil {
-		w = io.Discard
-	}
-	l.progress = w
-}
-
 func (l *Lab) save() error {
 	b, err := json.MarshalIndent(l.plan, "", "  ")
 	if err != nil {
@@ -294,7 +286,7 @@ func (l *Lab) healthy() error {
 	return nil
 }
 
-// start starts one of the lab's processes and keeps its exit channel.
+// start starts one of the lab's processes and keeps it to learn of its exit.
 func (l *Lab) start(s procSpec) error {
 	c, err := startProcess(l.plan, s)
 	if c != nil {

@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -236,5 +235,3 @@ func logTail(path string, lines int) string {
 	}
 	return strings.Join(all, "\n")
 }
-
-var errProcessExited = errors.New("process exited")

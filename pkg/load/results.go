@@ -40,9 +40,6 @@ func (w *ResultsWriter) Write(r *vegeta.Result) error {
 	return w.err
 }
 
-// Err returns the first error met, if any.
-func (w *ResultsWriter) Err() error { return w.err }
-
 // Flush writes buffered results through to the underlying writer.
 func (w *ResultsWriter) Flush() error {
 	if w.err != nil {

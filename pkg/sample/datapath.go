@@ -86,9 +86,9 @@ func (d *Datapath) Add(s NodeSample) string {
 	if f > n.maxFill || n.maxAt.IsZero() {
 		n.maxFill, n.maxAt, n.count, n.max = f, s.Time, c.Count, c.Max
 	}
+	var delta uint64
 	if c.Stats != nil {
 		cur := c.Stats.Dropped()
-		var delta uint64
 		switch {
 		case !n.havePrev:
 		case cur >= n.prev:
@@ -96,15 +96,13 @@ func (d *Datapath) Add(s NodeSample) string {
 		default:
 			delta = cur
 		}
-		n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta})
 		if delta > 0 {
 			n.drops += delta
 			notes = append(notes, fmt.Sprintf("conntrack could not take %d new connections (drop + early_drop + insert_failed)", delta))
 		}
 		n.prev, n.havePrev = cur, true
-	} else {
-		n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max})
 	}
+	n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta})
 	if len(notes) == 0 {
 		return ""
 	}
