@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -68,5 +69,44 @@ func slowServer(t *testing.T, delay time.Duration) *countingServer {
 		_, _ = io.WriteString(w, "slow\n")
 	}))
 	t.Cleanup(s.Close)
+	return s
+}
+
+// hangingServer accepts connections and reads what is sent without ever
+// answering, as a backend that hangs would. accepted counts connections.
+type hangingServer struct {
+	URL      string
+	accepted atomic.Uint64
+}
+
+func newHangingServer(t *testing.T) *hangingServer {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &hangingServer{URL: "http://" + ln.Addr().String()}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.accepted.Add(1)
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
 	return s
 }

@@ -74,7 +74,8 @@ func ParseAbort(src string) (Abort, error) {
 // AbortTracker follows one Abort over the seconds of a run. Feed it each
 // completed second in order with Observe; it reports when the condition
 // has held for Abort.For consecutive seconds. A second in which the metric
-// has no value (no requests completed) breaks the streak. It is not safe
+// has no value (nothing was sent or due, or for a latency none completed)
+// breaks the streak. It is not safe
 // for concurrent use.
 type AbortTracker struct {
 	abort  Abort

@@ -45,6 +45,7 @@ func Catalog() []Metric {
 		{"errors_eof", Count, true, "requests failed because the connection closed early (EOF)"},
 		{"errors_tls", Count, true, "requests failed in the TLS handshake"},
 		{"errors_http", Count, true, "responses with a failing status code and no transport error"},
+		{"errors_cancelled", Count, true, "requests cancelled because the run stopped before their response"},
 		{"errors_other", Count, true, "requests failed for any other reason"},
 		{"p50", Duration, true, "median latency"},
 		{"p90", Duration, false, "90th percentile latency"},

@@ -168,14 +168,14 @@ func TestFormatValue(t *testing.T) {
 
 func TestCatalog(t *testing.T) {
 	want := "requests successes success_rate error_rate rate throughput status_2xx status_3xx status_4xx status_5xx status_NNN " +
-		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_other " +
+		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_cancelled errors_other " +
 		"p50 p90 p95 p99 p999 max_latency mean_latency max_error_burst error_seconds time_to_recover backends backend_share_cv " +
 		"conntrack_drops conntrack_max_fill"
 	if got := strings.Join(Names(false), " "); got != want {
 		t.Errorf("Names(false) =\n%s\nwant\n%s", got, want)
 	}
 	wantLive := "requests successes success_rate error_rate rate status_2xx status_3xx status_4xx status_5xx status_NNN " +
-		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_other p50 p99 max_latency"
+		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_cancelled errors_other p50 p99 max_latency"
 	if got := strings.Join(Names(true), " "); got != wantLive {
 		t.Errorf("Names(true) =\n%s\nwant\n%s", got, wantLive)
 	}

@@ -67,7 +67,11 @@ func guard(allow func(netip.Addr) error) func(network, address string, _ syscall
 // connections idle for DefaultIdleTimeout and adds the Allow guard to its
 // dialer. Proxies from the environment are not used: a
 // proxy would hide the real destination from the guard.
-func NewClient(c Config) *http.Client {
+func NewClient(c Config) *http.Client { return newClient(c, nil) }
+
+// newClient is NewClient with its connections tracked, when tracked is
+// not nil.
+func newClient(c Config, tracked *connSet) *http.Client {
 	dialer := &net.Dialer{
 		KeepAlive: 30 * time.Second,
 		Control:   guard(c.allow()),
@@ -91,8 +95,12 @@ func NewClient(c Config) *http.Client {
 	default:
 		protocols.SetHTTP1(true)
 	}
+	dial := dialFunc(dialer.DialContext)
+	if tracked != nil {
+		dial = tracked.dialer(dial)
+	}
 	tr := &http.Transport{
-		DialContext:         dialer.DialContext,
+		DialContext:         dial,
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: c.InsecureSkipVerify},
 		MaxIdleConnsPerHost: conns,
 		MaxConnsPerHost:     c.MaxConnections,

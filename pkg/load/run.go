@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
@@ -18,6 +19,8 @@ type Attack struct {
 	mix   *Mix
 	pacer *PhasePacer
 	sent  atomic.Uint64
+
+	onStart func(time.Time)
 }
 
 // NewAttack validates the config (reporting every problem at once) and
@@ -38,11 +41,22 @@ func (a *Attack) Pacer() *PhasePacer { return a.pacer }
 // stalled target before any of its requests time out. Safe for concurrent use.
 func (a *Attack) Sent() uint64 { return a.sent.Load() }
 
+// OnStart sets a function called with the time each request is sent, from
+// the worker about to send it, before its result exists: with the results,
+// it tells which requests are in flight. It must be quick and safe for
+// concurrent use. Set it before Run.
+func (a *Attack) OnStart(fn func(at time.Time)) { a.onStart = fn }
+
+// MaxWorkers returns the most requests the run keeps in flight: when that
+// many are, the schedule's further requests wait until one completes.
+func (a *Attack) MaxWorkers() uint64 { return a.cfg.maxWorkers() }
+
 // Run checks every target against the Allow guard and attacks until the
 // phases are over or ctx is cancelled. On cancellation it stops issuing
-// requests, lets those in flight finish (each within the timeout) and
-// returns ctx.Err() once their results are delivered; it returns nil when
-// the phases ran to the end.
+// requests, gives those in flight StopGrace to finish, cancels the rest
+// (their results fail with ErrStopped) and returns ctx.Err() once every
+// result is delivered; it returns nil when the phases ran to the end, after
+// the requests in flight completed (each within the timeout).
 //
 // sink is called for every result, in order of arrival, from the goroutine
 // that called Run; it may be nil. A result's Attack field holds the name of
@@ -58,12 +72,27 @@ func (a *Attack) Run(ctx context.Context, sink func(*vegeta.Result)) error {
 	next := a.mix.Targeter()
 	targeter := func(t *vegeta.Target) error {
 		a.sent.Add(1)
+		if a.onStart != nil {
+			a.onStart(time.Now())
+		}
 		return next(t)
 	}
-	atk := vegeta.NewAttacker(attackerOptions(a.cfg)...)
+	conns := newConnSet()
+	atk := vegeta.NewAttacker(attackerOptions(a.cfg, conns)...)
 	results := atk.Attack(targeter, a.pacer, a.pacer.Duration(), AttackName)
-	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	drained := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		atk.Stop()
+		grace := time.NewTimer(StopGrace)
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			conns.stop()
+		case <-drained:
+		}
+	})
 	defer stop()
+	defer close(drained)
 	for r := range results {
 		if name, u, ok := a.mix.Name(r); ok {
 			r.Attack, r.URL = name, u
@@ -86,9 +115,9 @@ func Run(ctx context.Context, cfg Config, sink func(*vegeta.Result)) error {
 
 // attackerOptions are the vegeta options of a config: our own client (which
 // carries every transport setting and the dial guard) and the worker bounds.
-func attackerOptions(cfg Config) []func(*vegeta.Attacker) {
+func attackerOptions(cfg Config, conns *connSet) []func(*vegeta.Attacker) {
 	return []func(*vegeta.Attacker){
-		vegeta.Client(NewClient(cfg)),
+		vegeta.Client(newClient(cfg, conns)),
 		vegeta.Workers(cfg.workers()),
 		vegeta.MaxWorkers(cfg.maxWorkers()),
 	}

@@ -147,3 +147,21 @@ func writeResults(b *testing.B, path string, n int) {
 		b.Fatal(fmt.Errorf("write %s: %w", path, err))
 	}
 }
+
+// BenchmarkInFlight is the cost per request of following it in flight: one
+// Start when it is sent and one Done when its result arrives, from
+// concurrent workers.
+func BenchmarkInFlight(b *testing.B) {
+	rs := benchResults(4096)
+	f := NewInFlight(t0)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			r := &rs[i%len(rs)]
+			f.Start(r.Timestamp)
+			f.Done(r)
+			i++
+		}
+	})
+}

@@ -14,6 +14,7 @@ const (
 	idEOF
 	idTLS
 	idHTTP
+	idCancelled
 	idOther
 	nClasses
 )
@@ -33,6 +34,8 @@ func className(id int) string {
 		return ClassTLS
 	case idHTTP:
 		return ClassHTTP
+	case idCancelled:
+		return ClassCancelled
 	}
 	return ClassOther
 }
@@ -51,8 +54,13 @@ func Classes() []string {
 // is ClassHTTP; otherwise the transport error decides: connection refused,
 // reset (reset by peer, broken pipe), timeout (timeouts, deadline exceeded),
 // TLS (tls:, x509:), EOF (EOF, unexpected EOF, server closed the idle
-// connection) and ClassOther for anything else.
+// connection), cancelled (load.ErrStopped: the run stopped before the
+// response) and ClassOther for anything else.
 func Classify(r *vegeta.Result) string { return className(classify(r)) }
+
+// stoppedMessage is the message of load.ErrStopped (metric does not import
+// load; a test keeps the two equal).
+const stoppedMessage = "drill: run stopped before the response"
 
 func classify(r *vegeta.Result) int {
 	if r.Code != 0 && (r.Error == "" || strings.HasPrefix(r.Error, strconv.Itoa(int(r.Code)))) {
@@ -65,6 +73,8 @@ func classify(r *vegeta.Result) int {
 		e = e[i+3:]
 	}
 	switch {
+	case strings.Contains(e, stoppedMessage):
+		return idCancelled
 	case strings.Contains(e, "connection refused"):
 		return idRefused
 	case strings.Contains(e, "connection reset"), strings.Contains(e, "broken pipe"):

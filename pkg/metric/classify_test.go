@@ -126,7 +126,7 @@ func TestClassifyRealErrors(t *testing.T) {
 }
 
 func TestClasses(t *testing.T) {
-	want := []string{ClassRefused, ClassReset, ClassTimeout, ClassEOF, ClassTLS, ClassHTTP, ClassOther}
+	want := []string{ClassRefused, ClassReset, ClassTimeout, ClassEOF, ClassTLS, ClassHTTP, ClassCancelled, ClassOther}
 	if got := Classes(); !slices.Equal(got, want) {
 		t.Errorf("Classes() = %v, want %v", got, want)
 	}

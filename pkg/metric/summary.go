@@ -13,7 +13,10 @@ const (
 	ClassEOF     = "eof"
 	ClassTLS     = "tls"
 	ClassHTTP    = "http" // a response with a failing status code and no transport error
-	ClassOther   = "other"
+	// ClassCancelled: the run stopped (abortWhen, interrupt) before the
+	// response arrived and the request was cancelled.
+	ClassCancelled = "cancelled"
+	ClassOther     = "other"
 )
 
 // Summary is the aggregate of a whole run. It is the metric part of a report

@@ -144,8 +144,9 @@ type CheckResult struct {
 // AbortResult says which abortWhen condition stopped the run and when.
 type AbortResult struct {
 	Expr string `json:"expr"`
-	// AtT is the second of the run (offset from its start) at which the
-	// condition held.
+	// AtT is the whole second of the run (offset from its start) at which
+	// the condition fired: when the last second of its streak was evaluated,
+	// abortGrace after that second ended.
 	AtT     int    `json:"atT"`
 	Message string `json:"message,omitempty"`
 }

@@ -34,10 +34,6 @@ const (
 	ResultsFile = "results.bin"
 )
 
-// liveLag is how long after a second ends it is evaluated for abortWhen and
-// shown on the progress line, so that most of its requests have completed.
-const liveLag = 2 * time.Second
-
 // Options configure a run.
 type Options struct {
 	// Dir is the run's output directory; it is created.
@@ -166,10 +162,12 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
 		results:  load.NewResultsWriter(f),
 		trackers: trackers(sc.Aborts()),
+		grace:    sc.AbortGrace,
 		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration(), phases: cfg.Phases},
 	}
 	r.StartedAt = time.Now()
 	t.start(r.StartedAt)
+	t.progress.start = r.StartedAt
 	var env *inject.Env
 	var datapath *sample.Datapath
 	stopNodes := func() {}
@@ -269,6 +267,11 @@ type timeline struct {
 	results  *load.ResultsWriter
 	trackers []*check.AbortTracker
 	progress *progress
+	// inflight follows the requests sent and not yet answered; grace is how
+	// long after a second ends it is evaluated (scenario abortGrace).
+	inflight *metric.InFlight
+	grace    time.Duration
+	attack   *load.Attack
 
 	journal *inject.Journal
 
@@ -283,6 +286,7 @@ func (t *timeline) start(t0 time.Time) {
 	t.t0 = t0
 	t.recOpts.Start = t0
 	t.rec = metric.New(t.recOpts)
+	t.inflight = metric.NewInFlight(t0)
 	t.note(report.EventNote, "load", "load started")
 }
 
@@ -306,6 +310,11 @@ func (t *timeline) snapshot() []report.Event {
 func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]applied, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	attack, err := load.NewAttack(cfg)
+	if err == nil {
+		attack.OnStart(t.inflight.Start)
+		t.attack = attack
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -314,10 +323,10 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.S
 	}()
 	applied := make(chan []applied, 1)
 	go func() { applied <- t.inject(ctx, cancel, faults, env) }()
-	attack, err := load.NewAttack(cfg)
 	if err == nil {
 		err = attack.Run(ctx, func(r *vegeta.Result) {
 			t.rec.Add(r)
+			t.inflight.Done(r)
 			if err := t.results.Write(r); err != nil {
 				cancel(err)
 			}
@@ -426,41 +435,6 @@ func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timelin
 
 // recoverTimeout bounds the recovery of all faults of a run.
 const recoverTimeout = 5 * time.Minute
-
-// watch evaluates completed seconds until ctx ends.
-func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-tick.C:
-			t.live(now.Add(-liveLag), cancel)
-		}
-	}
-}
-
-// live shows and evaluates every second that ended before upTo. With a nil
-// cancel the abort conditions are not evaluated any more (the load ended).
-func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
-	for _, s := range t.rec.Seconds(upTo) {
-		t.progress.second(s)
-		if cancel == nil || t.aborted() {
-			continue
-		}
-		for _, tr := range t.trackers {
-			if tr.Observe(s) {
-				t.mu.Lock()
-				t.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: s.T, Message: tr.Reason()}
-				t.mu.Unlock()
-				t.note(report.EventNote, "abort", tr.Reason())
-				cancel(errAborted)
-				break
-			}
-		}
-	}
-}
 
 // sustained notes when the load could not keep the planned rate (a slow
 // target holding every worker, or a saturated machine): fewer requests

@@ -38,17 +38,18 @@ type Scenario struct {
 	// memory without a name).
 	File string `yaml:"-"`
 
-	APIVersion string   `yaml:"apiVersion" required:"true" doc:"Version of the scenario format; must be drill/v1."`
-	Kind       string   `yaml:"kind" required:"true" doc:"Kind of document; must be Scenario."`
-	Metadata   Metadata `yaml:"metadata" required:"true" doc:"Identifies the scenario."`
-	Target     Target   `yaml:"target" doc:"Where the system under test lives: at most one of url, lab or kube; none means an embedded lab with defaults."`
-	Setup      []string `yaml:"setup" doc:"Manifest files applied before the load starts and deleted after the run, relative to the scenario file (lab and kube targets only)."`
-	Load       LoadSpec `yaml:"load" required:"true" doc:"The HTTP load: how fast, for how long, and which requests."`
-	Faults     []Fault  `yaml:"faults" doc:"Faults injected while the load runs, each at an offset from the start of the load (lab and kube targets only)."`
-	Sample     Sample   `yaml:"sample" doc:"What to sample during the run besides the load's own results (lab and kube targets only)."`
-	Checks     []Check  `yaml:"checks" doc:"Threshold expressions over the whole run; the run passes when all hold (see docs/checks.md)."`
-	AbortWhen  []Abort  `yaml:"abortWhen" doc:"Conditions evaluated on each second of the run that stop it early when they hold long enough (see docs/checks.md)."`
-	Matrix     Matrix   `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
+	APIVersion string        `yaml:"apiVersion" required:"true" doc:"Version of the scenario format; must be drill/v1."`
+	Kind       string        `yaml:"kind" required:"true" doc:"Kind of document; must be Scenario."`
+	Metadata   Metadata      `yaml:"metadata" required:"true" doc:"Identifies the scenario."`
+	Target     Target        `yaml:"target" doc:"Where the system under test lives: at most one of url, lab or kube; none means an embedded lab with defaults."`
+	Setup      []string      `yaml:"setup" doc:"Manifest files applied before the load starts and deleted after the run, relative to the scenario file (lab and kube targets only)."`
+	Load       LoadSpec      `yaml:"load" required:"true" doc:"The HTTP load: how fast, for how long, and which requests."`
+	Faults     []Fault       `yaml:"faults" doc:"Faults injected while the load runs, each at an offset from the start of the load (lab and kube targets only)."`
+	Sample     Sample        `yaml:"sample" doc:"What to sample during the run besides the load's own results (lab and kube targets only)."`
+	Checks     []Check       `yaml:"checks" doc:"Threshold expressions over the whole run; the run passes when all hold (see docs/checks.md)."`
+	AbortWhen  []Abort       `yaml:"abortWhen" doc:"Conditions evaluated on each second of the run that stop it early when they hold long enough (see docs/checks.md)."`
+	AbortGrace time.Duration `yaml:"abortGrace" default:"2s" doc:"How long after a second ends it is evaluated for abortWhen (and shown on the progress line); its requests still without a response then count as failed (no response). At least 100ms (see docs/checks.md)."`
+	Matrix     Matrix        `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
 
 	// Variant names the combination of matrix values this copy of the
 	// scenario runs with (WithVariant); empty otherwise.
@@ -151,7 +152,7 @@ type LoadSpec struct {
 	Duration           time.Duration     `yaml:"duration" doc:"How long the constant rate is held, e.g. 3m. Needs rate; not with phases."`
 	Phases             []Phase           `yaml:"phases" doc:"Instead of rate and duration: consecutive phases, each constant (rate) or a linear ramp (from, to); steps are consecutive constant phases."`
 	Workers            int               `yaml:"workers" default:"10" min:"1" doc:"Initial number of concurrent workers sending requests."`
-	MaxWorkers         int               `yaml:"maxWorkers" default:"0" min:"0" doc:"Upper bound on workers when responses are slow; 0 means unbounded."`
+	MaxWorkers         int               `yaml:"maxWorkers" default:"0" min:"0" doc:"Upper bound on workers when responses are slow, and so on requests in flight; 0 means load.DefaultMaxWorkers (2048)."`
 	Connections        int               `yaml:"connections" default:"10000" min:"1" doc:"Idle connections kept open per host."`
 	MaxConnections     int               `yaml:"maxConnections" default:"0" min:"0" doc:"Upper bound on connections per host; 0 means unbounded."`
 	KeepAlive          bool              `yaml:"keepAlive" default:"true" doc:"Reuse connections between requests; false opens a connection per request."`

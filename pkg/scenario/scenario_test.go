@@ -122,6 +122,8 @@ func TestParseProblems(t *testing.T) {
 		{"phase missing duration", head + "load: {phases: [{rate: 1/s}]}\n", []want{{4, 17, "load.phases[0].duration", `missing required field "duration"`}}},
 		{"ramp zero to zero", head + "load: {phases: [{duration: 1s, from: 0/s, to: 0/s}]}\n", []want{{4, 32, "load.phases[0].from", "from 0 to 0"}}},
 		{"max workers", head + "load: {rate: 1/s, duration: 1s, workers: 5, maxWorkers: 2}\n", []want{{4, 45, "load.maxWorkers", "below workers 5"}}},
+		{"workers above default max", head + "load: {rate: 1/s, duration: 1s, workers: 5000}\n", []want{{4, 33, "load.workers", "exceed the default maxWorkers of 2048"}}},
+		{"abort grace too short", head + "load: {rate: 1/s, duration: 1s}\nabortGrace: 10ms\n", []want{{5, 13, "abortGrace", "below the minimum of 100ms"}}},
 		{"zero timeout", head + "load: {rate: 1/s, duration: 1s, timeout: 0s}\n", []want{{4, 42, "load.timeout", "timeout must be above zero"}}},
 		{"h2c https", head + "target: {url: https://127.0.0.1}\nload: {rate: 1/s, duration: 1s, h2c: true}\n", []want{{5, 33, "load.h2c", "use http2 instead"}}},
 		{"bad header", head + "load: {rate: 1/s, duration: 1s, headers: {\"Bad Header\": x, Ok: 5}}\n", []want{
@@ -263,7 +265,8 @@ func TestParseDefaults(t *testing.T) {
 			BackendHeader: "X-Drill-Backend",
 			Requests:      []Request{{Name: "GET /", Method: "GET", Weight: 1}},
 		},
-		Sample: Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
+		Sample:     Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
+		AbortGrace: 2 * time.Second,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", s, want)

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/load"
 )
 
 // validate checks what the decoder cannot see field by field: allowed
@@ -75,6 +77,9 @@ func validate(d *decoder, s *Scenario, files bool) {
 
 	validateMatrix(d, s)
 
+	if d.valid("abortGrace") && s.AbortGrace < 100*time.Millisecond {
+		d.errorf(d.valueAt("abortGrace"), "abortGrace", "abortGrace %s is below the minimum of 100ms: requests that fast would count as failed while in flight", short(s.AbortGrace))
+	}
 	for i, a := range s.AbortWhen {
 		path := fmt.Sprintf("abortWhen[%d]", i)
 		if total > 0 && a.Condition.For > total {
@@ -164,8 +169,11 @@ func validateLoad(d *decoder, s *Scenario) {
 		l.Phases = []Phase{{Duration: l.Duration, Rate: l.Rate, From: l.Rate, To: l.Rate}}
 	}
 
-	if l.MaxWorkers != 0 && l.MaxWorkers < l.Workers {
-		d.errorf(d.at("load.maxWorkers"), "load.maxWorkers", "maxWorkers %d is below workers %d: raise it or use 0 for unbounded", l.MaxWorkers, l.Workers)
+	switch {
+	case l.MaxWorkers != 0 && l.MaxWorkers < l.Workers:
+		d.errorf(d.at("load.maxWorkers"), "load.maxWorkers", "maxWorkers %d is below workers %d: raise it to at least %d", l.MaxWorkers, l.Workers, l.Workers)
+	case l.MaxWorkers == 0 && l.Workers > load.DefaultMaxWorkers:
+		d.errorf(d.at("load.workers"), "load.workers", "workers %d exceed the default maxWorkers of %d: set load.maxWorkers to at least %d", l.Workers, load.DefaultMaxWorkers, l.Workers)
 	}
 	if d.valid("load.timeout") && l.Timeout == 0 {
 		d.errorf(d.valueAt("load.timeout"), "load.timeout", "timeout must be above zero")
