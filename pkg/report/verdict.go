@@ -17,6 +17,9 @@ type Outcome struct {
 	// (interrupted, results could not be written, the load failed, the run
 	// has not finished yet); empty when it was.
 	Failure string
+	// FailureCode is the exit code of the Failure (ExitError when zero),
+	// e.g. ExitUsage for a destination refused before the load started.
+	FailureCode int
 	// Unrecovered names the faults applied during the run that could not be
 	// recovered; empty when every fault was.
 	Unrecovered string
@@ -43,6 +46,7 @@ func OutcomeOf(r *Report) Outcome {
 		}
 	case r.Status == StatusError:
 		o.Failure = orText(r.IncompleteReason, "the run could not be carried out")
+		o.FailureCode = r.ExitCode
 	}
 	return o
 }
@@ -62,7 +66,7 @@ const NoChecksReason = "no checks: nothing judged"
 // Incomplete, Status, Score and ExitCode, and sorts Events by time:
 //
 //   - a fault left unrecovered: error, ExitUnrecovered;
-//   - a run that could not be carried out: error, ExitError;
+//   - a run that could not be carried out: error, FailureCode or ExitError;
 //   - an abortWhen condition stopped it: aborted, ExitAborted;
 //   - no checks: unjudged, ExitOK (ExitChecksFailed with RequireChecks):
 //     without checks there is no evidence for a verdict either way;
@@ -82,7 +86,7 @@ func Judge(r *Report, o Outcome) {
 		r.Status, r.ExitCode = StatusError, ExitUnrecovered
 		r.Incomplete, r.IncompleteReason = true, joinReasons(o.Failure, o.Unrecovered)
 	case o.Failure != "":
-		r.Status, r.ExitCode = StatusError, ExitError
+		r.Status, r.ExitCode = StatusError, cmp.Or(o.FailureCode, ExitError)
 		r.Incomplete, r.IncompleteReason = true, o.Failure
 	case o.Abort != nil:
 		r.Status, r.ExitCode = StatusAborted, ExitAborted

@@ -25,6 +25,7 @@ func TestJudge(t *testing.T) {
 		{"a check fails", []CheckResult{passing, failing}, Outcome{}, StatusFailed, ExitChecksFailed, false},
 		{"aborted", []CheckResult{passing, failing}, Outcome{Abort: abort}, StatusAborted, ExitAborted, true},
 		{"interrupted", []CheckResult{passing}, Outcome{Failure: "interrupted"}, StatusError, ExitError, true},
+		{"refused before the load", nil, Outcome{Failure: "the run did not start: refused", FailureCode: ExitUsage}, StatusError, ExitUsage, true},
 		{"unrecovered", []CheckResult{passing}, Outcome{Unrecovered: "recover scale web: timeout"}, StatusError, ExitUnrecovered, false},
 		{"interrupted and unrecovered", nil, Outcome{Failure: "interrupted", Unrecovered: "recover scale web: timeout"}, StatusError, ExitUnrecovered, true},
 	}
