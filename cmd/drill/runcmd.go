@@ -22,7 +22,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "runs", "directory under which each run gets its own directory")
-	dir := fs.String("dir", "", "exact output directory of the run (one scenario only)")
+	dir := fs.String("dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
+	overwrite := fs.Bool("overwrite", false, "with --dir: replace the run already in that directory")
 	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
@@ -88,6 +89,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		return report.ExitOK
+	}
+	if *dir != "" {
+		if err := run.ClaimDir(*dir, *overwrite); err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitUsage
+		}
 	}
 	var progress io.Writer
 	if !*quiet {

@@ -32,6 +32,9 @@ import (
 const (
 	ReportFile  = "report.json"
 	ResultsFile = "results.bin"
+	// ReserveFile holds disk space for the final report while the run
+	// writes results; it is removed before the report is written.
+	ReserveFile = ".report-reserve"
 )
 
 // liveLag is how long after a second ends it is evaluated for abortWhen and
