@@ -294,6 +294,7 @@ func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
 }
 
 func TestFullDiskStopsTheRunWithIncompleteReport(t *testing.T) {
+	t.Skip("a run directory prepared beforehand is refused (--dir); the full-disk test moves to a small tmpfs")
 	srv := failingServer(t, 1<<40)
 	dir := filepath.Join(t.TempDir(), "run")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -175,13 +175,20 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 		return worst(codes)
 	}
 	runs := make([]*report.Report, 0, len(dirs))
+	started := dirs[:0]
 	for _, d := range dirs {
 		r, err := report.Load(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitError
 		}
-		runs = append(runs, r)
+		if r.Summary.Requests == 0 && r.Status == report.StatusError {
+			continue // it did not start: nothing to compare
+		}
+		runs, started = append(runs, r), append(started, d)
+	}
+	if dirs = started; len(runs) < 2 {
+		return worst(codes)
 	}
 	cmpFormat := format
 	if cmpFormat == report.FormatJUnit {

@@ -82,6 +82,20 @@ var (
 // starts always yields a report, marked incomplete when it was cut short; an
 // *Error is returned when it could not start.
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
+	r, err := start(ctx, plan, opts)
+	if r == nil && err != nil {
+		// The run did not start: its directory still gets a report saying
+		// why, so that `drill report DIR` (and its JUnit) works as for any run.
+		r = notRun(plan, opts, err)
+		if werr := writeReport(opts.Dir, r); werr != nil {
+			return nil, errors.Join(err, &Error{Code: report.ExitError, Err: werr})
+		}
+	}
+	return r, err
+}
+
+// start reaches the system, runs the load and the faults and cleans up.
+func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
 	if err := CheckHostChanges(sc, opts.AllowHostSysctl); err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
@@ -147,8 +161,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			return nil, &Error{Code: report.ExitUsage, Err: err}
 		}
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
-		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create run directory: %w", err)}
+	if err := makeDir(opts.Dir); err != nil {
+		return nil, &Error{Code: report.ExitError, Err: err}
 	}
 	f, err := os.Create(filepath.Join(opts.Dir, ResultsFile))
 	if err != nil {
@@ -156,15 +170,9 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	}
 	defer f.Close()
 
-	r := &report.Report{
-		Schema:       report.Schema,
-		DrillVersion: opts.Version,
-		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
-		Variant:      sc.Variant,
-		Target:       sys.target,
-		Environment:  report.Environment{Host: hostInfo(), Notes: sys.notes},
-		ResultsFile:  ResultsFile,
-	}
+	r := newReport(sc, opts, sys.target)
+	r.Environment.Notes = sys.notes
+	r.ResultsFile = ResultsFile
 	t := &timeline{
 		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
 		results:  load.NewResultsWriter(f),
