@@ -31,6 +31,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
 	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
 	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
+	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
@@ -101,7 +102,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, Progress: progress, TTY: isTerminal(stderr)}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Progress: progress, TTY: isTerminal(stderr)}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir
