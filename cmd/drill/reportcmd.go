@@ -76,17 +76,21 @@ func reaggregate(r *report.Report, path, backend string, stderr io.Writer) error
 	}
 	defer f.Close()
 	s, err := metric.Aggregate(f, metric.Options{Start: r.StartedAt, BackendHeader: backend})
-	if errors.Is(err, io.ErrUnexpectedEOF) {
+	cut := errors.Is(err, io.ErrUnexpectedEOF)
+	if cut {
 		fmt.Fprintf(stderr, "drill report: %s: %v; using the results before the cut\n", name, err)
-		r.Incomplete = true
-		r.IncompleteReason = strings.TrimPrefix(r.IncompleteReason+"; ", "; ") + name + " is cut short after its last whole result"
-		err = nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
 	r.Summary = s
-	return run.Rejudge(r)
+	if err := run.Rejudge(r); err != nil {
+		return err
+	}
+	if cut {
+		r.Incomplete = true
+		r.IncompleteReason = strings.TrimPrefix(r.IncompleteReason+"; ", "; ") + name + " is cut short after its last whole result"
+	}
+	return nil
 }
 
 func writeCatalog(w io.Writer) {

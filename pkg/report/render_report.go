@@ -24,6 +24,8 @@ func statusMark(s Status, markdown bool) string {
 		return "❌ " + word
 	case StatusAborted:
 		return "🛑 " + word
+	case StatusUnjudged:
+		return "⚪ " + word
 	default:
 		return "⚠️ " + word
 	}
@@ -32,7 +34,7 @@ func statusMark(s Status, markdown bool) string {
 // verdictLines are the first lines of a rendered report: status, name,
 // score, then why the run stopped early if it did.
 func verdictLines(r *Report, markdown bool) []string {
-	score := fmt.Sprintf("score %.1f/100", r.Score.Total)
+	score := scoreText(r.Score)
 	var lines []string
 	if markdown {
 		lines = append(lines, fmt.Sprintf("### %s: %s, %s", statusMark(r.Status, true), mdEscape(r.Title()), score))
@@ -40,6 +42,13 @@ func verdictLines(r *Report, markdown bool) []string {
 		lines = append(lines, fmt.Sprintf("%s  %s  %s", statusMark(r.Status, false), r.Title(), score))
 	}
 	var extra []string
+	if r.Status == StatusUnjudged {
+		e := "No checks: nothing judged"
+		if r.ExitCode == ExitChecksFailed {
+			e += "; the run was required to have checks (--require-checks)"
+		}
+		extra = append(extra, e)
+	}
 	if r.Abort != nil {
 		extra = append(extra, fmt.Sprintf("Aborted at t=%ds: %s", r.Abort.AtT, r.Abort.Expr)+suffix(r.Abort.Message))
 	}
@@ -53,6 +62,15 @@ func verdictLines(r *Report, markdown bool) []string {
 		lines = append(lines, e)
 	}
 	return lines
+}
+
+// scoreText is the score as the verdict line shows it.
+func scoreText(sc Score) string {
+	s := fmt.Sprintf("score %.1f/100", sc.Total)
+	if sc.Partial {
+		s += fmt.Sprintf(" (partial: %s of the planned run)", fmtShare(sc.Coverage))
+	}
+	return s
 }
 
 func suffix(msg string) string {
@@ -187,7 +205,7 @@ func checkMark(c CheckResult, markdown bool) string {
 
 func checksPart(r *Report, markdown bool) part {
 	if len(r.Checks) == 0 && r.Abort == nil {
-		return part{text: []string{"No checks defined."}}
+		return part{text: []string{"No checks defined: nothing judged."}}
 	}
 	t := newTable("result", "check", "actual", "message")
 	for _, c := range r.Checks {
@@ -208,7 +226,11 @@ func scoreTable(sc Score) *table {
 	for _, c := range sc.Components {
 		t.add(c.Name, fmtFloat(c.Weight), fmt.Sprintf("%.3f", c.Value), fmt.Sprintf("%.1f", c.Points), c.Explanation)
 	}
-	t.add("total", "100", "", fmt.Sprintf("%.1f", sc.Total), "")
+	if sc.Partial {
+		t.add("total", "100", fmt.Sprintf("%.3f", sc.Coverage), fmt.Sprintf("%.1f", sc.Total), sc.PartialReason)
+	} else {
+		t.add("total", "100", "", fmt.Sprintf("%.1f", sc.Total), "")
+	}
 	return t
 }
 

@@ -41,22 +41,24 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestRenderGolden(t *testing.T) {
 	aborted := fixtureReport()
-	aborted.Status = StatusAborted
-	aborted.ExitCode = ExitAborted
-	aborted.Incomplete = true
-	aborted.IncompleteReason = "stopped at t=36s of 60s"
-	aborted.Abort = &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 36, Message: "error_rate was 30.000% from t=31s"}
+	aborted.EndedAt = aborted.StartedAt.Add(36 * time.Second)
+	Judge(aborted, Outcome{Planned: time.Minute,
+		Abort: &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 36, Message: "error_rate was 30.000% from t=31s"}})
 
 	clean := fixtureReport()
 	clean.Summary = fixtureSummary(0, 0, 0, 1)
 	clean.Checks = clean.Checks[1:2]
 	clean.Events = nil
-	clean.Status = StatusPassed
-	clean.ExitCode = ExitOK
-	clean.Score = ScoreRun(clean.Summary, clean.Checks)
+	Judge(clean, Outcome{Planned: time.Minute})
 
-	reports := map[string]*Report{"failed": fixtureReport(), "aborted": aborted, "passed": clean}
-	for _, name := range []string{"failed", "aborted", "passed"} {
+	unjudged := fixtureReport()
+	unjudged.Summary = fixtureSummary(0, 0, 0, 1)
+	unjudged.Checks = nil
+	unjudged.Events = nil
+	Judge(unjudged, Outcome{Planned: time.Minute})
+
+	reports := map[string]*Report{"failed": fixtureReport(), "aborted": aborted, "passed": clean, "unjudged": unjudged}
+	for _, name := range []string{"failed", "aborted", "passed", "unjudged"} {
 		for _, format := range Formats {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				var buf bytes.Buffer

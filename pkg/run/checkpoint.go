@@ -32,7 +32,7 @@ type measured struct {
 }
 
 // fill sets on r everything measured so far: summary, events, notes,
-// samples and checks with their score.
+// samples and checks. report.Judge gives the verdict.
 func (m measured) fill(r *report.Report) {
 	t := m.t
 	r.Summary = t.rec.Summary()
@@ -47,7 +47,6 @@ func (m measured) fill(r *report.Report) {
 	r.Sampled = datapathValues(m.datapath)
 	r.Conntrack = conntrackSeries(m.datapath, r.StartedAt)
 	r.Checks = evaluate(m.sc.Exprs(), values{r.Summary, r.Sampled})
-	r.Score = report.ScoreRun(r.Summary, r.Checks)
 }
 
 // checkpointer writes a run's provisional report when the load starts and
@@ -57,6 +56,8 @@ type checkpointer struct {
 	path string
 	base *report.Report // what is known before the load; not changed
 	m    measured
+	// requireChecks is Options.RequireChecks, for the verdict.
+	requireChecks bool
 
 	stop func()
 	wg   sync.WaitGroup
@@ -66,8 +67,8 @@ type checkpointer struct {
 
 // startCheckpoints writes the first provisional report and starts
 // rewriting it in the background.
-func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured) *checkpointer {
-	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m}
+func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, requireChecks bool) *checkpointer {
+	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m, requireChecks: requireChecks}
 	c.write()
 	ctx, c.stop = context.WithCancel(ctx)
 	c.wg.Add(1)
@@ -93,7 +94,7 @@ func (c *checkpointer) write() {
 	r := *c.base
 	c.m.fill(&r)
 	r.EndedAt = time.Now()
-	conclude(&r, errProvisional, nil)
+	report.Judge(&r, report.Outcome{Failure: errProvisional.Error(), Planned: c.m.sc.TotalDuration(), RequireChecks: c.requireChecks})
 	if err := report.Write(c.path, &r); err != nil && c.failed == nil {
 		c.failed = fmt.Errorf("at t=%s: %w", r.EndedAt.Sub(r.StartedAt).Round(time.Second), err)
 	}

@@ -36,13 +36,12 @@ func notRun(plan *Plan, opts Options, err error) *report.Report {
 		r.Checks = append(r.Checks, report.CheckResult{Expr: e.Source, Metric: e.Metric, Op: e.Op, Threshold: e.FormatValue(e.Threshold),
 			NoData: true, Message: "not evaluated: the run did not start"})
 	}
-	r.Score = report.ScoreRun(r.Summary, r.Checks)
-	r.Status, r.Incomplete, r.IncompleteReason = report.StatusError, true, "the run did not start: "+err.Error()
-	r.ExitCode = report.ExitError
+	o := report.Outcome{Failure: "the run did not start: " + err.Error(), Planned: sc.TotalDuration(), RequireChecks: opts.RequireChecks}
 	var re *Error
 	if errors.As(err, &re) {
-		r.ExitCode = re.Code
+		o.FailureCode = re.Code
 	}
+	report.Judge(r, o)
 	return r
 }
 

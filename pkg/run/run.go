@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,9 @@ type Options struct {
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode).
 	AllowClusterChanges bool
+	// RequireChecks fails a run without checks (report.ExitChecksFailed)
+	// instead of letting it end unjudged with report.ExitOK.
+	RequireChecks bool
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -121,8 +125,9 @@ func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error
 	if cerr := sys.close(context.WithoutCancel(ctx)); cerr != nil {
 		err = errors.Join(err, &Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)})
 		if r != nil {
-			r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
-			r.Incomplete, r.IncompleteReason = true, "cleanup failed: "+cerr.Error()
+			o := report.OutcomeOf(r)
+			o.Unrecovered = strings.TrimPrefix(o.Unrecovered+"; cleanup failed: "+cerr.Error(), "; ")
+			report.Judge(r, o)
 			_ = report.Write(filepath.Join(opts.Dir, ReportFile), r)
 		}
 	}
@@ -223,7 +228,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		}
 	}
 	m := measured{sc: sc, sys: sys, t: t, datapath: datapath}
-	checkpoints := startCheckpoints(ctx, opts.Dir, r, m)
+	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, opts.RequireChecks)
 	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
@@ -241,13 +246,19 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		t.mu.Unlock()
 	}
 	m.fill(r)
-	conclude(r, cause, t.abort)
+	outcome := report.Outcome{Planned: sc.TotalDuration(), RequireChecks: opts.RequireChecks}
+	switch {
+	case errors.Is(cause, errAborted):
+		outcome.Abort = t.abort
+	case cause != nil:
+		outcome.Failure = cause.Error()
+	}
 	var runErr error
 	if unrecovered != nil {
-		r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
-		r.Incomplete, r.IncompleteReason = true, unrecovered.Error()
+		outcome.Unrecovered = unrecovered.Error()
 		runErr = &Error{Code: report.ExitUnrecovered, Err: unrecovered}
 	}
+	report.Judge(r, outcome)
 	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
 		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: err})
 	}
@@ -559,26 +570,9 @@ func evaluate(exprs []check.Expr, s check.Values) []report.CheckResult {
 	return out
 }
 
-// conclude sets the report's status and exit code from how the run ended.
-func conclude(r *report.Report, cause error, abort *report.AbortResult) {
-	switch {
-	case errors.Is(cause, errAborted):
-		r.Status, r.Abort = report.StatusAborted, abort
-	case cause != nil:
-		r.Status, r.Incomplete, r.IncompleteReason = report.StatusError, true, cause.Error()
-	default:
-		r.Status = report.StatusPassed
-		for _, c := range r.Checks {
-			if !c.Passed {
-				r.Status = report.StatusFailed
-			}
-		}
-	}
-	r.ExitCode = report.ExitCodeFor(r.Status)
-}
-
 // Rejudge evaluates r's checks again against its summary (after the summary
-// was recomputed from raw results) and updates score, status and exit code.
+// was recomputed from raw results) and judges the run again with the outcome
+// it was judged with (report.OutcomeOf).
 func Rejudge(r *report.Report) error {
 	exprs := make([]check.Expr, 0, len(r.Checks))
 	for _, c := range r.Checks {
@@ -589,9 +583,6 @@ func Rejudge(r *report.Report) error {
 		exprs = append(exprs, e)
 	}
 	r.Checks = evaluate(exprs, values{r.Summary, r.Sampled})
-	r.Score = report.ScoreRun(r.Summary, r.Checks)
-	if r.Status == report.StatusPassed || r.Status == report.StatusFailed {
-		conclude(r, nil, nil)
-	}
+	report.Judge(r, report.OutcomeOf(r))
 	return nil
 }
