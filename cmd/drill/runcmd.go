@@ -15,6 +15,7 @@ import (
 
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -29,6 +30,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
 	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
 	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
+	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
 	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
@@ -53,7 +55,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	// Every scenario is validated before any load starts.
-	plans, ok := loadAll(files, stderr)
+	plans, ok := loadAll(files, scenario.Options{AllowHuge: *allowHuge}, stderr)
 	if !ok {
 		return report.ExitUsage
 	}
@@ -208,11 +210,11 @@ func variantDir(label string) string {
 
 // loadAll parses and validates every file, printing every problem of every
 // file, and reports whether all are valid.
-func loadAll(files []string, stderr io.Writer) ([]*run.Plan, bool) {
+func loadAll(files []string, opts scenario.Options, stderr io.Writer) ([]*run.Plan, bool) {
 	var out []*run.Plan
 	ok := true
 	for _, f := range files {
-		sc, err := run.Prepare(f)
+		sc, err := run.Prepare(f, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			ok = false

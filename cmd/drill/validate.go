@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -10,16 +11,24 @@ import (
 )
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "usage: drill validate FILE...\n\nChecks scenario files and prints every problem with file:line:column; runs nothing.")
-		if len(args) == 0 {
-			return report.ExitUsage
-		}
-		return report.ExitOK
+	fs := flag.NewFlagSet("drill validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill validate [flags] FILE...\n\nChecks scenario files and prints every problem with file:line:column; runs nothing.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return report.ExitUsage
 	}
 	code := report.ExitOK
-	for _, f := range args {
-		plan, err := run.Prepare(f)
+	for _, f := range files {
+		plan, err := run.Prepare(f, scenario.Options{AllowHuge: *allowHuge})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = report.ExitUsage
@@ -30,6 +39,9 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	return code
 }
+
+// allowHugeHelp describes --allow-huge, shared by run and validate.
+const allowHugeHelp = "accept values beyond the bounds on rate, duration, timeouts, requests, workers and connections (drill explain lists them)"
 
 func explainCmd(args []string, stdout, stderr io.Writer) int {
 	switch {

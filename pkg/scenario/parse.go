@@ -21,12 +21,17 @@ const MaxFileSize = 4 << 20
 // anchors relative setup paths. On failure the error is an Errors listing
 // every problem found, sorted by position.
 func Parse(file string, data []byte) (*Scenario, error) {
-	return parse(file, data, false)
+	return ParseWith(file, data, Options{})
+}
+
+// ParseWith is Parse with options.
+func ParseWith(file string, data []byte, opts Options) (*Scenario, error) {
+	return parse(file, data, opts, false)
 }
 
 // parse is Parse, also checking that setup manifests exist when files is
 // true.
-func parse(file string, data []byte, files bool) (s *Scenario, err error) {
+func parse(file string, data []byte, opts Options, files bool) (s *Scenario, err error) {
 	defer func() {
 		// yaml.v3 has panicked on malformed input in the past; a scenario
 		// file must never crash drill.
@@ -35,6 +40,7 @@ func parse(file string, data []byte, files bool) (s *Scenario, err error) {
 		}
 	}()
 	d := newDecoder(file)
+	d.opts = opts
 	root := d.document(data)
 	if root == nil {
 		d.errs.sort()
@@ -55,6 +61,11 @@ func parse(file string, data []byte, files bool) (s *Scenario, err error) {
 // Load reads and parses the scenario file at path and checks that the
 // setup manifests it names exist.
 func Load(path string) (*Scenario, error) {
+	return LoadWith(path, Options{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts Options) (*Scenario, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("scenario file %s does not exist: check the path (see drill explain for the format and scenarios/ for examples)", path)
@@ -70,7 +81,7 @@ func Load(path string) (*Scenario, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("scenario file %s is larger than %d bytes: is it the right file?", path, MaxFileSize)
 	}
-	return parse(path, data, true)
+	return parse(path, data, opts, true)
 }
 
 func unwrapPath(err error) error {

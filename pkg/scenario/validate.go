@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -160,6 +161,7 @@ func validateLoad(d *decoder, s *Scenario) {
 	for i := range l.Phases {
 		validatePhase(d, &l.Phases[i], fmt.Sprintf("load.phases[%d]", i))
 	}
+	validateBounds(d, l)
 	if hasRate && !hasPhases {
 		l.Phases = []Phase{{Duration: l.Duration, Rate: l.Rate, From: l.Rate, To: l.Rate}}
 	}
@@ -289,6 +291,11 @@ func checkURL(s string) string {
 	}
 	if u.Host == "" {
 		return fmt.Sprintf("%q has no host", s)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("%q has port %s: ports go from 1 to 65535", s, p)
+		}
 	}
 	return ""
 }
