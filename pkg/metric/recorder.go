@@ -303,12 +303,19 @@ func (rec *Recorder) Summary() Summary {
 		return s
 	}
 	s.Duration = rec.end.Sub(rec.start)
-	if span := rec.last.Sub(rec.first); rec.requests > 1 && span > 0 {
-		// Requests spaced 1/r apart over a span: (n-1) intervals.
-		s.Rate = float64(rec.requests-1) / span.Seconds()
+	// vegeta's definitions, so that `vegeta report` on results.bin shows the
+	// same: rate is requests per second from the first request's start to
+	// the last's, throughput successes per second from the first start to
+	// the last response. Throughput is never above rate.
+	sent, done := rec.last.Sub(rec.first), rec.end.Sub(rec.first)
+	if sent <= 0 {
+		sent = done // all requests started at once
 	}
-	if span := rec.end.Sub(rec.first); span > 0 {
-		s.Throughput = float64(rec.successes) / span.Seconds()
+	if sent > 0 {
+		s.Rate = float64(rec.requests) / sent.Seconds()
+	}
+	if done > 0 {
+		s.Throughput = float64(rec.successes) / done.Seconds()
 	}
 	h := rec.latency
 	s.Latency = Latency{

@@ -25,7 +25,9 @@ type Summary struct {
 
 	Requests  uint64 `json:"requests"`
 	Successes uint64 `json:"successes"`
-	// Rate is requests issued per second; Throughput is successes per second.
+	// Rate is requests per second from the first request's start to the
+	// last's; Throughput is successes per second from the first request's
+	// start to the last response. Both are vegeta's; Throughput <= Rate.
 	Rate       float64 `json:"rate"`
 	Throughput float64 `json:"throughput"`
 

@@ -159,7 +159,7 @@ func runFacts(r *Report) [][2]string {
 }
 
 func loadLine(s metric.Summary) string {
-	line := fmt.Sprintf("%d requests at %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
+	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
 	if s.Requests > 0 {
 		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
 	}
