@@ -33,6 +33,12 @@ type Summary struct {
 	Codes map[string]uint64 `json:"codes"`
 	// Errors counts failed requests by class (Class* constants).
 	Errors map[string]uint64 `json:"errors"`
+	// ErrorSet counts failed requests by error message, most frequent
+	// first (at most MaxErrorMessages; the rest under OtherErrors).
+	ErrorSet []ErrorCount `json:"errorSet,omitempty"`
+	// ByName breaks the requests down by request name (at most
+	// MaxRequestNames; the rest under OtherRequests), in name order.
+	ByName []NamedRequests `json:"byName,omitempty"`
 
 	Latency   Latency   `json:"latency"`
 	Histogram Histogram `json:"histogram"`

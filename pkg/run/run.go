@@ -227,6 +227,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			}()
 		}
 	}
+	m := measured{sc: sc, sys: sys, t: t, datapath: datapath}
+	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, opts.RequireChecks)
 	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
@@ -238,16 +240,12 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	}
 	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
 	stopNodes()
-	r.Summary = t.rec.Summary()
-	r.Events = t.snapshot()
-	r.Environment.Notes = append(r.Environment.Notes, t.notes...)
-	if sys.attribution != nil {
-		r.Events = append(r.Events, sys.attribution.events(t.t0)...)
-		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
+	if err := checkpoints.finish(); err != nil {
+		t.mu.Lock()
+		t.notes = append(t.notes, "a provisional report could not be written "+err.Error())
+		t.mu.Unlock()
 	}
-	r.Sampled = datapathValues(datapath)
-	r.Conntrack = conntrackSeries(datapath, r.StartedAt)
-	r.Checks = evaluate(sc.Exprs(), values{r.Summary, r.Sampled})
+	m.fill(r)
 	outcome := report.Outcome{Planned: sc.TotalDuration(), RequireChecks: opts.RequireChecks}
 	switch {
 	case errors.Is(cause, errAborted):
@@ -448,7 +446,8 @@ func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timelin
 // recoverTimeout bounds the recovery of all faults of a run.
 const recoverTimeout = 5 * time.Minute
 
-// watch evaluates completed seconds until ctx ends.
+// watch evaluates completed seconds and writes the results through to
+// disk (whole records, every tick) until ctx ends.
 func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -457,6 +456,9 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			if err := t.results.Flush(); err != nil {
+				cancel(err)
+			}
 			t.live(now.Add(-liveLag), cancel)
 		}
 	}
