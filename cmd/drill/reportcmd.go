@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/olekukonko/tablewriter"
 
@@ -44,7 +46,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 		return report.ExitError
 	}
 	if *fromResults {
-		if err := reaggregate(r, pos[0], *backend); err != nil {
+		if err := reaggregate(r, pos[0], *backend, stderr); err != nil {
 			fmt.Fprintf(stderr, "drill report: %v\n", err)
 			return report.ExitError
 		}
@@ -56,8 +58,10 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 	return report.ExitOK
 }
 
-// reaggregate recomputes r's summary, checks and score from its results file.
-func reaggregate(r *report.Report, path, backend string) error {
+// reaggregate recomputes r's summary, checks and score from its results
+// file. A file cut in the middle of a result (drill killed while writing
+// it) is read up to its last whole result; the report then says so.
+func reaggregate(r *report.Report, path, backend string, stderr io.Writer) error {
 	dir := path
 	if st, err := os.Stat(path); err == nil && !st.IsDir() {
 		dir = filepath.Dir(path)
@@ -72,11 +76,21 @@ func reaggregate(r *report.Report, path, backend string) error {
 	}
 	defer f.Close()
 	s, err := metric.Aggregate(f, metric.Options{Start: r.StartedAt, BackendHeader: backend})
-	if err != nil {
+	cut := errors.Is(err, io.ErrUnexpectedEOF)
+	if cut {
+		fmt.Fprintf(stderr, "drill report: %s: %v; using the results before the cut\n", name, err)
+	} else if err != nil {
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
 	r.Summary = s
-	return run.Rejudge(r)
+	if err := run.Rejudge(r); err != nil {
+		return err
+	}
+	if cut {
+		r.Incomplete = true
+		r.IncompleteReason = strings.TrimPrefix(r.IncompleteReason+"; ", "; ") + name + " is cut short after its last whole result"
+	}
+	return nil
 }
 
 func writeCatalog(w io.Writer) {

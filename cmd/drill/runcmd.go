@@ -15,19 +15,23 @@ import (
 
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "runs", "directory under which each run gets its own directory")
-	dir := fs.String("dir", "", "exact output directory of the run (one scenario only)")
+	dir := fs.String("dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
+	overwrite := fs.Bool("overwrite", false, "with --dir: replace the run already in that directory")
 	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
 	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
 	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
+	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
+	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
@@ -51,7 +55,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	// Every scenario is validated before any load starts.
-	plans, ok := loadAll(files, stderr)
+	plans, ok := loadAll(files, scenario.Options{AllowHuge: *allowHuge}, stderr)
 	if !ok {
 		return report.ExitUsage
 	}
@@ -87,12 +91,18 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return report.ExitOK
 	}
+	if *dir != "" {
+		if err := run.ClaimDir(*dir, *overwrite); err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitUsage
+		}
+	}
 	var progress io.Writer
 	if !*quiet {
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, Progress: progress, TTY: isTerminal(stderr)}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Progress: progress, TTY: isTerminal(stderr)}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir
@@ -166,13 +176,20 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 		return worst(codes)
 	}
 	runs := make([]*report.Report, 0, len(dirs))
+	started := dirs[:0]
 	for _, d := range dirs {
 		r, err := report.Load(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitError
 		}
-		runs = append(runs, r)
+		if r.Summary.Requests == 0 && r.Status == report.StatusError {
+			continue // it did not start: nothing to compare
+		}
+		runs, started = append(runs, r), append(started, d)
+	}
+	if dirs = started; len(runs) < 2 {
+		return worst(codes)
 	}
 	cmpFormat := format
 	if cmpFormat == report.FormatJUnit {
@@ -193,11 +210,11 @@ func variantDir(label string) string {
 
 // loadAll parses and validates every file, printing every problem of every
 // file, and reports whether all are valid.
-func loadAll(files []string, stderr io.Writer) ([]*run.Plan, bool) {
+func loadAll(files []string, opts scenario.Options, stderr io.Writer) ([]*run.Plan, bool) {
 	var out []*run.Plan
 	ok := true
 	for _, f := range files {
-		sc, err := run.Prepare(f)
+		sc, err := run.Prepare(f, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			ok = false

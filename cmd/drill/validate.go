@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
@@ -10,16 +11,24 @@ import (
 )
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "usage: drill validate FILE...\n\nChecks scenario files and prints every problem with file:line:column; runs nothing.")
-		if len(args) == 0 {
-			return report.ExitUsage
-		}
-		return report.ExitOK
+	fs := flag.NewFlagSet("drill validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill validate [flags] FILE...\n\nChecks scenario files and prints every problem with file:line:column; runs nothing.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return report.ExitUsage
 	}
 	code := report.ExitOK
-	for _, f := range args {
-		plan, err := run.Prepare(f)
+	for _, f := range files {
+		plan, err := run.Prepare(f, scenario.Options{AllowHuge: *allowHuge})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = report.ExitUsage
@@ -31,20 +40,32 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// allowHugeHelp describes --allow-huge, shared by run and validate.
+const allowHugeHelp = "accept values beyond the bounds on rate, duration, timeouts, requests, workers and connections (drill explain lists them)"
+
 func explainCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("drill explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill explain [checks]\n\nPrints the scenario format: every field with its type, default and meaning, the bounds\nand the metrics; with checks, only the metrics usable in checks and abortWhen.")
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
 	switch {
-	case len(args) == 0:
+	case len(pos) == 0:
 		if err := scenario.WriteExplain(stdout); err != nil {
 			fmt.Fprintln(stderr, err)
 			return report.ExitError
 		}
 		fmt.Fprintln(stdout, "\nMetrics usable in checks and abortWhen: drill explain checks")
 		return report.ExitOK
-	case len(args) == 1 && args[0] == "checks":
+	case len(pos) == 1 && pos[0] == "checks":
 		writeCatalog(stdout)
 		return report.ExitOK
 	default:
-		fmt.Fprintln(stderr, "usage: drill explain [checks]")
+		fs.Usage()
 		return report.ExitUsage
 	}
 }

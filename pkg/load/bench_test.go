@@ -2,14 +2,19 @@ package load
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/metric"
 )
 
 // benchServer is the loopback server every load benchmark hits: a tiny
@@ -39,9 +44,12 @@ func vegetaMax(url string, d time.Duration) int {
 	return n
 }
 
-// drillMax attacks url with Run at maximum rate for d and returns the number
-// of results.
-func drillMax(b *testing.B, url string, d time.Duration) int {
+// drillMax attacks url with Run at maximum rate for d, handling every
+// result the way a drill run does (into a metric.Recorder and, through a
+// ResultsWriter flushed every 250 ms, into a results file in dir, with a
+// provisional report of the Recorder's summary written halfway), and
+// returns the number of results.
+func drillMax(b *testing.B, url, dir string, d time.Duration) int {
 	cfg := Config{
 		Phases:     []Phase{{Duration: d}},
 		Workers:    benchWorkers,
@@ -49,15 +57,61 @@ func drillMax(b *testing.B, url string, d time.Duration) int {
 		KeepAlive:  true,
 		Requests:   []Request{{URL: url}},
 	}
+	f, err := os.Create(filepath.Join(dir, "results.bin"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	w := NewResultsWriter(f)
+	rec := metric.New(metric.Options{BackendHeader: "X-Backend"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		flush, checkpoint := time.NewTicker(250*time.Millisecond), time.After(d/2)
+		defer flush.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-flush.C:
+				if err := w.Flush(); err != nil {
+					b.Error(err)
+				}
+			case <-checkpoint:
+				data, err := json.Marshal(rec.Summary())
+				if err == nil {
+					err = os.WriteFile(filepath.Join(dir, "report.json"), data, 0o644)
+				}
+				if err != nil {
+					b.Error(err)
+				}
+			}
+		}
+	}()
 	n := 0
-	if err := Run(context.Background(), cfg, func(*vegeta.Result) { n++ }); err != nil {
+	err = Run(ctx, cfg, func(r *vegeta.Result) {
+		n++
+		rec.Add(r)
+		if err := w.Write(r); err != nil {
+			b.Error(err)
+		}
+	})
+	cancel()
+	<-done
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
 		b.Fatal(err)
 	}
 	return n
 }
 
-// BenchmarkMaxRate compares Run with the plain vegeta library at maximum
-// rate (32 workers each) against the same loopback server. Each op runs four
+// BenchmarkMaxRate compares Run, with every result recorded and written to
+// disk as a run does (drillMax), with the plain vegeta library, which only
+// counts its results, at maximum rate (32 workers each) against the same
+// loopback server. Each op runs four
 // rounds of half a second per engine, alternating which goes first, so that
 // both see the same machine. Besides requests per second it reports the CPU
 // time (user+system, client and server together) per request, which a busy
@@ -74,7 +128,7 @@ func BenchmarkMaxRate(b *testing.B) {
 	}
 	drillRound := func() {
 		c := cpuTime()
-		nd += drillMax(b, s.URL, d)
+		nd += drillMax(b, s.URL, b.TempDir(), d)
 		cd += cpuTime() - c
 	}
 	for i := 0; i < b.N; i++ {

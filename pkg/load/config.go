@@ -24,7 +24,8 @@ const (
 	DefaultWorkers = vegeta.DefaultWorkers
 	// DefaultConnections is the number of idle connections kept per host.
 	DefaultConnections = vegeta.DefaultConnections
-	// DefaultMaxWorkers caps the workers when Config.MaxWorkers is zero.
+	// DefaultMaxWorkers caps the workers when Config.MaxWorkers is zero
+	// (unless Config.Workers is more: then Workers is the cap).
 	// vegeta itself has no cap: whenever every worker is busy at a tick it
 	// starts another (a goroutine and, with it, a connection: some 40 KiB
 	// together), and workers live until the attack ends. A target that
@@ -49,7 +50,8 @@ type Config struct {
 	Phases []Phase
 	// Workers is the initial number of workers (DefaultWorkers when zero);
 	// MaxWorkers caps how many vegeta may start to keep the rate when
-	// responses are slow (DefaultMaxWorkers when zero).
+	// responses are slow (when zero, DefaultMaxWorkers, or Workers when
+	// that is more).
 	Workers, MaxWorkers uint64
 	// Connections is the number of idle connections kept per host
 	// (DefaultConnections when zero); MaxConnections caps open connections
@@ -198,7 +200,7 @@ func (c Config) workers() uint64 {
 
 func (c Config) maxWorkers() uint64 {
 	if c.MaxWorkers == 0 {
-		return DefaultMaxWorkers
+		return max(DefaultMaxWorkers, c.Workers)
 	}
 	return c.MaxWorkers
 }

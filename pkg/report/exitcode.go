@@ -2,14 +2,16 @@ package report
 
 // Process exit codes of drill, stable so CI can tell outcomes apart.
 const (
-	// ExitOK: the run completed and every check passed.
+	// ExitOK: the run completed and every check passed (or it had no checks
+	// and was not asked to require them; see Judge).
 	ExitOK = 0
 	// ExitError: the run could not be carried out (setup failed, target
 	// unreachable, results could not be written, interrupted).
 	ExitError = 1
 	// ExitUsage: bad command line or invalid scenario; nothing was run.
 	ExitUsage = 2
-	// ExitChecksFailed: the run completed and at least one check failed.
+	// ExitChecksFailed: the run completed and at least one check failed, or
+	// it had no checks and was asked to require them.
 	ExitChecksFailed = 3
 	// ExitAborted: an abortWhen condition stopped the run early.
 	ExitAborted = 4
@@ -21,17 +23,3 @@ const (
 	// ExitChecksFailed: in both cases a gate failed.
 	ExitRegression = ExitChecksFailed
 )
-
-// ExitCodeFor returns the exit code of a run that ended with status s.
-func ExitCodeFor(s Status) int {
-	switch s {
-	case StatusPassed:
-		return ExitOK
-	case StatusFailed:
-		return ExitChecksFailed
-	case StatusAborted:
-		return ExitAborted
-	default:
-		return ExitError
-	}
-}

@@ -160,12 +160,3 @@ func TestJUnitIsWellFormed(t *testing.T) {
 		t.Errorf("first check testcase = %+v, want the failed success_rate check", c)
 	}
 }
-
-func TestExitCodeFor(t *testing.T) {
-	tests := map[Status]int{StatusPassed: ExitOK, StatusFailed: ExitChecksFailed, StatusAborted: ExitAborted, StatusError: ExitError, "": ExitError}
-	for s, want := range tests {
-		if got := ExitCodeFor(s); got != want {
-			t.Errorf("ExitCodeFor(%q) = %d, want %d", s, got, want)
-		}
-	}
-}

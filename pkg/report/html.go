@@ -16,7 +16,7 @@ h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #
 table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left}
 td.r,th.r{text-align:right}th{background:#f4f4f4}pre{background:#f7f7f7;padding:.6em;overflow-x:auto}
 dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}dt{font-weight:600}dd{margin:0}
-.passed{color:#1a7f37}.failed,.worse{color:#cf222e}.aborted{color:#bc4c00}.error{color:#9a6700}.better{color:#1a7f37}
+.passed{color:#1a7f37}.unjudged{color:#57606a}.failed,.worse{color:#cf222e}.aborted{color:#bc4c00}.error{color:#9a6700}.better{color:#1a7f37}
 .note{font-weight:600}svg{border:1px solid #ddd;background:#fff}`
 
 // writeHTML renders the sections as a standalone HTML page. class colours

@@ -47,6 +47,11 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitProblem struct {
@@ -141,6 +146,17 @@ func junitSuiteOf(r *Report) junitSuite {
 		}
 		s.Cases = append(s.Cases, tc)
 	}
+	if len(r.Checks) == 0 && r.Status == StatusUnjudged {
+		// Nothing was judged: say so, as a failure when checks were required.
+		tc := junitCase{Name: "checks", Classname: class, Time: "0.000"}
+		if r.ExitCode == ExitChecksFailed {
+			msg := NoChecksReason + "; the run was required to have checks"
+			tc.Failure = &junitProblem{Message: msg, Type: "no-checks", Text: msg}
+		} else {
+			tc.Skipped = &junitSkipped{Message: NoChecksReason}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
 	if a := r.Abort; a != nil {
 		msg := fmt.Sprintf("abortWhen %s held at t=%ds", a.Expr, a.AtT)
 		text := msg
@@ -159,6 +175,8 @@ func junitSuiteOf(r *Report) junitSuite {
 			s.Errors++
 		case tc.Failure != nil:
 			s.Failures++
+		case tc.Skipped != nil:
+			s.Skipped++
 		}
 	}
 	var out strings.Builder
@@ -167,6 +185,20 @@ func junitSuiteOf(r *Report) junitSuite {
 	}
 	for _, c := range r.Score.Components {
 		fmt.Fprintf(&out, "%s: %.1f/%s (%s)\n", c.Name, c.Points, fmtFloat(c.Weight), c.Explanation)
+	}
+	if r.Score.Partial {
+		fmt.Fprintf(&out, "partial score: %s\n", r.Score.PartialReason)
+	}
+	for _, e := range sum.ErrorSet[:min(len(sum.ErrorSet), maxErrorRows)] {
+		fmt.Fprintf(&out, "error %d×: %s\n", e.Count, e.Message)
+	}
+	if more := len(sum.ErrorSet) - maxErrorRows; more > 0 {
+		fmt.Fprintf(&out, "%d more error messages are in report.json\n", more)
+	}
+	if len(sum.ByName) > 1 {
+		for _, n := range sum.ByName {
+			fmt.Fprintf(&out, "request %s: %d requests, %d succeeded, p50 %s, p99 %s\n", n.Name, n.Requests, n.Successes, fmtDur(n.P50), fmtDur(n.P99))
+		}
 	}
 	s.SystemOut = &junitText{Text: out.String()}
 	return s

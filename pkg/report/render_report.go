@@ -24,6 +24,8 @@ func statusMark(s Status, markdown bool) string {
 		return "❌ " + word
 	case StatusAborted:
 		return "🛑 " + word
+	case StatusUnjudged:
+		return "⚪ " + word
 	default:
 		return "⚠️ " + word
 	}
@@ -32,7 +34,7 @@ func statusMark(s Status, markdown bool) string {
 // verdictLines are the first lines of a rendered report: status, name,
 // score, then why the run stopped early if it did.
 func verdictLines(r *Report, markdown bool) []string {
-	score := fmt.Sprintf("score %.1f/100", r.Score.Total)
+	score := scoreText(r.Score)
 	var lines []string
 	if markdown {
 		lines = append(lines, fmt.Sprintf("### %s: %s, %s", statusMark(r.Status, true), mdEscape(r.Title()), score))
@@ -40,6 +42,13 @@ func verdictLines(r *Report, markdown bool) []string {
 		lines = append(lines, fmt.Sprintf("%s  %s  %s", statusMark(r.Status, false), r.Title(), score))
 	}
 	var extra []string
+	if r.Status == StatusUnjudged {
+		e := "No checks: nothing judged"
+		if r.ExitCode == ExitChecksFailed {
+			e += "; the run was required to have checks (--require-checks)"
+		}
+		extra = append(extra, e)
+	}
 	if r.Abort != nil {
 		extra = append(extra, fmt.Sprintf("Aborted at t=%ds: %s", r.Abort.AtT, r.Abort.Expr)+suffix(r.Abort.Message))
 	}
@@ -53,6 +62,15 @@ func verdictLines(r *Report, markdown bool) []string {
 		lines = append(lines, e)
 	}
 	return lines
+}
+
+// scoreText is the score as the verdict line shows it.
+func scoreText(sc Score) string {
+	s := fmt.Sprintf("score %.1f/100", sc.Total)
+	if sc.Partial {
+		s += fmt.Sprintf(" (partial: %s of the planned run)", fmtShare(sc.Coverage))
+	}
+	return s
 }
 
 func suffix(msg string) string {
@@ -141,7 +159,7 @@ func runFacts(r *Report) [][2]string {
 }
 
 func loadLine(s metric.Summary) string {
-	line := fmt.Sprintf("%d requests at %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
+	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
 	if s.Requests > 0 {
 		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
 	}
@@ -187,7 +205,7 @@ func checkMark(c CheckResult, markdown bool) string {
 
 func checksPart(r *Report, markdown bool) part {
 	if len(r.Checks) == 0 && r.Abort == nil {
-		return part{text: []string{"No checks defined."}}
+		return part{text: []string{"No checks defined: nothing judged."}}
 	}
 	t := newTable("result", "check", "actual", "message")
 	for _, c := range r.Checks {
@@ -208,7 +226,11 @@ func scoreTable(sc Score) *table {
 	for _, c := range sc.Components {
 		t.add(c.Name, fmtFloat(c.Weight), fmt.Sprintf("%.3f", c.Value), fmt.Sprintf("%.1f", c.Points), c.Explanation)
 	}
-	t.add("total", "100", "", fmt.Sprintf("%.1f", sc.Total), "")
+	if sc.Partial {
+		t.add("total", "100", fmt.Sprintf("%.3f", sc.Coverage), fmt.Sprintf("%.1f", sc.Total), sc.PartialReason)
+	} else {
+		t.add("total", "100", "", fmt.Sprintf("%.1f", sc.Total), "")
+	}
 	return t
 }
 
@@ -232,7 +254,44 @@ func requestParts(s metric.Summary) []part {
 		}
 		parts = append(parts, part{table: errs})
 	}
+	parts = append(parts, errorSetParts(s)...)
+	if len(s.ByName) > 1 {
+		parts = append(parts, part{table: byNameTable(s.ByName)})
+	}
 	return parts
+}
+
+// maxErrorRows is how many distinct error messages a rendering lists.
+const maxErrorRows = 10
+
+// errorSetParts lists the most frequent error messages.
+func errorSetParts(s metric.Summary) []part {
+	if len(s.ErrorSet) == 0 {
+		return nil
+	}
+	t := newTable("error message", "count", "share").alignRight(1, 2)
+	shown := s.ErrorSet[:min(len(s.ErrorSet), maxErrorRows)]
+	for _, e := range shown {
+		t.add(e.Message, fmt.Sprint(e.Count), fmtShare(float64(e.Count)/float64(s.Requests)))
+	}
+	parts := []part{{table: t}}
+	if more := len(s.ErrorSet) - len(shown); more > 0 {
+		parts = append(parts, part{text: []string{fmt.Sprintf("%d more error messages are in report.json.", more)}})
+	}
+	return parts
+}
+
+// byNameTable breaks the requests down by the scenario's request names.
+func byNameTable(names []metric.NamedRequests) *table {
+	t := newTable("request", "requests", "success", "p50", "p99").alignRight(1, 2, 3, 4)
+	for _, n := range names {
+		success := "-"
+		if n.Requests > 0 {
+			success = fmtRate(float64(n.Successes) / float64(n.Requests))
+		}
+		t.add(n.Name, fmt.Sprint(n.Requests), success, fmtDur(n.P50), fmtDur(n.P99))
+	}
+	return t
 }
 
 func latencyTable(s metric.Summary) *table {

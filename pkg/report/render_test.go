@@ -41,22 +41,24 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestRenderGolden(t *testing.T) {
 	aborted := fixtureReport()
-	aborted.Status = StatusAborted
-	aborted.ExitCode = ExitAborted
-	aborted.Incomplete = true
-	aborted.IncompleteReason = "stopped at t=36s of 60s"
-	aborted.Abort = &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 36, Message: "error_rate was 30.000% from t=31s"}
+	aborted.EndedAt = aborted.StartedAt.Add(36 * time.Second)
+	Judge(aborted, Outcome{Planned: time.Minute,
+		Abort: &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 36, Message: "error_rate was 30.000% from t=31s"}})
 
 	clean := fixtureReport()
 	clean.Summary = fixtureSummary(0, 0, 0, 1)
 	clean.Checks = clean.Checks[1:2]
 	clean.Events = nil
-	clean.Status = StatusPassed
-	clean.ExitCode = ExitOK
-	clean.Score = ScoreRun(clean.Summary, clean.Checks)
+	Judge(clean, Outcome{Planned: time.Minute})
 
-	reports := map[string]*Report{"failed": fixtureReport(), "aborted": aborted, "passed": clean}
-	for _, name := range []string{"failed", "aborted", "passed"} {
+	unjudged := fixtureReport()
+	unjudged.Summary = fixtureSummary(0, 0, 0, 1)
+	unjudged.Checks = nil
+	unjudged.Events = nil
+	Judge(unjudged, Outcome{Planned: time.Minute})
+
+	reports := map[string]*Report{"failed": fixtureReport(), "aborted": aborted, "passed": clean, "unjudged": unjudged}
+	for _, name := range []string{"failed", "aborted", "passed", "unjudged"} {
 		for _, format := range Formats {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				var buf bytes.Buffer
@@ -209,5 +211,43 @@ func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
 	}
 	if strings.Contains(out, "conntrack 1234/262144") {
 		t.Error("sample events are listed")
+	}
+}
+
+// The error messages and the per-name breakdown are in every rendering, not
+// only in report.json.
+func TestErrorSetAndNamesInEveryRenderer(t *testing.T) {
+	r := fixtureReport()
+	for _, format := range Formats {
+		var buf bytes.Buffer
+		if err := Render(&buf, r, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{"502 Bad Gateway", "connection reset", "140", "cart", "home", "600"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s rendering lacks %q", format, want)
+			}
+		}
+	}
+}
+
+// A rendering lists the most frequent messages and says how many more
+// report.json holds.
+func TestErrorSetIsCutToTopMessages(t *testing.T) {
+	r := fixtureReport()
+	r.Summary.ErrorSet = nil
+	for i := range 25 {
+		r.Summary.ErrorSet = append(r.Summary.ErrorSet, metric.ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
+	}
+	for _, format := range []string{FormatTable, FormatMarkdown, FormatHTML, FormatJUnit} {
+		var buf bytes.Buffer
+		if err := Render(&buf, r, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if !strings.Contains(out, "message-09") || strings.Contains(out, "message-10") || !strings.Contains(out, "15 more error messages") {
+			t.Errorf("%s: want the 10 most frequent messages and a note on the 15 others:\n%s", format, out)
+		}
 	}
 }

@@ -29,6 +29,9 @@ const (
 	// StatusError means the run could not be carried out (setup failed,
 	// target unreachable, interrupted); the report may be incomplete.
 	StatusError Status = "error"
+	// StatusUnjudged means the run completed but had no checks: nothing
+	// was judged, so it neither passed nor failed.
+	StatusUnjudged Status = "unjudged"
 )
 
 // Report is everything known about one run. Every rendering is made from
@@ -46,6 +49,12 @@ type Report struct {
 
 	StartedAt time.Time `json:"startedAt"`
 	EndedAt   time.Time `json:"endedAt"`
+	// Planned is how long the scenario meant the run to last; zero when
+	// unknown (reports of older drill versions).
+	Planned time.Duration `json:"plannedNs,omitempty"`
+	// RequireChecks records that the run was asked to fail without checks
+	// (drill run --require-checks).
+	RequireChecks bool `json:"requireChecks,omitempty"`
 
 	Status Status `json:"status"`
 	// Incomplete is set when the run did not cover its planned duration or

@@ -44,6 +44,13 @@ type Score struct {
 	// Total is the sum of the components' points, 0 to 100.
 	Total      float64     `json:"total"`
 	Components []Component `json:"components"`
+	// Partial is set when the run was cut short (aborted, interrupted, an
+	// error, or not finished yet): Total is the components' sum scaled by
+	// Coverage, the share of the planned duration the run covered, and
+	// PartialReason shows the arithmetic.
+	Partial       bool    `json:"partial,omitempty"`
+	Coverage      float64 `json:"coverage,omitempty"`
+	PartialReason string  `json:"partialReason,omitempty"`
 }
 
 // Component is one part of the score.
@@ -97,7 +104,7 @@ func availability(s metric.Summary) Component {
 		return c
 	}
 	rate := float64(s.Successes) / float64(s.Requests)
-	nines := -math.Log10(1 - rate)
+	nines := math.Abs(math.Log10(1 - rate)) // >= 0; Abs also turns -0 into 0
 	c.Value = clamp01(nines / TargetNines)
 	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", fmtRate(rate), nines, TargetNines)
 	return c
@@ -187,6 +194,13 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 		c.Value = clamp01(1 - worst/2)
 	}
 	c.Explanation = fmt.Sprintf("%s = %.2fx; <=0.5x full, 1x half, >=2x none", desc, worst)
+	if s.Successes < s.Requests {
+		// A fast failure is not fast service: only the share of requests
+		// that succeeded earns latency points.
+		rate := float64(s.Successes) / float64(s.Requests)
+		c.Explanation += fmt.Sprintf("; × success rate %s", fmtRate(rate))
+		c.Value *= rate
+	}
 	return c
 }
 
@@ -219,8 +233,8 @@ func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
 func checksComponent(checks []CheckResult) Component {
 	c := Component{Name: ComponentChecks, Weight: WeightChecks}
 	if len(checks) == 0 {
-		c.Value = 1
-		c.Explanation = "no checks defined"
+		// Without checks nothing was asked, so nothing earned these points.
+		c.Explanation = NoChecksReason
 		return c
 	}
 	passed := 0

@@ -30,10 +30,11 @@ func TestScoreRun(t *testing.T) {
 		total float64
 	}{
 		{
+			// Without checks nothing was judged: the checks points are not earned.
 			name:  "perfect run without checks",
 			s:     sum(10000, 10000, 2*time.Millisecond, 10*time.Millisecond),
-			want:  [4]float64{40, 20, 20, 20},
-			total: 100,
+			want:  [4]float64{40, 20, 20, 0},
+			total: 80,
 		},
 		{
 			// 99.9% = 3 nines -> 3/4 of 40 = 30. Burst 3s: 0.5^(3/5) = 0.6598 -> 13.2.
@@ -90,11 +91,12 @@ func TestScoreRun(t *testing.T) {
 			total:  0,
 		},
 		{
-			// Everything failed: 0 nines.
+			// Everything failed: 0 nines, and fast failures earn no latency
+			// points (latency is weighted by the success rate).
 			name:  "all failed",
 			s:     sum(100, 0, time.Millisecond, time.Millisecond, metric.Burst{StartT: 0, EndT: 1, Failures: 100}),
-			want:  [4]float64{0, 17.4, 20, 20},
-			total: 57.4,
+			want:  [4]float64{0, 17.4, 0, 0},
+			total: 17.4,
 		},
 	}
 	for _, tt := range tests {

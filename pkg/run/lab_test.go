@@ -21,6 +21,7 @@ import (
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // TestKubeTargetFaultsAgainstRealCluster drives a kube target (the lab's real
@@ -56,7 +57,7 @@ checks: ["success_rate == 100%%"]
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file)
+	plan, err := Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ checks: ["success_rate == 100%%"]
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file)
+	plan, err := Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ sample: {loadBalancer: true, nodes: []}
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file)
+	plan, err := Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,8 @@ import (
 	"github.com/drillkit/drill/pkg/report"
 )
 
-// watch evaluates completed seconds until ctx ends.
+// watch evaluates completed seconds and writes the results through to
+// disk (whole records, every tick) until ctx ends.
 func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -19,6 +20,9 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
+			if err := t.results.Flush(); err != nil {
+				cancel(err)
+			}
 			t.live(now.Add(-t.grace), cancel)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,9 @@ import (
 const (
 	ReportFile  = "report.json"
 	ResultsFile = "results.bin"
+	// ReserveFile holds disk space for the final report while the run
+	// writes results; it is removed before the report is written.
+	ReserveFile = ".report-reserve"
 )
 
 // Options configure a run.
@@ -55,6 +59,9 @@ type Options struct {
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode).
 	AllowClusterChanges bool
+	// RequireChecks fails a run without checks (report.ExitChecksFailed)
+	// instead of letting it end unjudged with report.ExitOK.
+	RequireChecks bool
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -75,6 +82,20 @@ var (
 // starts always yields a report, marked incomplete when it was cut short; an
 // *Error is returned when it could not start.
 func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
+	r, err := start(ctx, plan, opts)
+	if r == nil && err != nil {
+		// The run did not start: its directory still gets a report saying
+		// why, so that `drill report DIR` (and its JUnit) works as for any run.
+		r = notRun(plan, opts, err)
+		if werr := writeReport(opts.Dir, r); werr != nil {
+			return nil, errors.Join(err, &Error{Code: report.ExitError, Err: werr})
+		}
+	}
+	return r, err
+}
+
+// start reaches the system, runs the load and the faults and cleans up.
+func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) {
 	sc := plan.Scenario
 	if err := CheckHostChanges(sc, opts.AllowHostSysctl); err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
@@ -88,8 +109,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 		if err != nil {
 			return nil, &Error{Code: report.ExitUsage, Err: err}
 		}
-		if err := load.CheckTargets(ctx, cfg); err != nil {
-			return nil, &Error{Code: report.ExitUsage, Err: err}
+		if err := checkTargets(ctx, cfg); err != nil {
+			return nil, err
 		}
 	}
 	sys, err := openSystem(ctx, sc, opts.Progress)
@@ -100,8 +121,9 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*report.Report, error) 
 	if cerr := sys.close(context.WithoutCancel(ctx)); cerr != nil {
 		err = errors.Join(err, &Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)})
 		if r != nil {
-			r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
-			r.Incomplete, r.IncompleteReason = true, "cleanup failed: "+cerr.Error()
+			o := report.OutcomeOf(r)
+			o.Unrecovered = strings.TrimPrefix(o.Unrecovered+"; cleanup failed: "+cerr.Error(), "; ")
+			report.Judge(r, o)
 			_ = report.Write(filepath.Join(opts.Dir, ReportFile), r)
 		}
 	}
@@ -127,8 +149,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
-	if err := load.CheckTargets(ctx, cfg); err != nil {
-		return nil, &Error{Code: report.ExitUsage, Err: err}
+	if err := checkTargets(ctx, cfg); err != nil {
+		return nil, err
 	}
 	if err := reachable(ctx, cfg); err != nil {
 		return nil, &Error{Code: report.ExitError, Err: err}
@@ -140,8 +162,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			return nil, &Error{Code: report.ExitUsage, Err: err}
 		}
 	}
-	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
-		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create run directory: %w", err)}
+	if err := makeDir(opts.Dir); err != nil {
+		return nil, &Error{Code: report.ExitError, Err: err}
 	}
 	f, err := os.Create(filepath.Join(opts.Dir, ResultsFile))
 	if err != nil {
@@ -149,15 +171,9 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	}
 	defer f.Close()
 
-	r := &report.Report{
-		Schema:       report.Schema,
-		DrillVersion: opts.Version,
-		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
-		Variant:      sc.Variant,
-		Target:       sys.target,
-		Environment:  report.Environment{Host: hostInfo(), Notes: sys.notes},
-		ResultsFile:  ResultsFile,
-	}
+	r := newReport(sc, opts, sys.target)
+	r.Environment.Notes = sys.notes
+	r.ResultsFile = ResultsFile
 	t := &timeline{
 		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
 		results:  load.NewResultsWriter(f),
@@ -209,6 +225,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 			}()
 		}
 	}
+	m := measured{sc: sc, sys: sys, t: t, datapath: datapath}
+	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, opts.RequireChecks)
 	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
@@ -220,24 +238,25 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	}
 	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
 	stopNodes()
-	r.Summary = t.rec.Summary()
-	r.Events = t.snapshot()
-	r.Environment.Notes = append(r.Environment.Notes, t.notes...)
-	if sys.attribution != nil {
-		r.Events = append(r.Events, sys.attribution.events(t.t0)...)
-		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
+	if err := checkpoints.finish(); err != nil {
+		t.mu.Lock()
+		t.notes = append(t.notes, "a provisional report could not be written "+err.Error())
+		t.mu.Unlock()
 	}
-	r.Sampled = datapathValues(datapath)
-	r.Conntrack = conntrackSeries(datapath, r.StartedAt)
-	r.Checks = evaluate(sc.Exprs(), values{r.Summary, r.Sampled})
-	r.Score = report.ScoreRun(r.Summary, r.Checks)
-	conclude(r, cause, t.abort)
+	m.fill(r)
+	outcome := report.Outcome{Planned: sc.TotalDuration(), RequireChecks: opts.RequireChecks}
+	switch {
+	case errors.Is(cause, errAborted):
+		outcome.Abort = t.abort
+	case cause != nil:
+		outcome.Failure = cause.Error()
+	}
 	var runErr error
 	if unrecovered != nil {
-		r.Status, r.ExitCode = report.StatusError, report.ExitUnrecovered
-		r.Incomplete, r.IncompleteReason = true, unrecovered.Error()
+		outcome.Unrecovered = unrecovered.Error()
 		runErr = &Error{Code: report.ExitUnrecovered, Err: unrecovered}
 	}
+	report.Judge(r, outcome)
 	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
 		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: err})
 	}
@@ -521,26 +540,9 @@ func evaluate(exprs []check.Expr, s check.Values) []report.CheckResult {
 	return out
 }
 
-// conclude sets the report's status and exit code from how the run ended.
-func conclude(r *report.Report, cause error, abort *report.AbortResult) {
-	switch {
-	case errors.Is(cause, errAborted):
-		r.Status, r.Abort = report.StatusAborted, abort
-	case cause != nil:
-		r.Status, r.Incomplete, r.IncompleteReason = report.StatusError, true, cause.Error()
-	default:
-		r.Status = report.StatusPassed
-		for _, c := range r.Checks {
-			if !c.Passed {
-				r.Status = report.StatusFailed
-			}
-		}
-	}
-	r.ExitCode = report.ExitCodeFor(r.Status)
-}
-
 // Rejudge evaluates r's checks again against its summary (after the summary
-// was recomputed from raw results) and updates score, status and exit code.
+// was recomputed from raw results) and judges the run again with the outcome
+// it was judged with (report.OutcomeOf).
 func Rejudge(r *report.Report) error {
 	exprs := make([]check.Expr, 0, len(r.Checks))
 	for _, c := range r.Checks {
@@ -551,9 +553,6 @@ func Rejudge(r *report.Report) error {
 		exprs = append(exprs, e)
 	}
 	r.Checks = evaluate(exprs, values{r.Summary, r.Sampled})
-	r.Score = report.ScoreRun(r.Summary, r.Checks)
-	if r.Status == report.StatusPassed || r.Status == report.StatusFailed {
-		conclude(r, nil, nil)
-	}
+	report.Judge(r, report.OutcomeOf(r))
 	return nil
 }

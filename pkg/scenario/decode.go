@@ -27,6 +27,7 @@ func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
 // where each field was written for the validation pass.
 type decoder struct {
 	file  string
+	opts  Options
 	errs  Errors
 	keys  map[string]pos  // position of each field's key, by path
 	vals  map[string]pos  // position of each value, by path

@@ -182,7 +182,12 @@ VALUES
                     (whole seconds, default 1s): error_rate > 20% for 10s. Evaluated on
                     each completed second; the run stops once it held that many seconds
                     in a row.
-
+`)
+	b.WriteString("\nBOUNDS (beyond them a value is refused as a likely typo; --allow-huge lifts them)\n")
+	for _, bd := range bounds() {
+		fmt.Fprintf(&b, "  %-48s at most %s\n", bd.fields, bd.limit)
+	}
+	b.WriteString(`
 METRICS (kind; * = usable in abortWhen)
 `)
 	for _, m := range check.Catalog() {

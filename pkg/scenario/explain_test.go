@@ -131,3 +131,29 @@ func TestResolveURL(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundsDocumented: the bounds table of docs/scenario.md says what the
+// code enforces.
+func TestBoundsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scenario.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Bounds\n")
+	if !ok {
+		t.Fatal("docs/scenario.md has no Bounds section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, b := range bounds() {
+		first, _, _ := strings.Cut(b.fields, ",")
+		row := ""
+		for _, line := range strings.Split(section, "\n") {
+			if strings.HasPrefix(line, "| `"+first+"`") {
+				row = line
+			}
+		}
+		if !strings.HasSuffix(row, "| "+b.limit+" |") {
+			t.Errorf("docs/scenario.md Bounds: row for %s is %q, want it to end with %q", first, row, "| "+b.limit+" |")
+		}
+	}
+}

@@ -152,7 +152,7 @@ type LoadSpec struct {
 	Duration           time.Duration     `yaml:"duration" doc:"How long the constant rate is held, e.g. 3m. Needs rate; not with phases."`
 	Phases             []Phase           `yaml:"phases" doc:"Instead of rate and duration: consecutive phases, each constant (rate) or a linear ramp (from, to); steps are consecutive constant phases."`
 	Workers            int               `yaml:"workers" default:"10" min:"1" doc:"Initial number of concurrent workers sending requests."`
-	MaxWorkers         int               `yaml:"maxWorkers" default:"0" min:"0" doc:"Upper bound on workers when responses are slow, and so on requests in flight; 0 means load.DefaultMaxWorkers (2048)."`
+	MaxWorkers         int               `yaml:"maxWorkers" default:"0" min:"0" doc:"Upper bound on workers when responses are slow, and so on requests in flight; 0 means load.DefaultMaxWorkers (2048), or workers when more."`
 	Connections        int               `yaml:"connections" default:"10000" min:"1" doc:"Idle connections kept open per host."`
 	MaxConnections     int               `yaml:"maxConnections" default:"0" min:"0" doc:"Upper bound on connections per host; 0 means unbounded."`
 	KeepAlive          bool              `yaml:"keepAlive" default:"true" doc:"Reuse connections between requests; false opens a connection per request."`

@@ -96,6 +96,8 @@ func TestParseProblems(t *testing.T) {
 		{"null document", "~\n", []want{{1, 1, "", "the document is empty"}}},
 		{"not a mapping", "- a\n- b\n", []want{{1, 1, "", "expected a mapping (field: value) with fields apiVersion, kind"}}},
 		{"syntax error", "apiVersion: drill/v1\nkind: [\n", []want{{2, 0, "", "invalid YAML: did not find expected node content"}}},
+		{"tab indentation", "apiVersion: drill/v1\nkind: Scenario\nmetadata:\n\tname: t\n", []want{{4, 1, "", "invalid YAML: a tab in the indentation: YAML indents with spaces only"}}},
+		{"tab after spaces", head + "load:\n  rate: 1/s\n \tduration: 1s\n", []want{{6, 2, "", "a tab in the indentation"}}},
 		{"two documents", head + "load: {rate: 1/s, duration: 1s}\n---\nkind: x\n", []want{{5, 1, "", "a second YAML document"}}},
 		{"missing required", "kind: Scenario\nmetadata: {}\n", []want{
 			{1, 1, "apiVersion", `missing required field "apiVersion"`},
@@ -122,7 +124,6 @@ func TestParseProblems(t *testing.T) {
 		{"phase missing duration", head + "load: {phases: [{rate: 1/s}]}\n", []want{{4, 17, "load.phases[0].duration", `missing required field "duration"`}}},
 		{"ramp zero to zero", head + "load: {phases: [{duration: 1s, from: 0/s, to: 0/s}]}\n", []want{{4, 32, "load.phases[0].from", "from 0 to 0"}}},
 		{"max workers", head + "load: {rate: 1/s, duration: 1s, workers: 5, maxWorkers: 2}\n", []want{{4, 45, "load.maxWorkers", "below workers 5"}}},
-		{"workers above default max", head + "load: {rate: 1/s, duration: 1s, workers: 5000}\n", []want{{4, 33, "load.workers", "exceed the default maxWorkers of 2048"}}},
 		{"abort grace too short", head + "load: {rate: 1/s, duration: 1s}\nabortGrace: 10ms\n", []want{{5, 13, "abortGrace", "below the minimum of 100ms"}}},
 		{"zero timeout", head + "load: {rate: 1/s, duration: 1s, timeout: 0s}\n", []want{{4, 42, "load.timeout", "timeout must be above zero"}}},
 		{"h2c https", head + "target: {url: https://127.0.0.1}\nload: {rate: 1/s, duration: 1s, h2c: true}\n", []want{{5, 33, "load.h2c", "use http2 instead"}}},
@@ -561,4 +562,81 @@ func TestDecodeNodeTypes(t *testing.T) {
 	})
 	_, err = parse("{count: -1}")
 	checkErrors(t, err, []want{{1, 9, "spec.count", "-1 is negative"}})
+}
+
+// TestParseBounds: values no machine can carry out are refused, every one
+// at once, with the bound and the way past it; --allow-huge accepts them.
+func TestParseBounds(t *testing.T) {
+	const hint = ": check for a typo, or pass --allow-huge to drill run and drill validate if it is meant"
+	src := head + "target: {url: \"http://127.0.0.1:99999\"}\n" +
+		"load:\n" +
+		"  rate: 1000000000000/s\n" +
+		"  duration: 999999h\n" +
+		"  timeout: 2h\n" +
+		"  workers: 1000000\n" +
+		"  connections: 200000\n"
+	type exact struct {
+		line, col int
+		path, msg string
+	}
+	wants := []exact{
+		{4, 15, "target.url", `"http://127.0.0.1:99999" has port 99999: ports go from 1 to 65535`},
+		{6, 9, "load.rate", "rate 1000000000000/s is above the bound of 100000/s, more than one machine can send" + hint},
+		{7, 13, "load.duration", "duration 999999h is above the bound of 24h" + hint},
+		{8, 12, "load.timeout", "timeout 2h is above the bound of 1h" + hint},
+		{9, 12, "load.workers", "1000000 workers is above the bound of 100000" + hint},
+		{10, 16, "load.connections", "200000 connections is above the bound of 100000" + hint},
+	}
+	_, err := Parse("t.yaml", []byte(src))
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Parse: %v, want Errors", err)
+	}
+	if len(errs) != len(wants) {
+		t.Errorf("got %d errors, want %d:\n%v", len(errs), len(wants), err)
+	}
+	for i := 0; i < len(errs) && i < len(wants); i++ {
+		e, w := errs[i], wants[i]
+		if e.Line != w.line || e.Col != w.col || e.Path != w.path || e.Msg != w.msg {
+			t.Errorf("error %d = %v\nwant  t.yaml:%d:%d: %s: %s", i, e, w.line, w.col, w.path, w.msg)
+		}
+	}
+
+	// The bounds are lifted by AllowHuge; the port is not a bound.
+	_, err = ParseWith("t.yaml", []byte(src), Options{AllowHuge: true})
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Path != "target.url" {
+		t.Errorf("ParseWith(AllowHuge) = %v, want only the port error", err)
+	}
+	fixed := strings.Replace(src, ":99999", ":65535", 1)
+	if _, err := ParseWith("t.yaml", []byte(fixed), Options{AllowHuge: true}); err != nil {
+		t.Errorf("ParseWith(AllowHuge) with a valid port: %v", err)
+	}
+
+	for _, tt := range []struct{ name, load, path, msg string }{
+		{"phase rate", "phases: [{duration: 1s, rate: 200000/s}]", "load.phases[0].rate", "rate 200000/s is above the bound of 100000/s, more than one machine can send"},
+		{"ramp target", "phases: [{duration: 1s, from: 1/s, to: 101/ms}]", "load.phases[0].to", "rate 101/ms is above the bound of 100000/s, more than one machine can send"},
+		{"phases total", "phases: [{duration: 20h, rate: 1/s}, {duration: 5h, rate: 1/s}]", "load.phases", "the phases last 25h together, above the bound of 24h"},
+		{"max workers", "rate: 1/s, duration: 1s, maxWorkers: 100001", "load.maxWorkers", "100001 workers is above the bound of 100000"},
+		{"requests", "rate: 1/s, duration: 1s, requests: [" + strings.Repeat("{}, ", MaxRequests) + "{}]", "load.requests", "1001 requests is above the bound of 1000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.yaml", []byte(head+"load: {"+tt.load+"}\n"))
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Parse: %v", err)
+			}
+			found := false
+			for _, e := range errs {
+				found = found || e.Path == tt.path && e.Msg == tt.msg+hint
+			}
+			if !found {
+				t.Errorf("errors:\n%v\nwant %s: %s%s", err, tt.path, tt.msg, hint)
+			}
+		})
+	}
+	for _, ok := range []string{"rate: 100000/s, duration: 24h, timeout: 1h", "rate: 100/ms, duration: 1s", "rate: 1/s, duration: 1s, workers: 100000, connections: 100000"} {
+		if _, err := Parse("t.yaml", []byte(head+"load: {"+ok+"}\n")); err != nil {
+			t.Errorf("load {%s} at the bounds: %v", ok, err)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -165,15 +166,13 @@ func validateLoad(d *decoder, s *Scenario) {
 	for i := range l.Phases {
 		validatePhase(d, &l.Phases[i], fmt.Sprintf("load.phases[%d]", i))
 	}
+	validateBounds(d, l)
 	if hasRate && !hasPhases {
 		l.Phases = []Phase{{Duration: l.Duration, Rate: l.Rate, From: l.Rate, To: l.Rate}}
 	}
 
-	switch {
-	case l.MaxWorkers != 0 && l.MaxWorkers < l.Workers:
-		d.errorf(d.at("load.maxWorkers"), "load.maxWorkers", "maxWorkers %d is below workers %d: raise it to at least %d", l.MaxWorkers, l.Workers, l.Workers)
-	case l.MaxWorkers == 0 && l.Workers > load.DefaultMaxWorkers:
-		d.errorf(d.at("load.workers"), "load.workers", "workers %d exceed the default maxWorkers of %d: set load.maxWorkers to at least %d", l.Workers, load.DefaultMaxWorkers, l.Workers)
+	if l.MaxWorkers != 0 && l.MaxWorkers < l.Workers {
+		d.errorf(d.at("load.maxWorkers"), "load.maxWorkers", "maxWorkers %d is below workers %d: raise it to at least %d, or use 0 for the default (%d, or workers when more)", l.MaxWorkers, l.Workers, l.Workers, load.DefaultMaxWorkers)
 	}
 	if d.valid("load.timeout") && l.Timeout == 0 {
 		d.errorf(d.valueAt("load.timeout"), "load.timeout", "timeout must be above zero")
@@ -297,6 +296,11 @@ func checkURL(s string) string {
 	}
 	if u.Host == "" {
 		return fmt.Sprintf("%q has no host", s)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("%q has port %s: ports go from 1 to 65535", s, p)
+		}
 	}
 	return ""
 }

@@ -1,0 +1,109 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/sample"
+	"github.com/drillkit/drill/pkg/scenario"
+)
+
+// checkpointEvery is how often a run rewrites its provisional report.
+const checkpointEvery = 5 * time.Second
+
+// errProvisional is the reason of a provisional report: it is what stays
+// when drill is killed before the run ends.
+var errProvisional = errors.New("provisional report, written while the run was in progress: if drill is no longer running it was stopped (killed) before the run ended, and this is what it had measured by then")
+
+// measured is what a run knows so far, put together into its report: the
+// same assembly serves the provisional reports and the final one.
+type measured struct {
+	sc       *scenario.Scenario
+	sys      *system
+	t        *timeline
+	datapath *sample.Datapath
+}
+
+// fill sets on r everything measured so far: summary, events, notes,
+// samples and checks. report.Judge gives the verdict.
+func (m measured) fill(r *report.Report) {
+	t := m.t
+	r.Summary = t.rec.Summary()
+	r.Events = t.snapshot()
+	t.mu.Lock()
+	r.Environment.Notes = append(slices.Clone(m.sys.notes), t.notes...)
+	t.mu.Unlock()
+	if m.sys.attribution != nil {
+		r.Events = append(r.Events, m.sys.attribution.events(t.t0)...)
+		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
+	}
+	r.Sampled = datapathValues(m.datapath)
+	r.Conntrack = conntrackSeries(m.datapath, r.StartedAt)
+	r.Checks = evaluate(m.sc.Exprs(), values{r.Summary, r.Sampled})
+}
+
+// checkpointer writes a run's provisional report when the load starts and
+// every checkpointEvery until it is stopped, so that a run killed at any
+// moment leaves a valid report, marked incomplete, of what it had measured.
+type checkpointer struct {
+	path string
+	base *report.Report // what is known before the load; not changed
+	m    measured
+	// requireChecks is Options.RequireChecks, for the verdict.
+	requireChecks bool
+
+	stop func()
+	wg   sync.WaitGroup
+	// failed is the first failure to write a provisional report.
+	failed error
+}
+
+// startCheckpoints writes the first provisional report and starts
+// rewriting it in the background.
+func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, requireChecks bool) *checkpointer {
+	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m, requireChecks: requireChecks}
+	c.write()
+	ctx, c.stop = context.WithCancel(ctx)
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		tick := time.NewTicker(checkpointEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				c.write()
+			}
+		}
+	}()
+	return c
+}
+
+// write writes one provisional report. A failure (a full disk) leaves the
+// previous one in place, since reports are replaced atomically.
+func (c *checkpointer) write() {
+	r := *c.base
+	c.m.fill(&r)
+	r.EndedAt = time.Now()
+	report.Judge(&r, report.Outcome{Failure: errProvisional.Error(), Planned: c.m.sc.TotalDuration(), RequireChecks: c.requireChecks})
+	if err := report.Write(c.path, &r); err != nil && c.failed == nil {
+		c.failed = fmt.Errorf("at t=%s: %w", r.EndedAt.Sub(r.StartedAt).Round(time.Second), err)
+	}
+}
+
+// finish stops the checkpoints and waits for one being written, so that
+// none can replace the final report.
+func (c *checkpointer) finish() error {
+	c.stop()
+	c.wg.Wait()
+	return c.failed
+}
