@@ -2,42 +2,15 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
 	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/report"
 )
-
-// readResults decodes a run's results.bin as vegeta reads it.
-func readResults(t *testing.T, dir string) []vegeta.Result {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "results.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec := vegeta.NewDecoder(f)
-	var out []vegeta.Result
-	for {
-		var r vegeta.Result
-		if err := dec.Decode(&r); err != nil {
-			if !errors.Is(err, io.EOF) {
-				t.Fatalf("results.bin after %d results: %v", len(out), err)
-			}
-			return out
-		}
-		out = append(out, r)
-	}
-}
 
 // A backend that accepts and never answers, with the default 30s timeout:
 // every request is still in flight when its second is evaluated, counts as
@@ -67,8 +40,8 @@ func TestHungBackendAborts(t *testing.T) {
 	if r.Summary.Requests == 0 || r.Summary.Errors[metric.ClassCancelled] != r.Summary.Requests || r.Summary.Successes != 0 {
 		t.Fatalf("summary %d requests, %d successes, errors %v: want every request counted as cancelled", r.Summary.Requests, r.Summary.Successes, r.Summary.Errors)
 	}
-	if got := readResults(t, dir); uint64(len(got)) != r.Summary.Requests {
-		t.Errorf("vegeta reads %d results from results.bin, the report counts %d", len(got), r.Summary.Requests)
+	if got := decodeResults(t, filepath.Join(dir, "results.bin")); got != r.Summary.Requests {
+		t.Errorf("vegeta reads %d results from results.bin, the report counts %d", got, r.Summary.Requests)
 	}
 	if srv.accepted.Load() == 0 {
 		t.Errorf("the server accepted no connection: the load never reached it")
