@@ -64,8 +64,12 @@ checks: ["success_rate == 100%%"]
 	if _, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "refused"), Version: "test"}); !errors.As(err, new(*inject.NotOptedInError)) {
 		t.Fatalf("run in a namespace without %s: %v, want it refused before any load", inject.OptInLabel, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "refused")); !os.IsNotExist(err) {
-		t.Fatalf("a refused run left its directory: %v", err)
+	refused, err := report.Load(filepath.Join(dir, "refused", "report.json"))
+	if err != nil {
+		t.Fatalf("a refused run must leave its error report: %v", err)
+	}
+	if refused.Status != report.StatusError || refused.Summary.Requests != 0 || !strings.Contains(refused.IncompleteReason, inject.OptInLabel) {
+		t.Fatalf("refused run's report: status %s, %d requests, reason %q; want error, no requests, the opt-in label", refused.Status, refused.Summary.Requests, refused.IncompleteReason)
 	}
 	if _, err := cs.CoreV1().Namespaces().Patch(ctx, "default", types.MergePatchType, optIn, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
