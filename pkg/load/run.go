@@ -91,5 +91,6 @@ func attackerOptions(cfg Config) []func(*vegeta.Attacker) {
 		vegeta.Client(NewClient(cfg)),
 		vegeta.Workers(cfg.workers()),
 		vegeta.MaxWorkers(cfg.maxWorkers()),
+		vegeta.MaxBody(cfg.MaxBody),
 	}
 }
