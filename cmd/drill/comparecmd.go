@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/drillkit/drill/pkg/report"
 )
@@ -49,6 +50,11 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		}
 		runs = append(runs, r)
 	}
+	if i, j, ok := sameRun(runs); ok {
+		fmt.Fprintf(stderr, "drill compare: %s and %s are the same run (%s, started %s): comparing a run with itself says nothing; give a baseline and a different run\n",
+			pos[i], pos[j], runs[i].Scenario.Name, runs[i].StartedAt.Format(time.RFC3339))
+		return report.ExitUsage
+	}
 	c := report.Compare(runs, opts)
 	if err := report.RenderComparison(stdout, c, *format); err != nil {
 		fmt.Fprintf(stderr, "drill compare: %v\n", err)
@@ -59,4 +65,19 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		return report.ExitRegression
 	}
 	return report.ExitOK
+}
+
+// sameRun finds two reports of the same run (the same directory named
+// twice, a directory and its report.json, or a copy): the same scenario and
+// variant started at the same instant.
+func sameRun(runs []*report.Report) (int, int, bool) {
+	for i := range runs {
+		for j := i + 1; j < len(runs); j++ {
+			a, b := runs[i], runs[j]
+			if !a.StartedAt.IsZero() && a.StartedAt.Equal(b.StartedAt) && a.Scenario.Name == b.Scenario.Name && a.Variant == b.Variant {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
 }

@@ -46,3 +46,58 @@ func TestHugeValuesRefusedUnlessAllowed(t *testing.T) {
 		t.Errorf("drill validate --allow-huge: exit %d, want 0\n%s", res.code, res.stderr)
 	}
 }
+
+// A name that does not resolve is a runtime error (exit 1), not an invalid
+// scenario: the file is right, the network is not.
+func TestUnresolvableTargetIsARuntimeError(t *testing.T) {
+	file := scenarioFile(t, "http://drill-test.invalid:8080/", "{rate: 10/s, duration: 1s}", "")
+	dir := filepath.Join(t.TempDir(), "run")
+	res := drill(t, "run", "--quiet", "--dir", dir, file)
+	if res.code != report.ExitError || !strings.Contains(res.stderr, "resolve drill-test.invalid") {
+		t.Fatalf("exit %d, stderr %s: want %d and the name that did not resolve", res.code, res.stderr, report.ExitError)
+	}
+	if r, err := report.Load(dir); err != nil || r.Status != report.StatusError || r.ExitCode != report.ExitError {
+		t.Errorf("report %+v, %v: want status error with exit code %d", r, err, report.ExitError)
+	}
+}
+
+func TestTabIndentationNamed(t *testing.T) {
+	p := writeFile(t, "tab.yaml", "apiVersion: drill/v1\nkind: Scenario\nmetadata:\n  name: t\nload:\n  rate: 1/s\n \tduration: 1s\n")
+	res := drill(t, "validate", p)
+	want := p + ":7:2: invalid YAML: a tab in the indentation: YAML indents with spaces only; replace the tab with spaces\n"
+	if res.code != report.ExitUsage || res.stderr != want {
+		t.Errorf("exit %d, stderr %q\nwant %d, %q", res.code, res.stderr, report.ExitUsage, want)
+	}
+}
+
+func TestCompareSameRunRefused(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	_, _, dir := runScenario(t, scenarioFile(t, srv.URL, "{rate: 50/s, duration: 1s}", ""))
+	for _, args := range [][]string{{dir, dir}, {dir, filepath.Join(dir, report.FileName)}} {
+		res := drill(t, append([]string{"compare"}, args...)...)
+		want := "drill compare: " + args[0] + " and " + args[1] + " are the same run (e2e, started "
+		if res.code != report.ExitUsage || !strings.HasPrefix(res.stderr, want) || res.stdout != "" {
+			t.Errorf("drill compare %v: exit %d, stdout %q, stderr %q\nwant %d and a message starting %q", args, res.code, res.stdout, res.stderr, report.ExitUsage, want)
+		}
+	}
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"run", "validate", "explain", "report", "compare", "recover", "agent", "flood", "echo"} {
+		res := drill(t, "help", cmd)
+		if res.code != report.ExitOK || !strings.HasPrefix(res.stdout, "usage: drill "+cmd) {
+			t.Errorf("drill help %s: exit %d, stdout %q: want 0 and the command's usage", cmd, res.code, res.stdout)
+		}
+		for _, h := range []string{"-h", "--help"} {
+			if res := drill(t, cmd, h); res.code != report.ExitOK || !strings.Contains(res.stderr, "usage: drill "+cmd) {
+				t.Errorf("drill %s %s: exit %d, stderr %q: want 0 and the command's usage", cmd, h, res.code, res.stderr)
+			}
+		}
+	}
+	if res := drill(t, "help", "nope"); res.code != report.ExitUsage || !strings.Contains(res.stderr, `unknown command "nope"`) {
+		t.Errorf("drill help nope: exit %d, stderr %q", res.code, res.stderr)
+	}
+	if res := drill(t, "explain", "nope"); res.code != report.ExitUsage {
+		t.Errorf("drill explain nope: exit %d, want %d", res.code, report.ExitUsage)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // version is set at link time by the Makefile.
@@ -43,46 +45,73 @@ commands:
 
 exit codes: 0 passed, 1 runtime error, 2 invalid scenario or usage,
 3 checks failed, 4 aborted by abortWhen, 5 a fault could not be recovered.
-"drill <command> -h" shows a command's flags.
+"drill help <command>" (or "drill <command> -h") shows a command's flags.
 `
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return report.ExitUsage
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
+	name, rest := args[0], args[1:]
+	switch name {
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	case "version", "--version":
-		fmt.Fprintln(stdout, "drill", version)
-		return 0
-	case "run":
-		return runCmd(ctx, rest, stdout, stderr)
-	case "validate":
-		return validateCmd(rest, stdout, stderr)
-	case "explain":
-		return explainCmd(rest, stdout, stderr)
-	case "report":
-		return reportCmd(rest, stdout, stderr)
-	case "compare":
-		return compareCmd(rest, stdout, stderr)
-	case "recover":
-		return recoverCmd(ctx, rest, stdout, stderr)
-	case "lab":
-		return labCmd(ctx, rest)
-	case "agent":
-		return agentCmd(ctx, rest, stdout, stderr)
-	case "flood":
-		return floodCmd(ctx, rest, stdout, stderr)
-	case "echo":
-		return echoCmd(ctx, rest, stdout, stderr)
-	default:
-		fmt.Fprintf(stderr, "drill: unknown command %q; run drill help to list the commands\n", cmd)
-		return 2
+		if name != "help" || len(rest) == 0 {
+			fmt.Fprint(stdout, usage)
+			return report.ExitOK
+		}
+		// drill help CMD is drill CMD -h, on stdout since it was asked for.
+		name, rest = rest[0], []string{"-h"}
+		if _, ok := command(name); ok {
+			stderr = stdout
+		}
 	}
+	run, ok := command(name)
+	if !ok {
+		fmt.Fprintf(stderr, "drill: unknown command %q; run drill help to list the commands\n", name)
+		return report.ExitUsage
+	}
+	return run(ctx, rest, stdout, stderr)
+}
+
+// command returns the subcommand called name.
+func command(name string) (func(ctx context.Context, args []string, stdout, stderr io.Writer) int, bool) {
+	switch name {
+	case "version", "--version":
+		return func(_ context.Context, _ []string, stdout, _ io.Writer) int {
+			fmt.Fprintln(stdout, "drill", version)
+			return report.ExitOK
+		}, true
+	case "run":
+		return runCmd, true
+	case "validate":
+		return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+			return validateCmd(args, stdout, stderr)
+		}, true
+	case "explain":
+		return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+			return explainCmd(args, stdout, stderr)
+		}, true
+	case "report":
+		return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+			return reportCmd(args, stdout, stderr)
+		}, true
+	case "compare":
+		return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+			return compareCmd(args, stdout, stderr)
+		}, true
+	case "recover":
+		return recoverCmd, true
+	case "lab":
+		return func(ctx context.Context, args []string, _, _ io.Writer) int { return labCmd(ctx, args) }, true
+	case "agent":
+		return agentCmd, true
+	case "flood":
+		return floodCmd, true
+	case "echo":
+		return echoCmd, true
+	}
+	return nil, false
 }
 
 // parseArgs parses flags placed anywhere among the positional arguments

@@ -44,19 +44,28 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 const allowHugeHelp = "accept values beyond the bounds on rate, duration, timeouts, requests, workers and connections (drill explain lists them)"
 
 func explainCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("drill explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill explain [checks]\n\nPrints the scenario format: every field with its type, default and meaning, the bounds\nand the metrics; with checks, only the metrics usable in checks and abortWhen.")
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
 	switch {
-	case len(args) == 0:
+	case len(pos) == 0:
 		if err := scenario.WriteExplain(stdout); err != nil {
 			fmt.Fprintln(stderr, err)
 			return report.ExitError
 		}
 		fmt.Fprintln(stdout, "\nMetrics usable in checks and abortWhen: drill explain checks")
 		return report.ExitOK
-	case len(args) == 1 && args[0] == "checks":
+	case len(pos) == 1 && pos[0] == "checks":
 		writeCatalog(stdout)
 		return report.ExitOK
 	default:
-		fmt.Fprintln(stderr, "usage: drill explain [checks]")
+		fs.Usage()
 		return report.ExitUsage
 	}
 }

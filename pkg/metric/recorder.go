@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +62,8 @@ type Recorder struct {
 	codes     map[uint16]uint64
 	errors    [nClasses]uint64
 	backends  map[string]uint64
+	errorSet  errorSet
+	byName    byName
 	latency   *hist
 	sumNs     float64
 	first     time.Time // earliest request start
@@ -133,6 +134,7 @@ func (rec *Recorder) Add(r *vegeta.Result) {
 
 	lat := max(int64(r.Latency), 0)
 	ok := r.Code != 0 && rec.success(r.Code)
+	rec.byName.add(r.Attack, ok, lat, rec.total())
 	rec.requests++
 	s.requests++
 	rec.codes[r.Code]++
@@ -144,17 +146,11 @@ func (rec *Recorder) Add(r *vegeta.Result) {
 		c := classify(r)
 		rec.errors[c]++
 		s.errors[c]++
+		rec.errorSet.add(r.Error)
 	}
 	if rec.backend != "" {
 		if v := r.Headers[rec.backend]; len(v) > 0 && v[0] != "" {
-			name := v[0]
-			if _, seen := rec.backends[name]; !seen {
-				if len(rec.backends) >= MaxBackends {
-					name = OtherBackend
-				} else {
-					name = strings.Clone(name)
-				}
-			}
+			name := boundedKey(rec.backends, v[0], MaxBackends, OtherBackend)
 			rec.backends[name]++
 			if s.backends == nil {
 				s.backends = map[string]uint64{}
@@ -189,6 +185,11 @@ func (rec *Recorder) Add(r *vegeta.Result) {
 			}
 		}
 	}
+}
+
+// total is what the Recorder counted so far, as one name's numbers.
+func (rec *Recorder) total() nameState {
+	return nameState{requests: rec.requests, successes: rec.successes, hist: rec.latency}
 }
 
 func (rec *Recorder) newHist() *hist {
@@ -302,12 +303,19 @@ func (rec *Recorder) Summary() Summary {
 		return s
 	}
 	s.Duration = rec.end.Sub(rec.start)
-	if span := rec.last.Sub(rec.first); rec.requests > 1 && span > 0 {
-		// Requests spaced 1/r apart over a span: (n-1) intervals.
-		s.Rate = float64(rec.requests-1) / span.Seconds()
+	// vegeta's definitions, so that `vegeta report` on results.bin shows the
+	// same: rate is requests per second from the first request's start to
+	// the last's, throughput successes per second from the first start to
+	// the last response. Throughput is never above rate.
+	sent, done := rec.last.Sub(rec.first), rec.end.Sub(rec.first)
+	if sent <= 0 {
+		sent = done // all requests started at once
 	}
-	if span := rec.end.Sub(rec.first); span > 0 {
-		s.Throughput = float64(rec.successes) / span.Seconds()
+	if sent > 0 {
+		s.Rate = float64(rec.requests) / sent.Seconds()
+	}
+	if done > 0 {
+		s.Throughput = float64(rec.successes) / done.Seconds()
 	}
 	h := rec.latency
 	s.Latency = Latency{
@@ -324,6 +332,8 @@ func (rec *Recorder) Summary() Summary {
 	}
 	s.Bursts = findBursts(s.Timeline)
 	s.Backends = shares(rec.backends)
+	s.ErrorSet = rec.errorSet.list()
+	s.ByName = rec.byName.list(rec.total())
 	return s
 }
 

@@ -111,11 +111,26 @@ func TestSummaryCounts(t *testing.T) {
 	if !s.Start.Equal(t0) || !s.End.Equal(t0.Add(7900*time.Millisecond+80*time.Millisecond)) {
 		t.Errorf("start %s end %s", s.Start, s.End)
 	}
-	if want := 69 / 7.9; math.Abs(s.Rate-want) > 1e-9 {
+	if want := 70 / 7.9; math.Abs(s.Rate-want) > 1e-9 {
 		t.Errorf("rate %g, want %g", s.Rate, want)
 	}
 	if want := 61 / 7.98; math.Abs(s.Throughput-want) > 1e-9 {
 		t.Errorf("throughput %g, want %g", s.Throughput, want)
+	}
+}
+
+// Throughput (successes per second) can never be above rate (requests per
+// second): fewer or as many successes, over at least as long a window.
+func TestThroughputNeverAboveRate(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 10} {
+		rec := New(Options{Start: t0})
+		for i := range n {
+			rec.Add(&vegeta.Result{Timestamp: t0.Add(time.Duration(i) * time.Second), Latency: time.Millisecond, Code: 200})
+		}
+		s := rec.Summary()
+		if s.Throughput > s.Rate || s.Rate == 0 {
+			t.Errorf("%d requests: throughput %g above rate %g", n, s.Throughput, s.Rate)
+		}
 	}
 }
 
@@ -203,7 +218,7 @@ func TestSummaryValue(t *testing.T) {
 		{"successes", 61, true},
 		{"success_rate", 61.0 / 70, true},
 		{"error_rate", 9.0 / 70, true},
-		{"rate", 69 / 7.9, true},
+		{"rate", 70 / 7.9, true},
 		{"throughput", 61 / 7.98, true},
 		{"status_2xx", 61, true},
 		{"status_5xx", 2, true},

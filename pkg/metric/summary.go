@@ -25,7 +25,9 @@ type Summary struct {
 
 	Requests  uint64 `json:"requests"`
 	Successes uint64 `json:"successes"`
-	// Rate is requests issued per second; Throughput is successes per second.
+	// Rate is requests per second from the first request's start to the
+	// last's; Throughput is successes per second from the first request's
+	// start to the last response. Both are vegeta's; Throughput <= Rate.
 	Rate       float64 `json:"rate"`
 	Throughput float64 `json:"throughput"`
 
@@ -33,6 +35,12 @@ type Summary struct {
 	Codes map[string]uint64 `json:"codes"`
 	// Errors counts failed requests by class (Class* constants).
 	Errors map[string]uint64 `json:"errors"`
+	// ErrorSet counts failed requests by error message, most frequent
+	// first (at most MaxErrorMessages; the rest under OtherErrors).
+	ErrorSet []ErrorCount `json:"errorSet,omitempty"`
+	// ByName breaks the requests down by request name (at most
+	// MaxRequestNames; the rest under OtherRequests), in name order.
+	ByName []NamedRequests `json:"byName,omitempty"`
 
 	Latency   Latency   `json:"latency"`
 	Histogram Histogram `json:"histogram"`

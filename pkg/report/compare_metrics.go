@@ -140,13 +140,22 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	m.Evidence = fmtP(res.PValue)
 	m.Note = fmt.Sprintf("P(slower) = %.3f", res.Effect)
 	m.Verdict = VerdictNoDifference
-	if res.Significant(c.opts.Confidence) {
-		if math.Abs(res.Effect-0.5) >= c.opts.MinEffect {
-			m.Verdict = direction(res.Effect-0.5, true)
-		} else {
-			m.Note += fmt.Sprintf(", within 0.5±%s", fmtFloat(c.opts.MinEffect))
-		}
+	if !res.Significant(c.opts.Confidence) {
+		return m
 	}
+	if math.Abs(res.Effect-0.5) < c.opts.MinEffect {
+		m.Note += fmt.Sprintf(", within 0.5±%s", fmtFloat(c.opts.MinEffect))
+		return m
+	}
+	if slower := res.Effect > 0.5; (slower && k < b) || (!slower && k > b) {
+		// Most requests moved one way and the mean the other: the shape
+		// changed (e.g. a faster tail, a slower body). Neither "better" nor
+		// "worse" would be true of the row as shown.
+		m.Verdict = VerdictNone
+		m.Note += ", the mean moved the other way: the shape changed, no verdict"
+		return m
+	}
+	m.Verdict = direction(res.Effect-0.5, true)
 	return m
 }
 
@@ -194,10 +203,10 @@ func (m *MetricDelta) setDurations(b, k time.Duration) {
 	m.BaselineValue, m.CandidateValue, m.DeltaValue = b.Seconds(), k.Seconds(), (k - b).Seconds()
 	m.Baseline, m.Candidate = fmtDur(b), fmtDur(k)
 	m.Delta = signedDur(k - b)
-	if k == b {
-		m.Delta = "0"
-	} else if b > 0 {
-		m.Delta += fmt.Sprintf(" (%+.1f%%)", float64(k-b)/float64(b)*100)
+	if b > 0 {
+		if pct := signed(float64(k-b)/float64(b)*100, func(v float64) string { return fmt.Sprintf("%.1f", v) }); pct != "0" {
+			m.Delta += " (" + pct + "%)"
+		}
 	}
 }
 
@@ -251,21 +260,22 @@ func orDash(ok bool, s string) string {
 	return "-"
 }
 
+// signed formats v with its sign; a value that f shows as zero is "0",
+// never "-0.000" or "+0.0".
 func signed(v float64, f func(float64) string) string {
-	if v > 0 {
-		return "+" + f(v)
-	}
-	if v == 0 {
+	s := f(math.Abs(v))
+	switch {
+	case !strings.ContainsAny(s, "123456789"):
 		return "0"
+	case v > 0:
+		return "+" + s
+	default:
+		return "-" + s
 	}
-	return f(v)
 }
 
 func signedDur(d time.Duration) string {
-	if d > 0 {
-		return "+" + fmtDur(d)
-	}
-	return fmtDur(d)
+	return signed(float64(d), func(v float64) string { return fmtDur(time.Duration(v)) })
 }
 
 func fmtP(p float64) string {

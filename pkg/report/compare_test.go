@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 
 	"bytes"
@@ -235,5 +236,57 @@ func BenchmarkCompare(b *testing.B) {
 	runs := []*Report{wideHistogramReport(0), wideHistogramReport(0.1)}
 	for b.Loop() {
 		Compare(runs, CompareOptions{})
+	}
+}
+
+// withLatency gives a report a latency histogram of (milliseconds, count)
+// buckets one millisecond wide, and the mean of it.
+func withLatency(r *Report, buckets ...[2]int) *Report {
+	var n, sum uint64
+	r.Summary.Histogram = metric.Histogram{}
+	for _, b := range buckets {
+		r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets,
+			metric.Bucket{LowNs: int64(ms(float64(b[0]))), HighNs: int64(ms(float64(b[0] + 1))), Count: uint64(b[1])})
+		n += uint64(b[1])
+		sum += uint64(b[1]) * uint64(ms(float64(b[0])+0.5))
+	}
+	r.Summary.Latency.Mean = time.Duration(sum / n)
+	return r
+}
+
+// Most candidate requests are slower, but its tail is much faster, so its
+// mean is lower: the distribution row must not call a lower mean "worse".
+func TestCompareDistributionVerdictAgreesWithTheMean(t *testing.T) {
+	base := withLatency(variantReport("base", 0, 0, 0, 1), [2]int{10, 5000}, [2]int{100, 1000})
+	cand := withLatency(variantReport("cand", 0, 0, 0, 1), [2]int{12, 5500}, [2]int{30, 500})
+	if cand.Summary.Latency.Mean >= base.Summary.Latency.Mean {
+		t.Fatalf("fixture: candidate mean %s not below baseline %s", cand.Summary.Latency.Mean, base.Summary.Latency.Mean)
+	}
+	m := metricOf(t, Compare([]*Report{base, cand}, CompareOptions{}).Candidates[0], "latency")
+	if m.Verdict == VerdictWorse || m.Verdict == VerdictBetter {
+		t.Errorf("verdict %q with means %s -> %s (%s): want no verdict when the mean moved against most requests", m.Verdict, m.Baseline, m.Candidate, m.Note)
+	}
+	if !strings.Contains(m.Note, "shape changed") {
+		t.Errorf("note %q does not say why there is no verdict", m.Note)
+	}
+}
+
+// Figures that round to zero are shown as 0, never as -0.00.
+func TestNoNegativeZero(t *testing.T) {
+	all := ScoreRun(metric.Summary{Requests: 100, Successes: 0}, nil)
+	if e := all.Components[0].Explanation; strings.Contains(e, "-0") {
+		t.Errorf("availability of a run without success: %q", e)
+	}
+	c := comparer{opts: CompareOptions{Confidence: DefaultConfidence}}
+	if d := c.proportion("error_rate", "error rate", 1, 1_000_000, 1, 1_000_001).Delta; d != "0 pp" {
+		t.Errorf("a change of -0.0000001 pp shows as %q, want 0 pp", d)
+	}
+	for _, v := range []float64{-0.0001, 0.0001, math.Copysign(0, -1)} {
+		if got := signed(v, func(v float64) string { return fmt.Sprintf("%.3f", v) }); got != "0" {
+			t.Errorf("signed(%g) = %q, want 0", v, got)
+		}
+	}
+	if got := signed(-0.5, fmtFloat); got != "-0.5" {
+		t.Errorf("signed(-0.5) = %q", got)
 	}
 }

@@ -76,7 +76,18 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 		left -= n
 		s.Histogram.Buckets = append(s.Histogram.Buckets, metric.Bucket{LowNs: int64(ms(b.lowMs * slow)), HighNs: int64(ms(b.highMs * slow)), Count: n})
 	}
+	// Two named requests, 9 to 1; the failures fall on them in the same proportion.
+	failed := s.Requests - s.Successes
+	home := metric.NamedRequests{Name: "home", Requests: s.Requests * 9 / 10, P50: ms(5 * slow), P99: ms(20 * slow)}
+	cart := metric.NamedRequests{Name: "cart", Requests: s.Requests / 10, P50: ms(6 * slow), P99: ms(24 * slow)}
+	home.Successes = home.Requests - (failed - failed/10)
+	cart.Successes = cart.Requests - failed/10
+	s.ByName = []metric.NamedRequests{cart, home}
 	if fail > 0 {
+		s.ErrorSet = []metric.ErrorCount{
+			{Message: "502 Bad Gateway", Count: s.Errors[metric.ClassHTTP]},
+			{Message: `Get "http://127.0.0.1:18080/": read tcp 127.0.0.1:41234->127.0.0.1:18080: read: connection reset by peer`, Count: s.Errors[metric.ClassReset]},
+		}
 		s.Bursts = []metric.Burst{{StartT: burstFrom, EndT: burstTo, Failures: fail * uint64(burstTo-burstFrom), Recovery: time.Duration(burstTo-burstFrom+2) * time.Second}}
 	}
 	perBackend := map[string]uint64{}

@@ -189,6 +189,17 @@ func junitSuiteOf(r *Report) junitSuite {
 	if r.Score.Partial {
 		fmt.Fprintf(&out, "partial score: %s\n", r.Score.PartialReason)
 	}
+	for _, e := range sum.ErrorSet[:min(len(sum.ErrorSet), maxErrorRows)] {
+		fmt.Fprintf(&out, "error %d×: %s\n", e.Count, e.Message)
+	}
+	if more := len(sum.ErrorSet) - maxErrorRows; more > 0 {
+		fmt.Fprintf(&out, "%d more error messages are in report.json\n", more)
+	}
+	if len(sum.ByName) > 1 {
+		for _, n := range sum.ByName {
+			fmt.Fprintf(&out, "request %s: %d requests, %d succeeded, p50 %s, p99 %s\n", n.Name, n.Requests, n.Successes, fmtDur(n.P50), fmtDur(n.P99))
+		}
+	}
 	s.SystemOut = &junitText{Text: out.String()}
 	return s
 }

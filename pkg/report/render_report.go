@@ -159,7 +159,7 @@ func runFacts(r *Report) [][2]string {
 }
 
 func loadLine(s metric.Summary) string {
-	line := fmt.Sprintf("%d requests at %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
+	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
 	if s.Requests > 0 {
 		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
 	}
@@ -254,7 +254,44 @@ func requestParts(s metric.Summary) []part {
 		}
 		parts = append(parts, part{table: errs})
 	}
+	parts = append(parts, errorSetParts(s)...)
+	if len(s.ByName) > 1 {
+		parts = append(parts, part{table: byNameTable(s.ByName)})
+	}
 	return parts
+}
+
+// maxErrorRows is how many distinct error messages a rendering lists.
+const maxErrorRows = 10
+
+// errorSetParts lists the most frequent error messages.
+func errorSetParts(s metric.Summary) []part {
+	if len(s.ErrorSet) == 0 {
+		return nil
+	}
+	t := newTable("error message", "count", "share").alignRight(1, 2)
+	shown := s.ErrorSet[:min(len(s.ErrorSet), maxErrorRows)]
+	for _, e := range shown {
+		t.add(e.Message, fmt.Sprint(e.Count), fmtShare(float64(e.Count)/float64(s.Requests)))
+	}
+	parts := []part{{table: t}}
+	if more := len(s.ErrorSet) - len(shown); more > 0 {
+		parts = append(parts, part{text: []string{fmt.Sprintf("%d more error messages are in report.json.", more)}})
+	}
+	return parts
+}
+
+// byNameTable breaks the requests down by the scenario's request names.
+func byNameTable(names []metric.NamedRequests) *table {
+	t := newTable("request", "requests", "success", "p50", "p99").alignRight(1, 2, 3, 4)
+	for _, n := range names {
+		success := "-"
+		if n.Requests > 0 {
+			success = fmtRate(float64(n.Successes) / float64(n.Requests))
+		}
+		t.add(n.Name, fmt.Sprint(n.Requests), success, fmtDur(n.P50), fmtDur(n.P99))
+	}
+	return t
 }
 
 func latencyTable(s metric.Summary) *table {

@@ -213,3 +213,41 @@ func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
 		t.Error("sample events are listed")
 	}
 }
+
+// The error messages and the per-name breakdown are in every rendering, not
+// only in report.json.
+func TestErrorSetAndNamesInEveryRenderer(t *testing.T) {
+	r := fixtureReport()
+	for _, format := range Formats {
+		var buf bytes.Buffer
+		if err := Render(&buf, r, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, want := range []string{"502 Bad Gateway", "connection reset", "140", "cart", "home", "600"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s rendering lacks %q", format, want)
+			}
+		}
+	}
+}
+
+// A rendering lists the most frequent messages and says how many more
+// report.json holds.
+func TestErrorSetIsCutToTopMessages(t *testing.T) {
+	r := fixtureReport()
+	r.Summary.ErrorSet = nil
+	for i := range 25 {
+		r.Summary.ErrorSet = append(r.Summary.ErrorSet, metric.ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
+	}
+	for _, format := range []string{FormatTable, FormatMarkdown, FormatHTML, FormatJUnit} {
+		var buf bytes.Buffer
+		if err := Render(&buf, r, format); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if !strings.Contains(out, "message-09") || strings.Contains(out, "message-10") || !strings.Contains(out, "15 more error messages") {
+			t.Errorf("%s: want the 10 most frequent messages and a note on the 15 others:\n%s", format, out)
+		}
+	}
+}

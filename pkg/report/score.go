@@ -104,7 +104,7 @@ func availability(s metric.Summary) Component {
 		return c
 	}
 	rate := float64(s.Successes) / float64(s.Requests)
-	nines := -math.Log10(1 - rate)
+	nines := math.Abs(math.Log10(1 - rate)) // >= 0; Abs also turns -0 into 0
 	c.Value = clamp01(nines / TargetNines)
 	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", fmtRate(rate), nines, TargetNines)
 	return c

@@ -117,8 +117,8 @@ func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error
 		if err != nil {
 			return nil, &Error{Code: report.ExitUsage, Err: err}
 		}
-		if err := load.CheckTargets(ctx, cfg); err != nil {
-			return nil, &Error{Code: report.ExitUsage, Err: err}
+		if err := checkTargets(ctx, cfg); err != nil {
+			return nil, err
 		}
 	}
 	sys, err := openSystem(ctx, sc, opts.Progress)
@@ -157,8 +157,8 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
-	if err := load.CheckTargets(ctx, cfg); err != nil {
-		return nil, &Error{Code: report.ExitUsage, Err: err}
+	if err := checkTargets(ctx, cfg); err != nil {
+		return nil, err
 	}
 	if err := reachable(ctx, cfg); err != nil {
 		return nil, &Error{Code: report.ExitError, Err: err}

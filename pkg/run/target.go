@@ -17,6 +17,22 @@ import (
 	"github.com/drillkit/drill/pkg/report"
 )
 
+// checkTargets resolves every host the load goes to and asks the guard
+// about each address. A forbidden address is a usage error (the scenario or
+// the flags must change, exit 2); a name that does not resolve is a runtime
+// error like a target that does not answer (exit 1).
+func checkTargets(ctx context.Context, cfg load.Config) error {
+	err := load.CheckTargets(ctx, cfg)
+	if err == nil {
+		return nil
+	}
+	var na *load.NotAllowedError
+	if errors.As(err, &na) {
+		return &Error{Code: report.ExitUsage, Err: err}
+	}
+	return &Error{Code: report.ExitError, Err: fmt.Errorf("%w; check the host name and this machine's DNS", err)}
+}
+
 // reachable opens one connection to every host the load goes to, so that a
 // target that is down fails the run before it starts, with advice.
 func reachable(ctx context.Context, cfg load.Config) error {

@@ -101,7 +101,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		if err == io.EOF {
 			d.errorf(pos{1, 1}, "", "the file is empty: a scenario needs at least apiVersion, kind, metadata and load (see drill explain)")
 		} else {
-			d.syntaxError(err)
+			d.syntaxError(data, err)
 		}
 		return nil
 	}
@@ -113,7 +113,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 	switch err := dec.Decode(&extra); {
 	case err == io.EOF:
 	case err != nil:
-		d.syntaxError(err)
+		d.syntaxError(data, err)
 		return nil
 	default:
 		d.errorf(pos{extra.Line, extra.Column}, "", "a second YAML document: a scenario file holds exactly one scenario; remove the '---' and what follows or split the file")
@@ -122,8 +122,9 @@ func (d *decoder) document(data []byte) *yaml.Node {
 }
 
 // syntaxError records a YAML syntax error, taking the line from the
-// message when it has one.
-func (d *decoder) syntaxError(err error) {
+// message when it has one. A tab in the indentation, which YAML forbids and
+// the YAML parser reports as an unexpected character, is named as such.
+func (d *decoder) syntaxError(data []byte, err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 1
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
@@ -133,5 +134,27 @@ func (d *decoder) syntaxError(err error) {
 			}
 		}
 	}
+	if p, ok := tabIndent(data, line, strings.Contains(msg, "tab")); ok {
+		d.errs = append(d.errs, Error{File: d.file, Line: p.line, Col: p.col, Msg: "invalid YAML: a tab in the indentation: YAML indents with spaces only; replace the tab with spaces"})
+		return
+	}
 	d.errs = append(d.errs, Error{File: d.file, Line: line, Msg: "invalid YAML: " + msg})
+}
+
+// tabIndent finds a tab in the leading white space of line near (the YAML
+// parser reports it on that line or the one before), or of any line when
+// anywhere is set, and returns its position.
+func tabIndent(data []byte, near int, anywhere bool) (pos, bool) {
+	for i, l := range strings.Split(string(data), "\n") {
+		n := i + 1
+		if !anywhere && (n < near || n > near+1) {
+			continue
+		}
+		for c := 0; c < len(l) && (l[c] == ' ' || l[c] == '\t'); c++ {
+			if l[c] == '\t' {
+				return pos{n, c + 1}, true
+			}
+		}
+	}
+	return pos{}, false
 }

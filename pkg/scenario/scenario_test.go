@@ -96,6 +96,8 @@ func TestParseProblems(t *testing.T) {
 		{"null document", "~\n", []want{{1, 1, "", "the document is empty"}}},
 		{"not a mapping", "- a\n- b\n", []want{{1, 1, "", "expected a mapping (field: value) with fields apiVersion, kind"}}},
 		{"syntax error", "apiVersion: drill/v1\nkind: [\n", []want{{2, 0, "", "invalid YAML: did not find expected node content"}}},
+		{"tab indentation", "apiVersion: drill/v1\nkind: Scenario\nmetadata:\n\tname: t\n", []want{{4, 1, "", "invalid YAML: a tab in the indentation: YAML indents with spaces only"}}},
+		{"tab after spaces", head + "load:\n  rate: 1/s\n \tduration: 1s\n", []want{{6, 2, "", "a tab in the indentation"}}},
 		{"two documents", head + "load: {rate: 1/s, duration: 1s}\n---\nkind: x\n", []want{{5, 1, "", "a second YAML document"}}},
 		{"missing required", "kind: Scenario\nmetadata: {}\n", []want{
 			{1, 1, "apiVersion", `missing required field "apiVersion"`},
