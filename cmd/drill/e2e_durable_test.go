@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -210,4 +212,159 @@ func decodeReport(t *testing.T, s string) *report.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// largeBodyServer answers every request with a body of size bytes.
+func largeBodyServer(t *testing.T, size int) *countingServer {
+	s := &countingServer{}
+	body := bytes.Repeat([]byte("b"), size)
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// bodySizes returns the body length of every result in a results file.
+func bodySizes(t *testing.T, path string) []int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := vegeta.NewDecoder(f)
+	var out []int
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); errors.Is(err, io.EOF) {
+			return out
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, len(r.Body))
+	}
+}
+
+// TestBodiesCapped runs against a server with 64 KiB bodies: results.bin
+// keeps 4096 bytes of each by default, load.maxBody bytes when set, the
+// whole body with -1.
+func TestBodiesCapped(t *testing.T) {
+	const size = 64 << 10
+	srv := largeBodyServer(t, size)
+	for _, tc := range []struct {
+		load string
+		want int
+	}{
+		{"{rate: 20/s, duration: 1s}", 4096},
+		{"{rate: 20/s, duration: 1s, maxBody: 100}", 100},
+		{"{rate: 20/s, duration: 1s, maxBody: -1}", size},
+	} {
+		t.Run(tc.load, func(t *testing.T) {
+			res, r, dir := runScenario(t, scenarioFile(t, srv.URL, tc.load, ""))
+			if res.code != report.ExitOK || r.Summary.Successes == 0 {
+				t.Fatalf("exit %d, %d successes\n%s", res.code, r.Summary.Successes, res.stderr)
+			}
+			sizes := bodySizes(t, filepath.Join(dir, "results.bin"))
+			if uint64(len(sizes)) != r.Summary.Requests {
+				t.Fatalf("results.bin holds %d results, the report counts %d", len(sizes), r.Summary.Requests)
+			}
+			for i, n := range sizes {
+				if n != tc.want {
+					t.Fatalf("result %d keeps %d bytes of body, want %d", i+1, n, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestFullDiskLeavesValidReport runs into a 200 KiB tmpfs (mounted on a
+// directory of the test's own, unmounted after) that fills up, by the
+// run's own results (64 KiB bodies, capped to 4 KiB each) or by another
+// file written once the run has started: the run stops with exit 1,
+// report.json is a valid report saying the disk is full, results.bin ends
+// on a whole result, and the space held for the report is given back.
+func TestFullDiskLeavesValidReport(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		body   int
+		filler bool
+	}{
+		{"results fill it", 64 << 10, false},
+		{"another file fills it", 3, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mnt := t.TempDir()
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", mnt).CombinedOutput(); err != nil {
+				t.Skipf("cannot mount a tmpfs (needs root): %v %s", err, out)
+			}
+			t.Cleanup(func() {
+				if out, err := exec.Command("umount", mnt).CombinedOutput(); err != nil {
+					t.Errorf("umount %s: %v %s", mnt, err, out)
+				}
+			})
+			srv := largeBodyServer(t, tc.body)
+			dir := filepath.Join(mnt, "run")
+			cmd := exec.Command(drillBin, "run", "--quiet", "--dir", dir, scenarioFile(t, srv.URL, "{rate: 20/s, duration: 20s}", "checks: [\"success_rate >= 99%\"]\n"))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if tc.filler {
+				fill(t, dir, filepath.Join(mnt, "filler"))
+			}
+			_ = cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != report.ExitError {
+				t.Fatalf("exit %d, want %d\n%s", code, report.ExitError, stderr.String())
+			}
+			r, err := report.Load(dir)
+			if err != nil {
+				t.Fatalf("no valid report on a full disk: %v\n%s", err, stderr.String())
+			}
+			if r.Status != report.StatusError || !r.Incomplete || !strings.Contains(r.IncompleteReason, "no space left") {
+				t.Errorf("report: status %s incomplete %v reason %q; want error, incomplete, the full disk named", r.Status, r.Incomplete, r.IncompleteReason)
+			}
+			if r.Summary.Requests == 0 || r.Summary.Requests >= 400 {
+				t.Errorf("report counts %d requests: want the run stopped early, with what it measured", r.Summary.Requests)
+			}
+			if stored := decodeResults(t, filepath.Join(dir, "results.bin")); stored == 0 || stored > r.Summary.Requests {
+				t.Errorf("results.bin holds %d whole results of %d", stored, r.Summary.Requests)
+			}
+			if _, err := os.Stat(filepath.Join(dir, ".report-reserve")); err == nil {
+				t.Error("the space reserved for the report is still held after the run")
+			}
+		})
+	}
+}
+
+// fill waits for the run in dir to have written results, then fills the
+// file system with a file at path.
+func fill(t *testing.T, dir, path string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, err := os.Stat(filepath.Join(dir, "results.bin")); err == nil && st.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run wrote no results")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
 }

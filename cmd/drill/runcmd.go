@@ -141,7 +141,9 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 		if rerr := report.Render(stdout, r, format); rerr != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", rerr)
 		}
-		fmt.Fprintf(stderr, "drill: %s %s; report %s\n", name, r.Status, filepath.Join(runDir, run.ReportFile))
+		if !errors.Is(err, run.ErrNoReport) {
+			fmt.Fprintf(stderr, "drill: %s %s; report %s\n", name, r.Status, filepath.Join(runDir, run.ReportFile))
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "drill run: %s: %v\n", sc.File, err)

@@ -56,6 +56,7 @@ func drillMax(b *testing.B, url, dir string, d time.Duration) int {
 		MaxWorkers: benchWorkers,
 		KeepAlive:  true,
 		Requests:   []Request{{URL: url}},
+		MaxBody:    DefaultMaxBody,
 	}
 	f, err := os.Create(filepath.Join(dir, "results.bin"))
 	if err != nil {

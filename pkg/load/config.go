@@ -75,7 +75,18 @@ type Config struct {
 	// opened; a non-nil error refuses the dial before any packet leaves.
 	// Nil allows loopback addresses only (see Loopback).
 	Allow func(netip.Addr) error
+	// MaxBody is how many bytes of each response body its result keeps (and
+	// results.bin stores); the rest is still read, then discarded, so
+	// latencies cover whole responses. Negative keeps whole bodies. Unlike
+	// the fields above, zero is not a default: it keeps none. Scenarios
+	// default to DefaultMaxBody.
+	MaxBody int64
 }
+
+// DefaultMaxBody is the body cap of a scenario that sets none: enough to
+// read an error page, small enough that results.bin does not grow with the
+// size of the responses.
+const DefaultMaxBody = 4096
 
 // Phase is a stretch of the run at a constant rate (From == To) or ramping
 // linearly from From to To. A single phase with a zero From and To sends as

@@ -120,5 +120,6 @@ func attackerOptions(cfg Config, conns *connSet) []func(*vegeta.Attacker) {
 		vegeta.Client(newClient(cfg, conns)),
 		vegeta.Workers(cfg.workers()),
 		vegeta.MaxWorkers(cfg.maxWorkers()),
+		vegeta.MaxBody(cfg.MaxBody),
 	}
 }

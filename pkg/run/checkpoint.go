@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -58,7 +59,13 @@ type checkpointer struct {
 	m    measured
 	// requireChecks is Options.RequireChecks, for the verdict.
 	requireChecks bool
+	// space is grown to keep room for a final report larger than the last
+	// provisional one.
+	space *reserve
 
+	// written is when the last provisional report was written (zero:
+	// none was).
+	written time.Duration
 	stop func()
 	wg   sync.WaitGroup
 	// failed is the first failure to write a provisional report.
@@ -67,8 +74,8 @@ type checkpointer struct {
 
 // startCheckpoints writes the first provisional report and starts
 // rewriting it in the background.
-func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, requireChecks bool) *checkpointer {
-	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m, requireChecks: requireChecks}
+func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, space *reserve, requireChecks bool) *checkpointer {
+	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m, space: space, requireChecks: requireChecks}
 	c.write()
 	ctx, c.stop = context.WithCancel(ctx)
 	c.wg.Add(1)
@@ -95,9 +102,28 @@ func (c *checkpointer) write() {
 	c.m.fill(&r)
 	r.EndedAt = time.Now()
 	report.Judge(&r, report.Outcome{Failure: errProvisional.Error(), Planned: c.m.sc.TotalDuration(), RequireChecks: c.requireChecks})
-	if err := report.Write(c.path, &r); err != nil && c.failed == nil {
-		c.failed = fmt.Errorf("at t=%s: %w", r.EndedAt.Sub(r.StartedAt).Round(time.Second), err)
+	at := r.EndedAt.Sub(r.StartedAt).Round(time.Second)
+	err := report.Write(c.path, &r)
+	if err == nil {
+		c.written = max(at, time.Nanosecond)
+		var st os.FileInfo
+		if st, err = os.Stat(c.path); err == nil {
+			err = c.space.grow(2*st.Size() + reserveBase/2)
+		}
 	}
+	if err != nil && c.failed == nil {
+		c.failed = fmt.Errorf("at t=%s: %w", at, err)
+	}
+}
+
+// noReport is the error of a final report that could not be written: it
+// says what the run directory holds instead.
+func (c *checkpointer) noReport(err error) error {
+	left := "there is no report in " + filepath.Dir(c.path)
+	if c.written > 0 {
+		left = fmt.Sprintf("%s holds the provisional report of t=%s, marked incomplete", c.path, c.written.Round(time.Second))
+	}
+	return fmt.Errorf("%w (%v); %s", ErrNoReport, err, left)
 }
 
 // finish stops the checkpoints and waits for one being written, so that

@@ -26,6 +26,7 @@ func loadConfig(l scenario.LoadSpec, base string, allow func(netip.Addr) error) 
 		Timeout:            l.Timeout,
 		Headers:            header(l.Headers),
 		Allow:              allow,
+		MaxBody:            l.MaxBody,
 	}
 	if len(l.Phases) == 0 {
 		r := rate(l.Rate)

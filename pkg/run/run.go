@@ -73,6 +73,10 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrNoReport is wrapped by the error of a run whose final report could not
+// be written: the report Run returns is not on disk.
+var ErrNoReport = errors.New("the final report could not be written")
+
 var (
 	errAborted     = errors.New("aborted by an abortWhen condition")
 	errInterrupted = errors.New("interrupted")
@@ -170,6 +174,11 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		return nil, &Error{Code: report.ExitError, Err: fmt.Errorf("create results file: %w", err)}
 	}
 	defer f.Close()
+	space, err := reserveFor(opts.Dir, sc.TotalDuration())
+	if err != nil {
+		return nil, &Error{Code: report.ExitError, Err: err}
+	}
+	defer space.release()
 
 	r := newReport(sc, opts, sys.target)
 	r.Environment.Notes = sys.notes
@@ -226,7 +235,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		}
 	}
 	m := measured{sc: sc, sys: sys, t: t, datapath: datapath}
-	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, opts.RequireChecks)
+	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, space, opts.RequireChecks)
 	done, cause := t.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
 	t.progress.done()
@@ -257,8 +266,9 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		runErr = &Error{Code: report.ExitUnrecovered, Err: unrecovered}
 	}
 	report.Judge(r, outcome)
+	space.release()
 	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
-		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: err})
+		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: checkpoints.noReport(err)})
 	}
 	return r, runErr
 }

@@ -263,6 +263,7 @@ func TestParseDefaults(t *testing.T) {
 			Connections:   10000,
 			KeepAlive:     true,
 			Timeout:       30 * time.Second,
+			MaxBody:       4096,
 			BackendHeader: "X-Drill-Backend",
 			Requests:      []Request{{Name: "GET /", Method: "GET", Weight: 1}},
 		},
