@@ -51,7 +51,7 @@ func TestEchoScenarios(t *testing.T) {
 				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
 			}
 			if r.Summary.Requests == 0 || r.Summary.Successes != r.Summary.Requests {
-				t.Fatalf("%d of %d requests succeeded against drill echo", r.Summary.Successes, r.Summary.Requests)
+				t.Fatalf("%d of %d requests succeeded against drill echo; errors %v %+v", r.Summary.Successes, r.Summary.Requests, r.Summary.Errors, r.Summary.ErrorSet)
 			}
 			var failed []string
 			for _, c := range r.Checks {
