@@ -66,8 +66,8 @@ type checkpointer struct {
 	// written is when the last provisional report was written (zero:
 	// none was).
 	written time.Duration
-	stop func()
-	wg   sync.WaitGroup
+	stop    func()
+	wg      sync.WaitGroup
 	// failed is the first failure to write a provisional report.
 	failed error
 }
