@@ -33,8 +33,8 @@ func TestHungBackendAborts(t *testing.T) {
 	if r.Abort.AtT < 1 || float64(r.Abort.AtT) > ran.Seconds() || ran.Seconds() >= 25 {
 		t.Fatalf("aborted at t=%ds after a run of %s: want it to fire after 1s and the run to stop well before the 30s timeout", r.Abort.AtT, ran)
 	}
-	if !strings.Contains(r.Abort.Message, "100%") {
-		t.Errorf("abort message %q: want the error rate of 100%% that fired it", r.Abort.Message)
+	if !strings.HasPrefix(r.Abort.Message, "error_rate was 100% for 1s from t=") {
+		t.Errorf("abort message %q: want the error rate of 100%% that fired it and when its streak began", r.Abort.Message)
 	}
 	// Every request sent was cancelled at the stop, and is counted.
 	if r.Summary.Requests == 0 || r.Summary.Errors[metric.ClassCancelled] != r.Summary.Requests || r.Summary.Successes != 0 {

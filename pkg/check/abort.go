@@ -79,6 +79,7 @@ func ParseAbort(src string) (Abort, error) {
 // for concurrent use.
 type AbortTracker struct {
 	abort  Abort
+	seen   int // seconds observed
 	streak int
 	fired  bool
 	last   float64
@@ -90,8 +91,14 @@ func NewAbortTracker(a Abort) *AbortTracker {
 }
 
 // Observe evaluates the condition on one second's values and reports
-// whether the abort fires now or has fired before.
+// whether the abort fires now or has fired before. Seconds are numbered
+// from 0 in the order they are observed. Once fired, the tracker keeps
+// the streak that fired it.
 func (t *AbortTracker) Observe(second Values) bool {
+	if t.fired {
+		return true
+	}
+	t.seen++
 	pass, actual, ok := t.abort.Expr.Eval(second)
 	if ok && pass {
 		t.streak++
@@ -99,11 +106,7 @@ func (t *AbortTracker) Observe(second Values) bool {
 	} else {
 		t.streak = 0
 	}
-	need := t.abort.Seconds()
-	if need < 1 {
-		need = 1
-	}
-	if t.streak >= need {
+	if t.streak >= max(t.abort.Seconds(), 1) {
 		t.fired = true
 	}
 	return t.fired
@@ -112,11 +115,12 @@ func (t *AbortTracker) Observe(second Values) bool {
 // Fired reports whether the condition has held long enough.
 func (t *AbortTracker) Fired() bool { return t.fired }
 
-// Reason describes why the abort fired, for logs and reports, e.g.
-// `error_rate > 20% for 10s (error_rate was 35% for 10s)`.
+// Reason describes the streak that fired the abort, for logs and reports,
+// e.g. `error_rate was 35% for 10s from t=12s`: the value of its last
+// second, its length and the second it began.
 func (t *AbortTracker) Reason() string {
-	return fmt.Sprintf("%s (%s was %s for %ds)", t.abort.Source, t.abort.Expr.Metric,
-		t.abort.Expr.FormatValue(t.last), t.streak)
+	return fmt.Sprintf("%s was %s for %ds from t=%ds", t.abort.Expr.Metric,
+		t.abort.Expr.FormatValue(t.last), t.streak, t.seen-t.streak)
 }
 
 // Abort returns the condition being tracked.

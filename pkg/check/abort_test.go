@@ -127,7 +127,7 @@ func TestAbortTracker(t *testing.T) {
 		if !tr.Observe(Map{"status_502": 0}) {
 			t.Fatal("a fired tracker must stay fired")
 		}
-		if want := "status_502 > 0 (status_502 was 4 for 0s)"; tr.Reason() != want {
+		if want := "status_502 was 4 for 1s from t=1s"; tr.Reason() != want {
 			t.Errorf("Reason() = %q, want %q", tr.Reason(), want)
 		}
 	})

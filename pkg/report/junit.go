@@ -158,7 +158,7 @@ func junitSuiteOf(r *Report) junitSuite {
 		s.Cases = append(s.Cases, tc)
 	}
 	if a := r.Abort; a != nil {
-		msg := fmt.Sprintf("abortWhen %s held at t=%ds", a.Expr, a.AtT)
+		msg := fmt.Sprintf("abortWhen %s fired at t=%ds", a.Expr, a.AtT)
 		text := msg
 		if a.Message != "" {
 			text += "\n" + a.Message

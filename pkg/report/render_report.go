@@ -216,7 +216,7 @@ func checksPart(r *Report, markdown bool) part {
 		if markdown {
 			mark = "🛑 abort"
 		}
-		t.add(mark, "abortWhen: "+a.Expr, fmt.Sprintf("held at t=%ds", a.AtT), a.Message)
+		t.add(mark, "abortWhen: "+a.Expr, fmt.Sprintf("fired at t=%ds", a.AtT), a.Message)
 	}
 	return part{table: t}
 }

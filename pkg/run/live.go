@@ -35,7 +35,11 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 	for _, s := range t.rec.Seconds(upTo) {
 		l := t.liveSecond(s)
-		t.progress.second(l, t.inflight.State())
+		if cancel != nil || l.Requests+l.NoResponse+l.NotSent > 0 {
+			// Once the load ended, the seconds after it stopped are empty:
+			// the last line shown stays the last one with load.
+			t.progress.second(l, t.inflight.State())
+		}
 		if cancel == nil || t.aborted() {
 			continue
 		}
@@ -45,7 +49,7 @@ func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 				t.mu.Lock()
 				t.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: int(at / time.Second), Message: tr.Reason()}
 				t.mu.Unlock()
-				t.note(report.EventNote, "abort", tr.Reason())
+				t.note(report.EventNote, "abort", tr.Abort().Source+": "+tr.Reason())
 				cancel(errAborted)
 				break
 			}

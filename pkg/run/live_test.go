@@ -1,6 +1,8 @@
 package run
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,5 +31,20 @@ func TestNotSent(t *testing.T) {
 				t.Errorf("notSent(second %d, %d sent) = %d, want %d", tt.t, tt.sent, got, tt.want)
 			}
 		})
+	}
+}
+
+// Once the load has ended, the seconds after it stopped are empty and are
+// not shown: the progress line keeps the last second that had load (on a
+// terminal, the stall it showed), not "0 req/s" of an aborted run's tail.
+func TestLiveAfterLoadSkipsEmptySeconds(t *testing.T) {
+	t0 := time.Now().Add(-time.Minute)
+	var buf bytes.Buffer
+	tl := &timeline{progress: &progress{w: &buf, tty: true, total: time.Minute, start: t0}}
+	tl.start(t0)
+	tl.rec.Add(&vegeta.Result{Timestamp: t0.Add(100 * time.Millisecond), Latency: time.Millisecond, Code: 200})
+	tl.live(t0.Add(5*time.Second), nil)
+	if got := strings.Count(buf.String(), "\r"); got != 1 || !strings.Contains(buf.String(), "[   1s/60s]") {
+		t.Errorf("after the load: %q, want only the line of second 1", buf.String())
 	}
 }

@@ -43,16 +43,16 @@ func (p *progress) second(s metric.Live, f metric.FlightState) {
 	if !p.tty && (s.T+1)%plainEvery != 0 {
 		return
 	}
-	ok := "     -"
+	ok := "      -"
 	if v, has := s.Value("success_rate"); has {
-		ok = fmt.Sprintf("%6.2f", 100*v)
+		ok = fmt.Sprintf("%6.2f%%", 100*v)
 	}
 	p99 := "-"
 	if s.Requests > 0 {
 		p99 = s.P99.Round(time.Microsecond * 100).String()
 	}
 	rate, _ := s.Value("rate")
-	line := fmt.Sprintf("[%4ds/%ds] %7.1f req/s  ok %s%%  p99 %-8s %s%s",
+	line := fmt.Sprintf("[%4ds/%ds] %7.1f req/s  ok %s  p99 %-8s %s%s",
 		s.T+1, int(p.total.Seconds()), rate, ok, p99, p.phase(s.T), p.stall(s, f))
 	if p.tty {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
