@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 )
 
@@ -20,7 +21,10 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	// Nothing drill prints carries the userinfo of a URL; drill run also
+	// leaves out the values of its scenarios' secret headers.
+	var red *redact.Redactor
+	code := dispatch(ctx, os.Args[1:], red.Writer(os.Stdout), red.Writer(os.Stderr))
 	stop()
 	os.Exit(code)
 }

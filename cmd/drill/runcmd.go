@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -59,6 +60,9 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return report.ExitUsage
 	}
+	// From here on, nothing printed carries the scenarios' secrets.
+	red := redact.New(run.Secrets(plans...)...)
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	for _, plan := range plans {
 		if err := run.CheckHostChanges(plan.Scenario, *allowHostSysctl); err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
@@ -264,6 +268,13 @@ func validFormat(f string) bool {
 }
 
 func isTerminal(w io.Writer) bool {
+	for {
+		u, ok := w.(interface{ Unwrap() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/redact"
 )
 
 // Defaults applied by Run to zero-valued Config fields; except for
@@ -71,6 +73,10 @@ type Config struct {
 	Headers http.Header
 	// Requests are sent in proportion to their weights.
 	Requests []Request
+	// Redactor removes secrets from the results Run hands out (error
+	// messages, response bodies and headers); URLs of results never carry
+	// their userinfo, even when it is nil.
+	Redactor *redact.Redactor
 	// Allow is asked about every address before a connection to it is
 	// opened; a non-nil error refuses the dial before any packet leaves.
 	// Nil allows loopback addresses only (see Loopback).
@@ -190,7 +196,7 @@ func (r Request) method() string {
 
 func (r Request) name() string {
 	if r.Name == "" {
-		return r.method() + " " + r.URL
+		return r.method() + " " + redact.URL(r.URL)
 	}
 	return r.Name
 }

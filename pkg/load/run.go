@@ -7,6 +7,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/redact"
 )
 
 // AttackName is the vegeta attack name of a run: the X-Vegeta-Attack header
@@ -60,7 +62,8 @@ func (a *Attack) MaxWorkers() uint64 { return a.cfg.maxWorkers() }
 //
 // sink is called for every result, in order of arrival, from the goroutine
 // that called Run; it may be nil. A result's Attack field holds the name of
-// its Request and its URL the URL as configured. Results and their fields
+// its Request and its URL the URL as configured, without userinfo; the
+// Config's Redactor has removed secrets from the rest. Results and their fields
 // belong to the sink: Run does not touch them afterwards.
 func (a *Attack) Run(ctx context.Context, sink func(*vegeta.Result)) error {
 	if err := CheckTargets(ctx, a.cfg); err != nil {
@@ -93,15 +96,39 @@ func (a *Attack) Run(ctx context.Context, sink func(*vegeta.Result)) error {
 	})
 	defer stop()
 	defer close(drained)
+	red := a.cfg.Redactor
 	for r := range results {
 		if name, u, ok := a.mix.Name(r); ok {
 			r.Attack, r.URL = name, u
+		} else {
+			r.URL = redact.URL(r.URL)
 		}
+		redactResult(red, r)
 		if sink != nil {
 			sink(r)
 		}
 	}
 	return ctx.Err()
+}
+
+// redactResult removes credentials from what a result carries besides its
+// URL: the error message (Go's HTTP client names the URL in it, user name
+// included) and, when there are secret values, the response's headers and
+// body (a server that echoes the request). It costs nothing for a successful
+// result of a run without secret values.
+func redactResult(red *redact.Redactor, r *vegeta.Result) {
+	if r.Error != "" {
+		r.Error = red.String(r.Error)
+	}
+	if !red.HasSecrets() {
+		return
+	}
+	r.Body = red.Bytes(r.Body)
+	for _, vs := range r.Headers {
+		for i, v := range vs {
+			vs[i] = red.String(v)
+		}
+	}
 }
 
 // Run is NewAttack followed by Attack.Run.

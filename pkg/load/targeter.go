@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/drillkit/drill/pkg/redact"
 )
 
 // Mix hands out the requests of a config in proportion to their weights with
@@ -18,7 +20,7 @@ type Mix struct {
 	mu      sync.Mutex
 	targets []vegeta.Target
 	names   []string
-	urls    []string // as configured
+	urls    []string // as configured, without userinfo
 	weights []int
 	credit  []int
 	total   int
@@ -49,7 +51,7 @@ func NewMix(c Config) *Mix {
 		}
 		m.targets = append(m.targets, vegeta.Target{Method: r.method(), URL: u, Header: hdr, Body: r.Body})
 		m.names = append(m.names, r.name())
-		m.urls = append(m.urls, r.URL)
+		m.urls = append(m.urls, redact.URL(r.URL))
 		m.weights = append(m.weights, r.weight())
 		m.credit = append(m.credit, 0)
 		m.total += r.weight()
@@ -99,7 +101,8 @@ func (m *Mix) Targeter() vegeta.Targeter {
 }
 
 // Name returns the name of the request a result belongs to and the URL as
-// configured (without a disambiguating fragment); ok is false when the result
+// configured (without a disambiguating fragment, and without userinfo); ok
+// is false when the result
 // is not from this mix.
 func (m *Mix) Name(r *vegeta.Result) (name, rawURL string, ok bool) {
 	i, ok := m.byKey[targetKey{r.Method, r.URL}]

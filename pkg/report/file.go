@@ -17,6 +17,7 @@ const FileName = "report.json"
 // Write stores r as indented JSON at path, atomically: the JSON goes to a
 // temporary file in the same directory, is synced, and is renamed over path,
 // so a reader never sees half a report. An empty Schema is set to Schema.
+// Credentials are left out (see Report.Redactor).
 func Write(path string, r *Report) error {
 	if r.Schema == "" {
 		r.Schema = Schema
@@ -25,7 +26,7 @@ func Write(path string, r *Report) error {
 	if err := writeJSON(&buf, normalized(r)); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	data := buf.Bytes()
+	data := r.Redactor.Bytes(buf.Bytes())
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

@@ -12,7 +12,12 @@ import (
 var CompareFormats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML}
 
 // RenderComparison writes c to w in format "table", "md", "json" or "html".
+// It is written in one piece, without the userinfo of URLs.
 func RenderComparison(w io.Writer, c *Comparison, format string) error {
+	return writeRedacted(w, nil, func(w io.Writer) error { return renderComparison(w, c, format) })
+}
+
+func renderComparison(w io.Writer, c *Comparison, format string) error {
 	switch format {
 	case FormatTable:
 		return writeText(w, comparisonHeading(c, false), comparisonSections(c, false))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/redact"
 )
 
 // Schema is the version of the report format this package writes and reads.
@@ -80,6 +81,11 @@ type Report struct {
 	// ResultsFile is the path of the raw vegeta results, relative to the
 	// directory holding the report.
 	ResultsFile string `json:"resultsFile,omitempty"`
+
+	// Redactor removes the run's secrets (secret header values) from
+	// everything Write and Render produce; the userinfo of URLs goes even
+	// when it is nil. It is not stored.
+	Redactor *redact.Redactor `json:"-"`
 }
 
 // ConntrackSeries is one node's conntrack table, a point per sample.

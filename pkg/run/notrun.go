@@ -7,13 +7,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // newReport is the part of a run's report known before the load starts.
 func newReport(sc *scenario.Scenario, opts Options, target report.Target) *report.Report {
+	target.URL = redact.URL(target.URL)
 	return &report.Report{
+		Redactor:     redactorOf(sc),
 		Schema:       report.Schema,
 		DrillVersion: opts.Version,
 		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},

@@ -153,6 +153,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err != nil {
 		return nil, &Error{Code: report.ExitUsage, Err: err}
 	}
+	cfg.Redactor = redactorOf(sc)
 	if err := checkTargets(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -162,6 +162,7 @@ type LoadSpec struct {
 	Timeout            time.Duration     `yaml:"timeout" default:"30s" doc:"Per-request timeout; a request that takes longer fails as a timeout."`
 	Headers            map[string]string `yaml:"headers" doc:"Headers sent with every request, as name: value."`
 	MaxBody            int64             `yaml:"maxBody" default:"4096" min:"-1" doc:"Bytes of each response body kept in results.bin; the rest is read and discarded. 0 keeps none, -1 keeps whole bodies (results.bin then grows with the responses)."`
+	SecretHeaders      []string          `yaml:"secretHeaders" defaultText:"none besides Authorization and Proxy-Authorization" doc:"Headers whose values are secret: drill never writes them (reports, results, messages), nor the userinfo of URLs. Authorization and Proxy-Authorization always are."`
 	BackendHeader      string            `yaml:"backendHeader" default:"X-Drill-Backend" doc:"Response header naming the backend (pod) that served the request, used for per-backend share; empty disables."`
 	Requests           []Request         `yaml:"requests" default:"[{}]" defaultText:"one GET of the target URL" doc:"Requests to send, picked at random in proportion to their weights."`
 }

@@ -184,6 +184,11 @@ func validateLoad(d *decoder, s *Scenario) {
 		d.errorf(d.at("load.h2c"), "load.h2c", "h2c is HTTP/2 without TLS but the target URL is https: use http2 instead")
 	}
 	checkHeaders(d, "load.headers", l.Headers)
+	for i, name := range l.SecretHeaders {
+		if p := fmt.Sprintf("load.secretHeaders[%d]", i); !isToken(name) {
+			d.errorf(d.valueAt(p), p, "%q is not a valid header name", name)
+		}
+	}
 	if l.BackendHeader != "" && !isToken(l.BackendHeader) {
 		d.errorf(d.valueAt("load.backendHeader"), "load.backendHeader", "%q is not a valid header name", l.BackendHeader)
 	}
