@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
 )
@@ -38,6 +39,14 @@ func recoverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return report.ExitUnrecovered
 	}
 	env := &inject.Env{Cluster: cl, Namespace: j.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
+	if api := j.LoadBalancerAPI; api != nil && api.Lab {
+		env.LabELBEnded = true
+	} else if api != nil {
+		if env.ELB, err = elbv2.New(ctx, api.Options); err != nil {
+			fmt.Fprintf(stderr, "drill recover: %v\n", err)
+			return report.ExitUnrecovered
+		}
+	}
 	code := report.ExitOK
 	for i, f := range faults {
 		err := f.Recover(ctx, env)

@@ -41,17 +41,17 @@ const LabRegion = "lab-1"
 // Options configures New.
 type Options struct {
 	// Region overrides the standard region resolution (AWS_REGION, profile).
-	Region string
+	Region string `json:"region,omitempty"`
 	// Profile selects a shared-config profile; empty uses AWS_PROFILE or default.
-	Profile string
+	Profile string `json:"profile,omitempty"`
 	// Endpoint overrides the ELBv2 endpoint, e.g. the lab API
 	// http://127.0.0.1:40001. With an endpoint, static dummy credentials
 	// are used unless DefaultCredentials is set, and the region defaults
 	// to LabRegion.
-	Endpoint string
+	Endpoint string `json:"endpoint,omitempty"`
 	// DefaultCredentials keeps the standard credential chain even with an
 	// Endpoint (for endpoints that check signatures).
-	DefaultCredentials bool
+	DefaultCredentials bool `json:"defaultCredentials,omitempty"`
 }
 
 // Client reads and tunes ELBv2 target groups.
@@ -93,6 +93,9 @@ func NewFromConfig(cfg aws.Config, endpoint string) *Client {
 		}
 	})}
 }
+
+// Region is the region the client talks to, as resolved when it was made.
+func (c *Client) Region() string { return c.api.Options().Region }
 
 // LoadBalancer describes a load balancer.
 type LoadBalancer struct {

@@ -85,6 +85,10 @@ func (f *DeregistrationDelay) Recover(ctx context.Context, env *Env) error {
 	if len(f.Previous) == 0 {
 		return nil
 	}
+	if env.ELB == nil && env.LabELBEnded {
+		env.note("fault", "%s: the lab ALB that held it ended with the drill run that served it; nothing is left to restore", f.Name())
+		return nil
+	}
 	if env.ELB == nil {
 		return errNoELB
 	}

@@ -102,7 +102,7 @@ func TestJournalKeepsUndoState(t *testing.T) {
 		&ConntrackFlood{Nodes: []string{"node-1"}, Proto: "udp", To: "nodeIP", Rate: 10, For: time.Second, Pods: []string{"drill-flood-node-1-abc"}, PodNamespace: "shop"},
 	}
 	path := t.TempDir() + "/journal.json"
-	j, err := NewJournal(path, "", "", "shop")
+	j, err := NewJournal(path, Access{Namespace: "shop"})
 	if err != nil {
 		t.Fatal(err)
 	}

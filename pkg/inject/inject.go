@@ -45,6 +45,10 @@ type Env struct {
 	// ELB is the load balancer API (the lab ALB's, or AWS's), when drill
 	// can reach one.
 	ELB *elbv2.Client
+	// LabELBEnded says the ELBv2 API was the lab ALB's and has ended with
+	// the drill process that served it, and with it every change made
+	// through it (drill recover after a killed run on the lab).
+	LabELBEnded bool
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode): the user's --allow-cluster-changes.
 	AllowClusterChanges bool

@@ -52,7 +52,7 @@ func TestParseReportsEveryProblemWithPosition(t *testing.T) {
 
 func TestJournalRoundTrip(t *testing.T) {
 	path := t.TempDir() + "/journal.json"
-	j, err := NewJournal(path, "/k/config", "ctx", "shop")
+	j, err := NewJournal(path, Access{Kubeconfig: "/k/config", Context: "ctx", Namespace: "shop"})
 	if err != nil {
 		t.Fatal(err)
 	}

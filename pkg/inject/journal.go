@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/drillkit/drill/pkg/elbv2"
 )
 
 // JournalFile is the name of the journal in a run directory.
@@ -26,11 +28,27 @@ const (
 type Journal struct {
 	path string
 	mu   sync.Mutex
+	Access
+	Entries []Entry `json:"entries"`
+}
+
+// Access says how `drill recover` reaches what a run's faults changed.
+type Access struct {
 	// Kubeconfig, Context and Namespace say how to reach the cluster.
-	Kubeconfig string  `json:"kubeconfig"`
-	Context    string  `json:"context,omitempty"`
-	Namespace  string  `json:"namespace"`
-	Entries    []Entry `json:"entries"`
+	Kubeconfig string `json:"kubeconfig"`
+	Context    string `json:"context,omitempty"`
+	Namespace  string `json:"namespace"`
+	// LoadBalancerAPI is the ELBv2 API the run used, if any.
+	LoadBalancerAPI *LoadBalancerAPI `json:"loadBalancerAPI,omitempty"`
+}
+
+// LoadBalancerAPI says how to reach the ELBv2 API of a run.
+type LoadBalancerAPI struct {
+	elbv2.Options
+	// Lab is set when the API was the lab ALB's, served by the drill process
+	// that wrote the journal: the lab ALB, and every change made through it,
+	// ends with that process.
+	Lab bool `json:"lab,omitempty"`
 }
 
 // Entry is one fault in the journal.
@@ -43,8 +61,8 @@ type Entry struct {
 }
 
 // NewJournal starts an empty journal at path.
-func NewJournal(path, kubeconfig, context, namespace string) (*Journal, error) {
-	j := &Journal{path: path, Kubeconfig: kubeconfig, Context: context, Namespace: namespace}
+func NewJournal(path string, a Access) (*Journal, error) {
+	j := &Journal{path: path, Access: a}
 	return j, j.save()
 }
 

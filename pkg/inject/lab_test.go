@@ -124,7 +124,7 @@ func (h *harness) applyRecover(t *testing.T, f Fault, during func()) {
 	env := h.env(t, &n)
 	before := h.snapshot(ctx, t, labNS)
 	path := filepath.Join(t.TempDir(), JournalFile)
-	j, err := NewJournal(path, "", "", labNS)
+	j, err := NewJournal(path, Access{Namespace: labNS})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/drillkit/drill/pkg/alb"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -37,9 +38,11 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Wr
 		return &Error{Code: report.ExitError, Err: fmt.Errorf("lab ALB: %w", err)}
 	}
 	s.closers = append(s.closers, func(context.Context) error { return a.Close() })
-	if s.elb, err = elbv2.New(ctx, elbv2.Options{Endpoint: a.APIURL()}); err != nil {
+	api := elbv2.Options{Endpoint: a.APIURL()}
+	if s.elb, err = elbv2.New(ctx, api); err != nil {
 		return &Error{Code: report.ExitError, Err: err}
 	}
+	s.elbAPI = &inject.LoadBalancerAPI{Options: api, Lab: true}
 	plan := l.Plan()
 	mode := lab.ProxyModeLabel(plan.ProxyMode)
 	s.base, s.namespace, s.kubeconfig = a.URL(), "default", l.Kubeconfig()

@@ -199,7 +199,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	stopNodes := func() {}
 	if sys.cluster != nil {
 		if len(plan.Faults) > 0 {
-			if t.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.kubeconfig, sys.context, sys.namespace); err != nil {
+			if t.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.access()); err != nil {
 				return nil, &Error{Code: report.ExitError, Err: err}
 			}
 		}

@@ -47,7 +47,7 @@ func TestClaimDir(t *testing.T) {
 	})
 	t.Run("pending journal", func(t *testing.T) {
 		dir := t.TempDir()
-		j, err := inject.NewJournal(filepath.Join(dir, inject.JournalFile), "k", "", "default")
+		j, err := inject.NewJournal(filepath.Join(dir, inject.JournalFile), inject.Access{Kubeconfig: "k", Namespace: "default"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/drillkit/drill/deploy"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/sample"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -21,8 +22,10 @@ type system struct {
 	base    string
 	target  report.Target
 	cluster *cluster.Cluster
-	// elb reads the load balancer's target health, when drill can.
-	elb *elbv2.Client
+	// elb reads the load balancer's target health, when drill can; elbAPI
+	// says how to reach it again, for drill recover.
+	elb    *elbv2.Client
+	elbAPI *inject.LoadBalancerAPI
 	// attribution counts failures per load balancer target, when drill
 	// runs the load balancer (lab).
 	attribution *attribution
@@ -34,6 +37,11 @@ type system struct {
 	notes               []string
 	applied             []cluster.Object
 	closers             []func(context.Context) error
+}
+
+// access is how drill recover reaches what the run's faults change.
+func (s *system) access() inject.Access {
+	return inject.Access{Kubeconfig: s.kubeconfig, Context: s.context, Namespace: s.namespace, LoadBalancerAPI: s.elbAPI}
 }
 
 // openSystem reaches the scenario's target and applies its setup manifests.
@@ -61,6 +69,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 			if s.elb, err = elbv2.New(ctx, elbv2.Options{}); err != nil {
 				return s, &Error{Code: report.ExitError, Err: err}
 			}
+			s.elbAPI = &inject.LoadBalancerAPI{Options: elbv2.Options{Region: s.elb.Region()}}
 		}
 	default:
 		if err := s.openLab(ctx, sc.Target.Lab, progress); err != nil {
