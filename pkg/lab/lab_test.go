@@ -95,6 +95,7 @@ func TestLabIPTables(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	const name = "labtest"
+	host := hostState(t)
 	l, root := upLab(t, ctx, name, 3, ProxyIPTables)
 	cs, err := l.Client()
 	if err != nil {
@@ -255,6 +256,10 @@ func TestLabIPTables(t *testing.T) {
 		if err := l.Down(ctx); err != nil {
 			t.Errorf("second Down (idempotent): %v", err)
 		}
+	})
+
+	t.Run("host left as it was", func(t *testing.T) {
+		diffHostState(t, host, hostState(t))
 	})
 }
 
