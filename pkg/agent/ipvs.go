@@ -15,13 +15,19 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/drillkit/drill/pkg/lab/ipvsemu"
 )
 
 // maxDumpEntries bounds the conntrack table size up to which the emulated
 // IPVS connection counts are read (a dump costs about 2.6 µs per entry).
 const maxDumpEntries = 100000
+
+// On kernels without ip_vs the lab emulates kube-proxy's IPVS mode in
+// nftables: its virtual servers live in the table EmulatedIPVSTable (family
+// ip), and status and reports name the mode EmulatedIPVSMode.
+const (
+	EmulatedIPVSTable = "drill-ipvs"
+	EmulatedIPVSMode  = "ipvs (emulated: kernel has no ip_vs)"
+)
 
 // collectIPVS reads the kernel's IPVS table from procNet/ip_vs; on a kernel
 // without ip_vs it reads the lab's emulation table when present.
@@ -38,7 +44,7 @@ func collectIPVS(ctx context.Context, procNet string, run runFunc) IPVS {
 	if !errors.Is(err, fs.ErrNotExist) {
 		reason = "read " + procNet + "/ip_vs: " + err.Error()
 	}
-	out, nerr := run(ctx, "nft", "list", "table", "ip", ipvsemu.TableName)
+	out, nerr := run(ctx, "nft", "list", "table", "ip", EmulatedIPVSTable)
 	if nerr != nil {
 		return IPVS{Part: unavailable(reason)}
 	}
@@ -140,7 +146,7 @@ var (
 // names them (namespace/service, plus :port for a named port). The emulation keeps no
 // per-server connection counts; they are -1.
 func ParseEmulatedIPVS(table string) IPVS {
-	v := IPVS{Part: Part{Available: true}, Emulated: true, Source: ipvsemu.Label,
+	v := IPVS{Part: Part{Available: true}, Emulated: true, Source: EmulatedIPVSMode,
 		ConnectionsReason: "the emulation keeps no per-server connection counts (see the conntrack table)"}
 	backends := map[string][]RealServer{} // service name → real servers
 	type vip struct{ name, proto, addr string }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,28 +13,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-)
 
-func TestParseActionReportsEveryProblem(t *testing.T) {
-	ann := map[string]string{
-		AnnActionPrefix + "bad":   `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"a","weight":1000},{"targetGroupARN":"arn:x","servicePort":80}]}}`,
-		AnnActionPrefix + "fixed": `{"type":"fixed-response","fixedResponseConfig":{"statusCode":"404"}}`,
-		AnnActionPrefix + "json":  `{"type":`,
-	}
-	for name, wants := range map[string][]string{
-		"bad":     {"targetGroups[0]: serviceName and servicePort are required", "targetGroups[0]: weight 1000", "targetGroups[1]: targetGroupARN is not supported"},
-		"fixed":   {`type "fixed-response"`},
-		"json":    {AnnActionPrefix + "json"},
-		"missing": {"has no annotation " + AnnActionPrefix + "missing"},
-	} {
-		_, err := ParseAction(ann, name)
-		for _, want := range wants {
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("action %s: error %v, want it to mention %q", name, err, want)
-			}
-		}
-	}
-}
+	"github.com/drillkit/drill/pkg/awslb"
+)
 
 // TestWeightedForwardAction: an Ingress backend that names a forward
 // action sends each request to one of the action's Services by weight;
@@ -65,11 +45,11 @@ func TestWeightedForwardAction(t *testing.T) {
 	}
 	ing := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", Annotations: map[string]string{
-			AnnTargetType: "ip", AnnHealthCheckPath: "/", AnnHealthCheckInterval: "2", AnnHealthCheckTimeout: "1", AnnHealthyThreshold: "2",
-			AnnActionPrefix + "blue-green": weights(100, 0),
+			awslb.AnnTargetType: "ip", awslb.AnnHealthCheckPath: "/", awslb.AnnHealthCheckInterval: "2", awslb.AnnHealthCheckTimeout: "1", awslb.AnnHealthyThreshold: "2",
+			awslb.AnnActionPrefix + "blue-green": weights(100, 0),
 		}},
 		Spec: networkingv1.IngressSpec{IngressClassName: ptr("alb"), DefaultBackend: &networkingv1.IngressBackend{
-			Service: &networkingv1.IngressServiceBackend{Name: "blue-green", Port: networkingv1.ServiceBackendPort{Name: UseAnnotation}}}},
+			Service: &networkingv1.IngressServiceBackend{Name: "blue-green", Port: networkingv1.ServiceBackendPort{Name: awslb.UseAnnotation}}}},
 	}
 	cs := fake.NewClientset(ing, svc("blue"), svc("green"), slice("blue", ports[0]), slice("green", ports[1]))
 	f := newFixture(t, Config{}, TargetGroupConfig{})
@@ -98,7 +78,7 @@ func TestWeightedForwardAction(t *testing.T) {
 	}
 	setWeights := func(blue, green int) {
 		cur, _ := cs.NetworkingV1().Ingresses("default").Get(ctx, "web", metav1.GetOptions{})
-		cur.Annotations[AnnActionPrefix+"blue-green"] = weights(blue, green)
+		cur.Annotations[awslb.AnnActionPrefix+"blue-green"] = weights(blue, green)
 		if _, err := cs.NetworkingV1().Ingresses("default").Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}

@@ -6,25 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// Annotation prefix and keys read from Ingresses (and, overriding them, from
-// the backend Services), as the AWS Load Balancer Controller does.
-const (
-	AnnotationPrefix          = "alb.ingress.kubernetes.io/"
-	AnnTargetType             = AnnotationPrefix + "target-type"
-	AnnTargetGroupAttributes  = AnnotationPrefix + "target-group-attributes"
-	AnnHealthCheckPath        = AnnotationPrefix + "healthcheck-path"
-	AnnHealthCheckPort        = AnnotationPrefix + "healthcheck-port"
-	AnnHealthCheckInterval    = AnnotationPrefix + "healthcheck-interval-seconds"
-	AnnHealthCheckTimeout     = AnnotationPrefix + "healthcheck-timeout-seconds"
-	AnnHealthyThreshold       = AnnotationPrefix + "healthy-threshold-count"
-	AnnUnhealthyThreshold     = AnnotationPrefix + "unhealthy-threshold-count"
-	AnnSuccessCodes           = AnnotationPrefix + "success-codes"
-	AnnIngressClassDeprecated = "kubernetes.io/ingress.class"
-	// ReadinessGatePrefix prefixes the pod condition type set for ip
-	// targets: target-health.elbv2.k8s.aws/<target group name>.
-	ReadinessGatePrefix = "target-health.elbv2.k8s.aws/"
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // groupSettings is what the annotations say about a target group.
@@ -41,16 +24,16 @@ func parseAnnotations(maps ...map[string]string) (groupSettings, error) {
 	merged := map[string]string{}
 	for _, m := range maps {
 		for k, v := range m {
-			if strings.HasPrefix(k, AnnotationPrefix) {
+			if strings.HasPrefix(k, awslb.AnnotationPrefix) {
 				merged[k] = strings.TrimSpace(v)
 			}
 		}
 	}
-	s := groupSettings{targetType: TargetTypeInstance}
+	s := groupSettings{targetType: awslb.TargetTypeInstance}
 	var errs []error
-	if v, ok := merged[AnnTargetType]; ok {
-		if v != TargetTypeInstance && v != TargetTypeIP {
-			errs = append(errs, fmt.Errorf("%s %q: use instance or ip", AnnTargetType, v))
+	if v, ok := merged[awslb.AnnTargetType]; ok {
+		if v != awslb.TargetTypeInstance && v != awslb.TargetTypeIP {
+			errs = append(errs, fmt.Errorf("%s %q: use instance or ip", awslb.AnnTargetType, v))
 		} else {
 			s.targetType = v
 		}
@@ -75,20 +58,20 @@ func parseAnnotations(maps ...map[string]string) (groupSettings, error) {
 			*dst = n
 		}
 	}
-	if v, ok := merged[AnnHealthCheckPath]; ok {
+	if v, ok := merged[awslb.AnnHealthCheckPath]; ok {
 		s.health.Path = v
 	}
-	if v, ok := merged[AnnHealthCheckPort]; ok {
+	if v, ok := merged[awslb.AnnHealthCheckPort]; ok {
 		s.health.Port = v
 	}
-	if v, ok := merged[AnnSuccessCodes]; ok {
+	if v, ok := merged[awslb.AnnSuccessCodes]; ok {
 		s.health.Matcher = v
 	}
-	secs(AnnHealthCheckInterval, &s.health.Interval)
-	secs(AnnHealthCheckTimeout, &s.health.Timeout)
-	count(AnnHealthyThreshold, &s.health.HealthyThreshold)
-	count(AnnUnhealthyThreshold, &s.health.UnhealthyThreshold)
-	if v, ok := merged[AnnTargetGroupAttributes]; ok {
+	secs(awslb.AnnHealthCheckInterval, &s.health.Interval)
+	secs(awslb.AnnHealthCheckTimeout, &s.health.Timeout)
+	count(awslb.AnnHealthyThreshold, &s.health.HealthyThreshold)
+	count(awslb.AnnUnhealthyThreshold, &s.health.UnhealthyThreshold)
+	if v, ok := merged[awslb.AnnTargetGroupAttributes]; ok {
 		for _, kv := range strings.Split(v, ",") {
 			kv = strings.TrimSpace(kv)
 			if kv == "" {
@@ -98,11 +81,11 @@ func parseAnnotations(maps ...map[string]string) (groupSettings, error) {
 			k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 			switch {
 			case !found:
-				errs = append(errs, fmt.Errorf("%s: %q is not key=value", AnnTargetGroupAttributes, kv))
-			case k == AttrDeregistrationDelay:
+				errs = append(errs, fmt.Errorf("%s: %q is not key=value", awslb.AnnTargetGroupAttributes, kv))
+			case k == awslb.AttrDeregistrationDelay:
 				n, err := strconv.Atoi(val)
 				if err != nil || n < 0 || n > 3600 {
-					errs = append(errs, fmt.Errorf("%s: %s=%q: use 0-3600", AnnTargetGroupAttributes, k, val))
+					errs = append(errs, fmt.Errorf("%s: %s=%q: use 0-3600", awslb.AnnTargetGroupAttributes, k, val))
 					continue
 				}
 				s.delay, s.delaySet = time.Duration(n)*time.Second, true
@@ -112,7 +95,7 @@ func parseAnnotations(maps ...map[string]string) (groupSettings, error) {
 					ok = ok || f[0] == k && f[1] == val
 				}
 				if !ok {
-					errs = append(errs, fmt.Errorf("%s: %s=%s is not supported by the lab ALB (only %s)", AnnTargetGroupAttributes, k, val, AttrDeregistrationDelay))
+					errs = append(errs, fmt.Errorf("%s: %s=%s is not supported by the lab ALB (only %s)", awslb.AnnTargetGroupAttributes, k, val, awslb.AttrDeregistrationDelay))
 				}
 			}
 		}

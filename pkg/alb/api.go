@@ -15,17 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // The ELBv2 API version and XML namespace of the Query protocol.
 const (
 	apiVersion = "2015-12-01"
 	apiXMLNS   = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
-)
-
-// Target group attribute keys served by the lab.
-const (
-	AttrDeregistrationDelay = "deregistration_delay.timeout_seconds"
 )
 
 // API serves the ELBv2 API subset for one load balancer over the AWS Query
@@ -445,7 +442,7 @@ var fixedAttributes = [][2]string{
 
 func attributes(g *TargetGroup) []xmlAttribute {
 	c := g.Config()
-	out := []xmlAttribute{{AttrDeregistrationDelay, strconv.Itoa(int(c.DeregistrationDelay / time.Second))}}
+	out := []xmlAttribute{{awslb.AttrDeregistrationDelay, strconv.Itoa(int(c.DeregistrationDelay / time.Second))}}
 	for _, kv := range fixedAttributes {
 		out = append(out, xmlAttribute{kv[0], kv[1]})
 	}
@@ -479,7 +476,7 @@ func (a *API) modifyTargetGroupAttributes(f url.Values) (any, error) {
 		}
 		v := f.Get(p + ".Value")
 		switch key := k[0]; key {
-		case AttrDeregistrationDelay:
+		case awslb.AttrDeregistrationDelay:
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || n > 3600 {
 				problems = append(problems, fmt.Sprintf("%s %q: use 0-3600", key, v))
@@ -495,7 +492,7 @@ func (a *API) modifyTargetGroupAttributes(f url.Values) (any, error) {
 				}
 			}
 			if !ok {
-				problems = append(problems, fmt.Sprintf("attribute %s=%s is not supported by the lab ALB (only %s can change)", key, v, AttrDeregistrationDelay))
+				problems = append(problems, fmt.Sprintf("attribute %s=%s is not supported by the lab ALB (only %s can change)", key, v, awslb.AttrDeregistrationDelay))
 			}
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 func TestAPIErrors(t *testing.T) {
@@ -26,7 +28,7 @@ func TestAPIErrors(t *testing.T) {
 		{"unknown group", url.Values{"Action": {"DescribeTargetHealth"}, "TargetGroupArn": {"arn:aws:elasticloadbalancing:lab-1:0:targetgroup/x/1"}}, 400, []string{"<Code>TargetGroupNotFound</Code>"}},
 		{"unsupported attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.tg.ARN()},
 			"Attributes.member.1.Key": {"stickiness.enabled"}, "Attributes.member.1.Value": {"true"},
-			"Attributes.member.2.Key": {AttrDeregistrationDelay}, "Attributes.member.2.Value": {"99999"}}, 400,
+			"Attributes.member.2.Key": {awslb.AttrDeregistrationDelay}, "Attributes.member.2.Value": {"99999"}}, 400,
 			[]string{"<Code>ValidationError</Code>", "stickiness.enabled=true is not supported", "0-3600"}},
 		{"unchanged fixed attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.tg.ARN()},
 			"Attributes.member.1.Key": {"stickiness.enabled"}, "Attributes.member.1.Value": {"false"}}, 200,

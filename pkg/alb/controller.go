@@ -23,6 +23,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // Controller defaults.
@@ -231,7 +233,7 @@ func (c *Controller) isOurs(ing *networkingv1.Ingress) bool {
 	if ing.Spec.IngressClassName != nil {
 		return *ing.Spec.IngressClassName == c.cfg.IngressClass
 	}
-	return ing.Annotations[AnnIngressClassDeprecated] == c.cfg.IngressClass
+	return ing.Annotations[awslb.AnnIngressClassDeprecated] == c.cfg.IngressClass
 }
 
 // reconcile makes the ALB match the cluster.
@@ -269,12 +271,12 @@ func (c *Controller) reconcile(ctx context.Context) {
 			}
 			backends := []weightedBackend{{backend: b.Service, weight: 1}}
 			if isAction(b.Service) {
-				a, err := ParseAction(ing.Annotations, b.Service.Name)
+				a, err := awslb.ParseAction(ing.Annotations, b.Service.Name)
 				if err != nil {
 					errs = append(errs, err)
 					return
 				}
-				backends = a.backends()
+				backends = actionBackends(a)
 			}
 			pr := pendingRule{r: Rule{Host: host, Path: path, PathExact: exact, Source: source}}
 			for _, wb := range backends {
@@ -407,9 +409,9 @@ func (c *Controller) desiredFor(ing *networkingv1.Ingress, b *networkingv1.Ingre
 		targets: map[string]TargetSpec{}, pods: map[string]podRef{},
 	}
 	switch settings.targetType {
-	case TargetTypeInstance:
+	case awslb.TargetTypeInstance:
 		if sp.NodePort == 0 {
-			return nil, fmt.Errorf("backend service %s/%s is type %s: target-type instance needs a NodePort or LoadBalancer service (or set %s: ip)", svc.Namespace, svc.Name, svc.Spec.Type, AnnTargetType)
+			return nil, fmt.Errorf("backend service %s/%s is type %s: target-type instance needs a NodePort or LoadBalancer service (or set %s: ip)", svc.Namespace, svc.Name, svc.Spec.Type, awslb.AnnTargetType)
 		}
 		nodes, err := c.lister.nodes()
 		if err != nil {
@@ -426,12 +428,12 @@ func (c *Controller) desiredFor(ing *networkingv1.Ingress, b *networkingv1.Ingre
 			s := TargetSpec{ID: n.Name, Port: int(sp.NodePort), Addr: net.JoinHostPort(ip, strconv.Itoa(int(sp.NodePort)))}
 			dg.targets[s.Key()] = s
 		}
-	case TargetTypeIP:
+	case awslb.TargetTypeIP:
 		slices, err := c.lister.eps(svc.Namespace, svc.Name)
 		if err != nil {
 			return nil, err
 		}
-		gate := corev1.PodConditionType(ReadinessGatePrefix + dg.name)
+		gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + dg.name)
 		for _, es := range slices {
 			if es.AddressType != discoveryv1.AddressTypeIPv4 {
 				continue
@@ -530,7 +532,7 @@ func (c *Controller) ensureGroup(dg *desiredGroup) (*TargetGroup, error) {
 				"elbv2.k8s.aws/cluster":    c.cfg.ClusterName,
 			},
 		}
-		if dg.settings.targetType == TargetTypeInstance {
+		if dg.settings.targetType == awslb.TargetTypeInstance {
 			cfg.Port = int(dg.port.NodePort)
 		}
 		if dg.settings.delaySet {

@@ -14,6 +14,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -46,7 +48,7 @@ func TestControllerLogic(t *testing.T) {
 	}
 	port := func(s *httptest.Server) int32 { return int32(spec(hostPort(s.URL)).Port) }
 	gateName := GroupName("default", "web", "web", 80)
-	gate := corev1.PodConditionType(ReadinessGatePrefix + gateName)
+	gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + gateName)
 	pod := func(name string, containersReady bool) *corev1.Pod {
 		st := corev1.ConditionFalse
 		if containersReady {
@@ -68,8 +70,8 @@ func TestControllerLogic(t *testing.T) {
 	}
 	ing := &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "default", Annotations: map[string]string{
-			AnnTargetType: "ip", AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=7",
-			AnnHealthCheckPath: "/", AnnHealthCheckInterval: "2", AnnHealthCheckTimeout: "1", AnnHealthyThreshold: "2",
+			awslb.AnnTargetType: "ip", awslb.AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=7",
+			awslb.AnnHealthCheckPath: "/", awslb.AnnHealthCheckInterval: "2", awslb.AnnHealthCheckTimeout: "1", awslb.AnnHealthyThreshold: "2",
 		}},
 		Spec: networkingv1.IngressSpec{IngressClassName: ptr("alb"), Rules: []networkingv1.IngressRule{{IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
 			Path: "/", PathType: ptr(networkingv1.PathTypePrefix),
@@ -162,13 +164,13 @@ func TestParseAnnotations(t *testing.T) {
 		check   func(groupSettings) bool
 	}{
 		{"defaults", nil, nil, nil, func(s groupSettings) bool { return s.targetType == "instance" && !s.delaySet }},
-		{"service overrides ingress", map[string]string{AnnTargetType: "instance"}, map[string]string{AnnTargetType: "ip"}, nil, func(s groupSettings) bool { return s.targetType == "ip" }},
-		{"delay", map[string]string{AnnTargetGroupAttributes: "stickiness.enabled=false, deregistration_delay.timeout_seconds=30"}, nil, nil,
+		{"service overrides ingress", map[string]string{awslb.AnnTargetType: "instance"}, map[string]string{awslb.AnnTargetType: "ip"}, nil, func(s groupSettings) bool { return s.targetType == "ip" }},
+		{"delay", map[string]string{awslb.AnnTargetGroupAttributes: "stickiness.enabled=false, deregistration_delay.timeout_seconds=30"}, nil, nil,
 			func(s groupSettings) bool { return s.delaySet && s.delay == 30*time.Second }},
-		{"every problem at once", map[string]string{AnnTargetType: "pod", AnnHealthyThreshold: "0", AnnHealthCheckInterval: "x",
-			AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=-1,stickiness.enabled=true,junk"}, nil,
+		{"every problem at once", map[string]string{awslb.AnnTargetType: "pod", awslb.AnnHealthyThreshold: "0", awslb.AnnHealthCheckInterval: "x",
+			awslb.AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=-1,stickiness.enabled=true,junk"}, nil,
 			[]string{"use instance or ip", "healthy-threshold-count \"0\"", "interval-seconds \"x\"", "use 0-3600", "stickiness.enabled=true is not supported", "\"junk\" is not key=value"}, nil},
-		{"timeout not below interval", map[string]string{AnnHealthCheckInterval: "5", AnnHealthCheckTimeout: "5"}, nil, []string{"below the interval"}, nil},
+		{"timeout not below interval", map[string]string{awslb.AnnHealthCheckInterval: "5", awslb.AnnHealthCheckTimeout: "5"}, nil, []string{"below the interval"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

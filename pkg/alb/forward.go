@@ -2,9 +2,6 @@ package alb
 
 import "math/rand/v2"
 
-// MaxWeight is the highest weight of a target group in a forward action.
-const MaxWeight = 999
-
 // WeightedTargetGroup is a target group of a forward action and its share
 // of the requests: Weight out of the sum of the action's weights.
 type WeightedTargetGroup struct {

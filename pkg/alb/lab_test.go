@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -29,13 +30,13 @@ const ns = "default"
 func ingress(name, host, targetType string) *networkingv1.Ingress {
 	return &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: map[string]string{
-			alb.AnnTargetType:            targetType,
-			alb.AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=4",
-			alb.AnnHealthCheckPath:       "/healthz",
-			alb.AnnHealthCheckInterval:   "2",
-			alb.AnnHealthCheckTimeout:    "1",
-			alb.AnnHealthyThreshold:      "2",
-			alb.AnnUnhealthyThreshold:    "2",
+			awslb.AnnTargetType:            targetType,
+			awslb.AnnTargetGroupAttributes: "deregistration_delay.timeout_seconds=4",
+			awslb.AnnHealthCheckPath:       "/healthz",
+			awslb.AnnHealthCheckInterval:   "2",
+			awslb.AnnHealthCheckTimeout:    "1",
+			awslb.AnnHealthyThreshold:      "2",
+			awslb.AnnUnhealthyThreshold:    "2",
 		}},
 		Spec: networkingv1.IngressSpec{IngressClassName: ptr.To("alb"), Rules: []networkingv1.IngressRule{{Host: host,
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
@@ -139,7 +140,7 @@ func TestLabALB(t *testing.T) {
 	}
 	_, err = cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{})
 	create(err)
-	_, err = cs.AppsV1().Deployments(ns).Create(ctx, deployment(alb.ReadinessGatePrefix+ipGroup), metav1.CreateOptions{})
+	_, err = cs.AppsV1().Deployments(ns).Create(ctx, deployment(awslb.ReadinessGatePrefix+ipGroup), metav1.CreateOptions{})
 	create(err)
 	_, err = cs.NetworkingV1().Ingresses(ns).Create(ctx, ingress("web-ip", "ip.example", "ip"), metav1.CreateOptions{})
 	create(err)
@@ -297,7 +298,7 @@ func readyPods(t *testing.T, cs kubernetes.Interface, n int) {
 				if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
 					r = true
 				}
-				if strings.HasPrefix(string(c.Type), alb.ReadinessGatePrefix) && c.Status == corev1.ConditionTrue {
+				if strings.HasPrefix(string(c.Type), awslb.ReadinessGatePrefix) && c.Status == corev1.ConditionTrue {
 					gate = true
 				}
 			}

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // onTargetChange updates the readiness gate of the pod behind an ip target.
@@ -44,7 +46,7 @@ func (c *Controller) syncReadinessGates(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for name, mg := range groups {
-		if mg.tg.Config().TargetType != TargetTypeIP {
+		if mg.tg.Config().TargetType != awslb.TargetTypeIP {
 			continue
 		}
 		for _, h := range mg.tg.Health() {
@@ -71,7 +73,7 @@ func (c *Controller) setGate(ctx context.Context, group string, ref podRef, stat
 	if err != nil {
 		return
 	}
-	ct := corev1.PodConditionType(ReadinessGatePrefix + group)
+	ct := corev1.PodConditionType(awslb.ReadinessGatePrefix + group)
 	declared := false
 	for _, g := range pod.Spec.ReadinessGates {
 		declared = declared || g.ConditionType == ct

@@ -19,6 +19,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 )
@@ -125,13 +126,13 @@ func TestLabRollingUpdatePreStop(t *testing.T) {
 	if _, err := cs.CoreV1().Services(ns).Create(ctx, svc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	dep := deployment(alb.ReadinessGatePrefix + group)
+	dep := deployment(awslb.ReadinessGatePrefix + group)
 	dep.Spec.Replicas = ptr.To[int32](3)
 	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	ing := ingress("web", "", "ip")
-	ing.Annotations[alb.AnnTargetGroupAttributes] = "deregistration_delay.timeout_seconds=3"
+	ing.Annotations[awslb.AnnTargetGroupAttributes] = "deregistration_delay.timeout_seconds=3"
 	if _, err := cs.NetworkingV1().Ingresses(ns).Create(ctx, ing, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

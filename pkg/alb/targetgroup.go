@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // TargetState is a target's state as DescribeTargetHealth reports it.
@@ -30,12 +32,6 @@ const (
 	ReasonTimeout                  = "Target.Timeout"
 	ReasonFailedHealthChecks       = "Target.FailedHealthChecks"
 	ReasonDeregistrationInProgress = "Target.DeregistrationInProgress"
-)
-
-// Target types.
-const (
-	TargetTypeInstance = "instance"
-	TargetTypeIP       = "ip"
 )
 
 // Defaults of a target group, as the AWS Load Balancer Controller creates
@@ -149,7 +145,7 @@ const NoDelay = -1
 func (c TargetGroupConfig) withDefaults() TargetGroupConfig {
 	c.HealthCheck = c.HealthCheck.withDefaults()
 	if c.TargetType == "" {
-		c.TargetType = TargetTypeIP
+		c.TargetType = awslb.TargetTypeIP
 	}
 	if c.DeregistrationDelay == 0 {
 		c.DeregistrationDelay = DefaultDeregistrationDelay
@@ -167,7 +163,7 @@ func (c TargetGroupConfig) Validate() error {
 	if c.Name == "" || len(c.Name) > 32 {
 		errs = append(errs, fmt.Errorf("target group name %q: use 1-32 characters", c.Name))
 	}
-	if c.TargetType != TargetTypeInstance && c.TargetType != TargetTypeIP {
+	if c.TargetType != awslb.TargetTypeInstance && c.TargetType != awslb.TargetTypeIP {
 		errs = append(errs, fmt.Errorf("target type %q: use instance or ip", c.TargetType))
 	}
 	if c.DeregistrationDelay > 3600*time.Second {

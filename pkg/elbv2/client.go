@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	sdk "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // Tag keys the AWS Load Balancer Controller puts on what it creates.
@@ -31,9 +33,6 @@ const (
 	// TagCluster is the cluster name.
 	TagCluster = "elbv2.k8s.aws/cluster"
 )
-
-// AttrDeregistrationDelay is the target group attribute holding the delay.
-const AttrDeregistrationDelay = "deregistration_delay.timeout_seconds"
 
 // LabRegion is the region used with an endpoint override when none is set.
 const LabRegion = "lab-1"
@@ -295,15 +294,15 @@ func (c *Client) DeregistrationDelay(ctx context.Context, tgARN string) (time.Du
 
 func delayFrom(attrs []types.TargetGroupAttribute, tgARN string) (time.Duration, error) {
 	for _, a := range attrs {
-		if aws.ToString(a.Key) == AttrDeregistrationDelay {
+		if aws.ToString(a.Key) == awslb.AttrDeregistrationDelay {
 			n, err := strconv.Atoi(aws.ToString(a.Value))
 			if err != nil {
-				return 0, fmt.Errorf("target group %s: %s=%q is not a number", tgARN, AttrDeregistrationDelay, aws.ToString(a.Value))
+				return 0, fmt.Errorf("target group %s: %s=%q is not a number", tgARN, awslb.AttrDeregistrationDelay, aws.ToString(a.Value))
 			}
 			return time.Duration(n) * time.Second, nil
 		}
 	}
-	return 0, fmt.Errorf("target group %s has no %s attribute", tgARN, AttrDeregistrationDelay)
+	return 0, fmt.Errorf("target group %s has no %s attribute", tgARN, awslb.AttrDeregistrationDelay)
 }
 
 // SetDeregistrationDelay changes the delay (whole seconds, 0-3600) and
@@ -318,17 +317,17 @@ func (c *Client) SetDeregistrationDelay(ctx context.Context, tgARN string, d tim
 	}
 	out, err := c.api.ModifyTargetGroupAttributes(ctx, &sdk.ModifyTargetGroupAttributesInput{
 		TargetGroupArn: aws.String(tgARN),
-		Attributes:     []types.TargetGroupAttribute{{Key: aws.String(AttrDeregistrationDelay), Value: aws.String(strconv.Itoa(int(d / time.Second)))}},
+		Attributes:     []types.TargetGroupAttribute{{Key: aws.String(awslb.AttrDeregistrationDelay), Value: aws.String(strconv.Itoa(int(d / time.Second)))}},
 	})
 	if err != nil {
-		return previous, fmt.Errorf("set %s=%s on %s: %w", AttrDeregistrationDelay, d, tgARN, err)
+		return previous, fmt.Errorf("set %s=%s on %s: %w", awslb.AttrDeregistrationDelay, d, tgARN, err)
 	}
 	now, err := delayFrom(out.Attributes, tgARN)
 	if err != nil {
 		return previous, err
 	}
 	if now != d {
-		return previous, fmt.Errorf("set %s on %s: asked for %s, the API reports %s", AttrDeregistrationDelay, tgARN, d, now)
+		return previous, fmt.Errorf("set %s on %s: asked for %s, the API reports %s", awslb.AttrDeregistrationDelay, tgARN, d, now)
 	}
 	return previous, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/smithy-go"
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 type labALB struct {
@@ -49,7 +50,7 @@ func newLab(t *testing.T) labALB {
 	}
 	t.Cleanup(func() { lb.Close() })
 	hc := alb.HealthCheck{Path: "/healthz", Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond, HealthyThreshold: 2, UnhealthyThreshold: 2}
-	web, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "k8s-default-web-0123456789", TargetType: alb.TargetTypeIP, Port: 8080, HealthCheck: hc, DeregistrationDelay: 30 * time.Second,
+	web, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "k8s-default-web-0123456789", TargetType: awslb.TargetTypeIP, Port: 8080, HealthCheck: hc, DeregistrationDelay: 30 * time.Second,
 		Tags: map[string]string{TagStack: "default/web", TagResource: "default/web-web:80", TagCluster: "lab"}})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -183,8 +183,8 @@ func (f *BlueGreen) backends(ing *networkingv1.Ingress) ([]BackendRef, map[strin
 		if b == nil || b.Service == nil {
 			return
 		}
-		if b.Service.Port.Name == alb.UseAnnotation {
-			key := alb.AnnActionPrefix + b.Service.Name
+		if b.Service.Port.Name == awslb.UseAnnotation {
+			key := awslb.AnnActionPrefix + b.Service.Name
 			if _, done := actions[key]; done {
 				return
 			}
@@ -217,7 +217,7 @@ func (f *BlueGreen) backends(ing *networkingv1.Ingress) ([]BackendRef, map[strin
 // the fault's Service, and whether the fault applies to it (with From set,
 // only actions that include From are switched).
 func (f *BlueGreen) switchAction(annotations map[string]string, name string) (string, bool, error) {
-	a, err := alb.ParseAction(annotations, name)
+	a, err := awslb.ParseAction(annotations, name)
 	if err != nil {
 		return "", false, err
 	}

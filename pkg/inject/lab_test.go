@@ -23,7 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -401,7 +401,7 @@ func (h *harness) blueGreen(t *testing.T) {
 			t.Fatalf("backends after the switch: default %v, / %v, /static %v; want / and default on web-green, the port kept, /static untouched",
 				ing.Spec.DefaultBackend.Service, paths[0].Backend.Service, paths[1].Backend.Service)
 		}
-		a, err := alb.ParseAction(ing.Annotations, "blue-green")
+		a, err := awslb.ParseAction(ing.Annotations, "blue-green")
 		if err != nil {
 			t.Fatal(err)
 		}

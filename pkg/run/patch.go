@@ -8,7 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -78,13 +78,13 @@ func patchIngress(o *unstructured.Unstructured, p scenario.SetupPatch) {
 	if ann == nil {
 		ann = map[string]string{}
 	}
-	attr := alb.AttrDeregistrationDelay + "=" + strconv.Itoa(int(*p.DeregistrationDelay/time.Second))
+	attr := awslb.AttrDeregistrationDelay + "=" + strconv.Itoa(int(*p.DeregistrationDelay/time.Second))
 	kept := []string{attr}
-	for _, kv := range strings.Split(ann[alb.AnnTargetGroupAttributes], ",") {
-		if k, _, _ := strings.Cut(strings.TrimSpace(kv), "="); k != "" && k != alb.AttrDeregistrationDelay {
+	for _, kv := range strings.Split(ann[awslb.AnnTargetGroupAttributes], ",") {
+		if k, _, _ := strings.Cut(strings.TrimSpace(kv), "="); k != "" && k != awslb.AttrDeregistrationDelay {
 			kept = append(kept, strings.TrimSpace(kv))
 		}
 	}
-	ann[alb.AnnTargetGroupAttributes] = strings.Join(kept, ",")
+	ann[awslb.AnnTargetGroupAttributes] = strings.Join(kept, ",")
 	o.SetAnnotations(ann)
 }

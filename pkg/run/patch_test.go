@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/scenario"
 )
@@ -26,7 +27,7 @@ func TestPatchSetup(t *testing.T) {
 				ing = o
 			}
 		}
-		ing.SetAnnotations(map[string]string{alb.AnnTargetGroupAttributes: "stickiness.enabled=false, deregistration_delay.timeout_seconds=10"})
+		ing.SetAnnotations(map[string]string{awslb.AnnTargetGroupAttributes: "stickiness.enabled=false, deregistration_delay.timeout_seconds=10"})
 		return dep, ing
 	}
 	hook := func(dep *unstructured.Unstructured) any {
@@ -45,7 +46,7 @@ func TestPatchSetup(t *testing.T) {
 	if g, _, _ := unstructured.NestedInt64(dep.Object, "spec", "template", "spec", "terminationGracePeriodSeconds"); g != 45 {
 		t.Errorf("grace period %d, want 45", g)
 	}
-	if got := ing.GetAnnotations()[alb.AnnTargetGroupAttributes]; got != "deregistration_delay.timeout_seconds=300,stickiness.enabled=false" {
+	if got := ing.GetAnnotations()[awslb.AnnTargetGroupAttributes]; got != "deregistration_delay.timeout_seconds=300,stickiness.enabled=false" {
 		t.Errorf("target group attributes %q: want the delay replaced and the rest kept", got)
 	}
 
@@ -60,7 +61,7 @@ func TestPatchSetup(t *testing.T) {
 	if g, _, _ := unstructured.NestedFieldNoCopy(dep.Object, "spec", "template", "spec", "terminationGracePeriodSeconds"); fmt.Sprint(g) != "30" {
 		t.Errorf("grace period %v changed without the variable, want the manifest's 30", g)
 	}
-	if got := ing.GetAnnotations()[alb.AnnTargetGroupAttributes]; got != "stickiness.enabled=false, deregistration_delay.timeout_seconds=10" {
+	if got := ing.GetAnnotations()[awslb.AnnTargetGroupAttributes]; got != "stickiness.enabled=false, deregistration_delay.timeout_seconds=10" {
 		t.Errorf("annotation %q changed without the variable", got)
 	}
 }
@@ -85,7 +86,7 @@ func TestPatchReadinessGates(t *testing.T) {
 		t.Fatal(err)
 	}
 	// web-prestop.yaml: Ingress web (ip targets) → Service web port 80 → the web pods.
-	want := alb.ReadinessGatePrefix + alb.GroupName("shop", "web", "web", 80)
+	want := awslb.ReadinessGatePrefix + alb.GroupName("shop", "web", "web", 80)
 	if g := gates(); len(g) != 1 || g[0].(map[string]any)["conditionType"] != want {
 		t.Fatalf("readiness gates %v, want one: %s", g, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // patchReadinessGates adds to every Deployment of the setup the readiness
@@ -54,7 +55,7 @@ func patchReadinessGates(objs []*unstructured.Unstructured, namespace string, on
 		gates = slices.DeleteFunc(gates, func(g any) bool {
 			m, ok := g.(map[string]any)
 			t, _ := m["conditionType"].(string)
-			return ok && strings.HasPrefix(t, alb.ReadinessGatePrefix)
+			return ok && strings.HasPrefix(t, awslb.ReadinessGatePrefix)
 		})
 		if on {
 			for _, gate := range gatesFor(podLabels, services, ingresses, namespace) {
@@ -78,7 +79,7 @@ func patchReadinessGates(objs []*unstructured.Unstructured, namespace string, on
 func gatesFor(podLabels map[string]string, services []corev1.Service, ingresses []networkingv1.Ingress, namespace string) []corev1.PodConditionType {
 	var out []corev1.PodConditionType
 	for _, ing := range ingresses {
-		if ing.Annotations[alb.AnnTargetType] != alb.TargetTypeIP {
+		if ing.Annotations[awslb.AnnTargetType] != awslb.TargetTypeIP {
 			continue
 		}
 		ns := orDefault(ing.Namespace, namespace)
@@ -90,7 +91,7 @@ func gatesFor(podLabels map[string]string, services []corev1.Service, ingresses 
 				}
 				for _, p := range s.Spec.Ports {
 					if b.Port.Name != "" && p.Name == b.Port.Name || b.Port.Name == "" && p.Port == b.Port.Number {
-						gate := corev1.PodConditionType(alb.ReadinessGatePrefix + alb.GroupName(ns, ing.Name, s.Name, p.Port))
+						gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + alb.GroupName(ns, ing.Name, s.Name, p.Port))
 						if !slices.Contains(out, gate) {
 							out = append(out, gate)
 						}

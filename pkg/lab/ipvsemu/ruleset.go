@@ -15,13 +15,17 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+
+	"github.com/drillkit/drill/pkg/agent"
 )
 
-// Label is how the emulated mode is named in logs, status and reports.
-const Label = "ipvs (emulated: kernel has no ip_vs)"
-
-// TableName is the nftables table (family ip) the proxier owns.
-const TableName = "drill-ipvs"
+// Label is how the emulated mode is named in logs, status and reports, and
+// TableName the nftables table (family ip) the proxier owns: the node
+// agent reads both.
+const (
+	Label     = agent.EmulatedIPVSMode
+	TableName = agent.EmulatedIPVSTable
+)
 
 // masqMark marks connections to masquerade, as kube-proxy's 0x4000.
 const masqMark = "0x4000"
