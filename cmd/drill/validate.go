@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -55,7 +56,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case len(pos) == 0:
-		if err := scenario.WriteExplain(stdout); err != nil {
+		if err := scenario.WriteExplain(stdout, inject.Catalog()); err != nil {
 			fmt.Fprintln(stderr, err)
 			return report.ExitError
 		}

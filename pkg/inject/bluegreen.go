@@ -43,15 +43,12 @@ type BackendRef struct {
 	Backend networkingv1.IngressBackend `json:"backend"`
 }
 
-// Action implements Fault.
-func (f *BlueGreen) Action() string { return "blueGreen" }
-
 // Name implements Fault.
 func (f *BlueGreen) Name() string {
 	return fmt.Sprintf("blueGreen ingress/%s to service/%s", f.Ingress, f.Service)
 }
 
-func (f *BlueGreen) validate() error {
+func (f *BlueGreen) Validate() error {
 	if f.Port != 0 && f.PortName != "" {
 		return fmt.Errorf("blueGreen: give port or portName, not both")
 	}
@@ -60,7 +57,7 @@ func (f *BlueGreen) validate() error {
 
 // Apply implements Fault.
 func (f *BlueGreen) Apply(ctx context.Context, env *Env) error {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
 	}
 	ns := f.ns(env)

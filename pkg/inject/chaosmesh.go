@@ -29,9 +29,6 @@ type ChaosMesh struct {
 	Created *cluster.Object `yaml:"-" json:"created,omitempty"`
 }
 
-// Action implements Fault.
-func (f *ChaosMesh) Action() string { return "chaosMesh" }
-
 // Name implements Fault.
 func (f *ChaosMesh) Name() string {
 	switch {
@@ -43,7 +40,7 @@ func (f *ChaosMesh) Name() string {
 	return "chaosMesh " + f.Kind
 }
 
-func (f *ChaosMesh) validate() error {
+func (f *ChaosMesh) Validate() error {
 	if f.Body == nil {
 		if err := f.Spec.Decode(&f.Body); err != nil {
 			return fmt.Errorf("chaosMesh spec: %w", err)
@@ -61,7 +58,7 @@ func (f *ChaosMesh) validate() error {
 
 // Apply implements Fault.
 func (f *ChaosMesh) Apply(ctx context.Context, env *Env) error {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
 	}
 	ns := f.ns(env)

@@ -48,9 +48,6 @@ type ConntrackFlood struct {
 	PodNamespace string `yaml:"-" json:"podNamespace,omitempty"`
 }
 
-// Action implements Fault.
-func (f *ConntrackFlood) Action() string { return "conntrackFlood" }
-
 // Name implements Fault.
 func (f *ConntrackFlood) Name() string {
 	where := strings.Join(f.Nodes, ",")
@@ -60,7 +57,7 @@ func (f *ConntrackFlood) Name() string {
 	return fmt.Sprintf("conntrackFlood %s %s at %d/s", where, f.Proto, f.Rate)
 }
 
-func (f *ConntrackFlood) validate() error {
+func (f *ConntrackFlood) Validate() error {
 	var errs []error
 	if len(f.Nodes) == 0 && f.PodSelector == "" {
 		errs = append(errs, errors.New("conntrackFlood needs nodes (node names) or podSelector (flood the nodes of these pods)"))
@@ -84,7 +81,7 @@ func (f *ConntrackFlood) validate() error {
 
 // Apply implements Fault.
 func (f *ConntrackFlood) Apply(ctx context.Context, env *Env) error {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
 	}
 	ns := f.ns(env)

@@ -19,15 +19,12 @@ type DeregistrationDelay struct {
 	Previous map[string]time.Duration `yaml:"-" json:"previous,omitempty"`
 }
 
-// Action implements Fault.
-func (f *DeregistrationDelay) Action() string { return "deregistrationDelay" }
-
 // Name implements Fault.
 func (f *DeregistrationDelay) Name() string {
 	return fmt.Sprintf("deregistrationDelay ingress/%s to %s", f.Ingress, f.Delay)
 }
 
-func (f *DeregistrationDelay) validate() error {
+func (f *DeregistrationDelay) Validate() error {
 	if f.Delay > time.Hour || f.Delay%time.Second != 0 {
 		return fmt.Errorf("delay %s: use whole seconds from 0s to 1h", f.Delay)
 	}

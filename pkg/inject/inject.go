@@ -17,8 +17,6 @@ import (
 
 // Fault is one injected event.
 type Fault interface {
-	// Action is the fault's key in a scenario, e.g. "rollingUpdate".
-	Action() string
 	// Name says what the fault does, e.g. "rollingUpdate deployment/web".
 	Name() string
 	// Apply injects the fault. It may block until the fault has played out
@@ -107,7 +105,7 @@ func parse(file string, f scenario.Fault) (Fault, error) {
 		return nil, err
 	}
 	if v, ok := ft.(validator); ok {
-		if err := v.validate(); err != nil {
+		if err := v.Validate(); err != nil {
 			return nil, err
 		}
 	}
@@ -117,36 +115,14 @@ func parse(file string, f scenario.Fault) (Fault, error) {
 // validator is a fault that checks its decoded parameters further than the
 // struct tags can.
 type validator interface {
-	validate() error
+	Validate() error
 }
 
 // newFault returns an empty fault of action.
 func newFault(action string) (Fault, error) {
-	switch action {
-	case "rollingUpdate":
-		return &RollingUpdate{}, nil
-	case "scale":
-		return &Scale{}, nil
-	case "podKill":
-		return &PodKill{}, nil
-	case "selectorSwitch":
-		return &SelectorSwitch{}, nil
-	case "blueGreen":
-		return &BlueGreen{}, nil
-	case "chaosMesh":
-		return &ChaosMesh{}, nil
-	case "conntrackFlood":
-		return &ConntrackFlood{}, nil
-	case "deregistrationDelay":
-		return &DeregistrationDelay{}, nil
-	case "kubeProxyMode":
-		return &KubeProxyMode{}, nil
-	default:
-		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(Available(), ", "))
+	a, ok := Lookup(action)
+	if !ok {
+		return nil, fmt.Errorf("%s is not available in this drill yet; available: %s", action, strings.Join(names(), ", "))
 	}
-}
-
-// Available lists the fault actions this drill can inject.
-func Available() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "chaosMesh", "conntrackFlood", "deregistrationDelay", "kubeProxyMode"}
+	return a.New(), nil
 }

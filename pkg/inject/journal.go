@@ -78,7 +78,7 @@ func (j *Journal) Record(i int, f Fault, phase string, ferr error) (int, error) 
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	e := Entry{Action: f.Action(), Name: f.Name(), Phase: phase, Fault: data}
+	e := Entry{Action: ActionOf(f).Name, Name: f.Name(), Phase: phase, Fault: data}
 	if ferr != nil {
 		e.Error = ferr.Error()
 	}

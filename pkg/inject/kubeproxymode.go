@@ -36,9 +36,6 @@ type KubeProxyMode struct {
 // user did not allow it.
 var ErrClusterChanges = errors.New("changes kube-proxy on every node of the cluster; pass --allow-cluster-changes to allow it")
 
-// Action implements Fault.
-func (f *KubeProxyMode) Action() string { return "kubeProxyMode" }
-
 // Name implements Fault.
 func (f *KubeProxyMode) Name() string { return "kubeProxyMode " + f.Mode }
 

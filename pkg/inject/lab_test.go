@@ -275,7 +275,7 @@ func (h *harness) optIn(t *testing.T) {
 	before := h.snapshot(ctx, t, closedNS)
 	var n notes
 	for _, f := range allFaults() {
-		if f.Action() == "rollingUpdate" || f.Action() == "scale" {
+		if ActionOf(f).Name == "rollingUpdate" || ActionOf(f).Name == "scale" {
 			continue
 		}
 		env := h.env(t, &n)
@@ -320,7 +320,7 @@ func (h *harness) dryRun(t *testing.T) {
 	ctx := context.Background()
 	before := h.snapshot(ctx, t, labNS)
 	for _, f := range allFaults() {
-		if f.Action() == "chaosMesh" {
+		if ActionOf(f).Name == "chaosMesh" {
 			continue
 		}
 		var n notes
@@ -342,7 +342,7 @@ func (h *harness) dryRun(t *testing.T) {
 			"selectorSwitch": "would PUT services/web in faults with spec.selector app=web,track=green (was app=web,track=blue)",
 			"blueGreen":      "would PUT ingresses/web in faults",
 			"conntrackFlood": "would POST pods in faults: drill-flood-node-1-",
-		}[f.Action()]
+		}[ActionOf(f).Name]
 		if !strings.Contains(text, want) {
 			t.Errorf("dry run of %s does not say %q:\n%s", f.Name(), want, text)
 		}

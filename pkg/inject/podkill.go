@@ -50,9 +50,6 @@ type KilledPod struct {
 	UID  types.UID `json:"uid"`
 }
 
-// Action implements Fault.
-func (f *PodKill) Action() string { return "podKill" }
-
 // Name implements Fault.
 func (f *PodKill) Name() string {
 	n := strconv.Itoa(f.Count)
@@ -62,7 +59,7 @@ func (f *PodKill) Name() string {
 	return fmt.Sprintf("podKill %s pods %s", n, f.Selector)
 }
 
-func (f *PodKill) validate() error {
+func (f *PodKill) Validate() error {
 	sel, err := metav1.ParseToLabelSelector(f.Selector)
 	if err != nil {
 		return fmt.Errorf("podKill selector %q: %w", f.Selector, err)
@@ -79,7 +76,7 @@ func (f *PodKill) validate() error {
 
 // Apply implements Fault.
 func (f *PodKill) Apply(ctx context.Context, env *Env) error {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
 	}
 	ns := f.ns(env)

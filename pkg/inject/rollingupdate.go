@@ -25,9 +25,6 @@ type RollingUpdate struct {
 	Applied bool `yaml:"-" json:"applied"`
 }
 
-// Action implements Fault.
-func (f *RollingUpdate) Action() string { return "rollingUpdate" }
-
 // Name implements Fault.
 func (f *RollingUpdate) Name() string { return "rollingUpdate deployment/" + f.Deployment }
 

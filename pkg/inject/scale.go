@@ -19,9 +19,6 @@ type Scale struct {
 	Original *int32 `yaml:"-" json:"original,omitempty"`
 }
 
-// Action implements Fault.
-func (f *Scale) Action() string { return "scale" }
-
 // Name implements Fault.
 func (f *Scale) Name() string {
 	return fmt.Sprintf("scale deployment/%s to %d", f.Deployment, f.Replicas)

@@ -24,15 +24,12 @@ type SelectorSwitch struct {
 	Recorded bool `yaml:"-" json:"recorded,omitempty"`
 }
 
-// Action implements Fault.
-func (f *SelectorSwitch) Action() string { return "selectorSwitch" }
-
 // Name implements Fault.
 func (f *SelectorSwitch) Name() string {
 	return fmt.Sprintf("selectorSwitch service/%s to %s", f.Service, selectorText(f.Selector))
 }
 
-func (f *SelectorSwitch) validate() error {
+func (f *SelectorSwitch) Validate() error {
 	if len(f.Selector) == 0 {
 		return fmt.Errorf("selectorSwitch selector is empty: a Service without selector gets no endpoints from Kubernetes; give the labels of the new pods")
 	}
@@ -41,7 +38,7 @@ func (f *SelectorSwitch) validate() error {
 
 // Apply implements Fault.
 func (f *SelectorSwitch) Apply(ctx context.Context, env *Env) error {
-	if err := f.validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		return err
 	}
 	ns := f.ns(env)

@@ -23,11 +23,11 @@ func Guard(allowRemote bool) func(netip.Addr) error {
 }
 
 // CheckClusterChanges refuses a plan with a fault that changes the whole
-// cluster (kubeProxyMode) unless the user allowed it. Call it for every
+// cluster (a ClusterWide action: kubeProxyMode) unless the user allowed it. Call it for every
 // scenario before any of them runs.
 func CheckClusterChanges(plan *Plan, allowClusterChanges bool) error {
 	for _, f := range plan.Faults {
-		if !allowClusterChanges && f.Fault.Action() == "kubeProxyMode" {
+		if !allowClusterChanges && inject.ActionOf(f.Fault).ClusterWide {
 			return fmt.Errorf("%s: %s %w", plan.Scenario.File, f.Fault.Name(), inject.ErrClusterChanges)
 		}
 	}

@@ -14,6 +14,7 @@ type Plan struct {
 // Prepare loads and validates the scenario file at path, faults included,
 // so that an invalid file fails before any load or fault.
 func Prepare(path string, opts scenario.Options) (*Plan, error) {
+	opts.Faults = inject.Catalog()
 	sc, err := scenario.LoadWith(path, opts)
 	if err != nil {
 		return nil, err

@@ -133,7 +133,7 @@ func needsELB(sc *scenario.Scenario) bool {
 		return true
 	}
 	for _, f := range sc.Faults {
-		if f.Action == "deregistrationDelay" {
+		if a, _ := inject.Lookup(f.Action); a.UsesELB {
 			return true
 		}
 	}

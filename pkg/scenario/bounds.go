@@ -34,6 +34,11 @@ type Options struct {
 	// AllowHuge accepts values beyond the bounds (MaxRatePerSecond and the
 	// others), which are otherwise errors.
 	AllowHuge bool
+	// Faults are the fault actions a scenario may name, with their
+	// parameters, which are checked with the rest of the file. Without
+	// them, a fault item's one key besides "at" is taken as its action
+	// and its parameters are left to the injector.
+	Faults []FaultAction
 }
 
 // bound is one documented bound, for Explain.

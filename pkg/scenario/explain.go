@@ -22,14 +22,15 @@ type fieldDoc struct {
 }
 
 // schema lists every field of the format in file order, generated from the
-// struct tags of Scenario and the types below it.
-func schema() []fieldDoc {
+// struct tags of Scenario and the types below it, and of the fault
+// actions' parameters.
+func schema(faults []FaultAction) []fieldDoc {
 	var out []fieldDoc
-	walk(reflect.TypeFor[Scenario](), "", 0, &out)
+	walk(reflect.TypeFor[Scenario](), "", 0, faults, &out)
 	return out
 }
 
-func walk(t reflect.Type, prefix string, depth int, out *[]fieldDoc) {
+func walk(t reflect.Type, prefix string, depth int, faults []FaultAction, out *[]fieldDoc) {
 	for _, f := range fields(t) {
 		ft := t.Field(f.index).Type
 		def := f.defaultText
@@ -50,10 +51,13 @@ func walk(t reflect.Type, prefix string, depth int, out *[]fieldDoc) {
 		case elem == reflect.TypeFor[Fault]():
 			*out = append(*out, fieldDoc{path: fd.path + "[].at", depth: depth + 1, name: "at", typ: "duration", required: true,
 				doc: tagOf(elem, "At", "doc")})
-			docs := actionDocs()
-			for _, a := range Actions() {
-				*out = append(*out, fieldDoc{path: fd.path + "[]." + a, depth: depth + 1, name: a, typ: "object",
-					doc: docs[a] + " Exactly one action per fault; its parameters are passed to the fault as written."})
+			for _, a := range faults {
+				p := fd.path + "[]." + a.Name
+				*out = append(*out, fieldDoc{path: p, depth: depth + 1, name: a.Name, typ: "object",
+					doc: a.Doc + " Exactly one action per fault."})
+				if a.Params != nil {
+					walk(a.Params, p, depth+2, faults, out)
+				}
 			}
 		case ft == reflect.TypeFor[Matrix]():
 			for _, v := range matrixVars() {
@@ -64,7 +68,7 @@ func walk(t reflect.Type, prefix string, depth int, out *[]fieldDoc) {
 			if ft.Kind() == reflect.Slice {
 				p += "[]"
 			}
-			walk(elem, p, depth+1, out)
+			walk(elem, p, depth+1, faults, out)
 		}
 	}
 }
@@ -145,20 +149,21 @@ func typeName(t reflect.Type, f *fieldInfo) string {
 }
 
 // Explain returns the scenario format: every field with its type, default
-// and meaning, then the syntax of durations, rates and checks.
-func Explain() string {
+// and meaning, the fault actions with their parameters, then the syntax of
+// durations, rates and checks.
+func Explain(faults []FaultAction) string {
 	var b strings.Builder
-	WriteExplain(&b)
+	WriteExplain(&b, faults)
 	return b.String()
 }
 
 // WriteExplain writes Explain's text to w.
-func WriteExplain(w io.Writer) error {
+func WriteExplain(w io.Writer, faults []FaultAction) error {
 	var b strings.Builder
 	b.WriteString("SCENARIO FORMAT (apiVersion: " + APIVersion + ", kind: " + KindScenario + ")\n\n")
 	b.WriteString("A scenario is one YAML document. Unknown fields are errors. Fields are optional\n")
 	b.WriteString("unless marked required; absent fields take the default shown.\n\n")
-	for _, f := range schema() {
+	for _, f := range schema(faults) {
 		ind := strings.Repeat("  ", f.depth)
 		fmt.Fprintf(&b, "%s%s: %s", ind, f.name, f.typ)
 		if f.required {

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -14,10 +15,18 @@ var _ nodeDecoder = (*Fault)(nil)
 // body is kept as YAML.
 func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 	f.Line, f.Col = n.Line, n.Column
-	actions := Actions()
+	var actions []string
+	for _, a := range d.opts.Faults {
+		actions = append(actions, a.Name)
+	}
+	isAction := func(key string) bool { return len(actions) == 0 || contains(actions, key) }
 	known := append([]string{"at"}, actions...)
+	listed := strings.Join(actions, ", ")
+	if listed == "" {
+		listed = "such as rollingUpdate"
+	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(nodePos(n), path, "expected a mapping with at and one action (%s), got %s", strings.Join(actions, ", "), describe(n))
+		d.errorf(nodePos(n), path, "expected a mapping with at and one action (%s), got %s", listed, describe(n))
 		return
 	}
 	var found []string
@@ -41,7 +50,7 @@ func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 			seenAt = true
 			d.keys[child] = nodePos(k)
 			d.decode(n.Content[i+1], reflect.ValueOf(&f.At).Elem(), child, nil)
-		case contains(actions, k.Value):
+		case isAction(k.Value):
 			found = append(found, k.Value)
 			if len(found) > 1 {
 				d.errorf(nodePos(k), child, "a fault has exactly one action but this one also has %s: write one fault item per action", found[0])
@@ -60,6 +69,7 @@ func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 			f.Action = k.Value
 			f.Path = child
 			f.Spec = *body
+			d.checkParams(f)
 		default:
 			d.errorf(nodePos(k), child, "%s", unknownField(k.Value, known))
 		}
@@ -68,7 +78,28 @@ func (f *Fault) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.errorf(nodePos(n), join(path, "at"), "missing required field \"at\": when to apply the fault, e.g. at: 30s")
 	}
 	if len(found) == 0 {
-		d.errorf(nodePos(n), path, "missing action: add exactly one of %s", strings.Join(actions, ", "))
+		d.errorf(nodePos(n), path, "missing action: add exactly one of %s", listed)
+	}
+}
+
+// checkParams decodes a fault's parameters into its action's Params type
+// and validates them (a Validate method), so that their problems are
+// reported with the rest of the file.
+func (d *decoder) checkParams(f *Fault) {
+	for _, a := range d.opts.Faults {
+		if a.Name == f.Action && a.Params != nil {
+			params := reflect.New(a.Params).Interface()
+			err := DecodeNode(d.file, f.Path, &f.Spec, params)
+			if v, ok := params.(interface{ Validate() error }); ok && err == nil {
+				if verr := v.Validate(); verr != nil {
+					d.errorf(d.keys[f.Path], f.Path, "%v", verr)
+				}
+			}
+			var errs Errors
+			if errors.As(err, &errs) {
+				d.errs = append(d.errs, errs...)
+			}
+		}
 	}
 }
 

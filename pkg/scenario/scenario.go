@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -220,7 +221,7 @@ type Abort struct {
 // understands them.
 type Fault struct {
 	At time.Duration `yaml:"at" required:"true" doc:"Offset from the start of the load at which the fault is applied; must be before the load ends."`
-	// Action is the action key, one of Actions().
+	// Action is the action key, one of Options.Faults.
 	Action string `yaml:"-"`
 	// Spec is the action's body (a mapping), for the injector to decode.
 	Spec yaml.Node `yaml:"-"`
@@ -231,24 +232,13 @@ type Fault struct {
 	Line, Col int `yaml:"-"`
 }
 
-// Actions returns the fault action keys, in documentation order.
-func Actions() []string {
-	return []string{"rollingUpdate", "scale", "podKill", "selectorSwitch", "blueGreen", "conntrackFlood", "chaosMesh", "deregistrationDelay", "kubeProxyMode"}
-}
-
-// actionDocs returns a one-line description per action key.
-func actionDocs() map[string]string {
-	return map[string]string{
-		"rollingUpdate":       "Restart a Deployment's pods by rolling update.",
-		"scale":               "Change a Deployment's replica count.",
-		"podKill":             "Delete pods matching a selector.",
-		"selectorSwitch":      "Point a Service at other pods by changing its selector.",
-		"blueGreen":           "Point an Ingress's backends at a second Service.",
-		"conntrackFlood":      "Fill nodes' conntrack tables with flood traffic.",
-		"chaosMesh":           "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).",
-		"deregistrationDelay": "Change the deregistration delay of an Ingress's target groups through the load balancer API.",
-		"kubeProxyMode":       "Switch kube-proxy on every node to another mode through its ConfigMap and DaemonSet (real clusters; needs --allow-cluster-changes).",
-	}
+// FaultAction describes a fault action a scenario may name: its key under
+// faults[], what it does, and the struct type its parameters decode into
+// (tagged like the scenario types).
+type FaultAction struct {
+	Name   string
+	Doc    string
+	Params reflect.Type
 }
 
 // TotalDuration returns how long the load runs: the sum of its phases.

@@ -57,7 +57,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		{27, 6, "checks[1]", `unknown metric "p98"; did you mean "p90"?`},
 		{29, 5, "abortWhen[0]", "p95 cannot be used in an abort condition"},
 	}
-	_, err = Parse("bad.yaml", data)
+	_, err = ParseWith("bad.yaml", data, Options{Faults: testFaults})
 	checkErrors(t, err, wants)
 }
 
@@ -207,7 +207,7 @@ func TestParseProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := Parse("t.yaml", []byte(tt.yaml))
+			s, err := ParseWith("t.yaml", []byte(tt.yaml), Options{Faults: testFaults})
 			if tt.want == nil {
 				if err != nil || s == nil {
 					t.Fatalf("Parse: %v", err)
@@ -641,3 +641,7 @@ func TestParseBounds(t *testing.T) {
 		}
 	}
 }
+
+// testFaults names fault actions for the parser's tests, without
+// parameters (the injector's own tests check those).
+var testFaults = []FaultAction{{Name: "rollingUpdate", Doc: "Roll."}, {Name: "scale", Doc: "Scale."}, {Name: "podKill", Doc: "Kill."}}
