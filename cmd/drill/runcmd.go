@@ -146,7 +146,7 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 			fmt.Fprintf(stderr, "drill run: %v\n", rerr)
 		}
 		if !errors.Is(err, run.ErrNoReport) {
-			fmt.Fprintf(stderr, "drill: %s %s; report %s\n", name, r.Status, filepath.Join(runDir, run.ReportFile))
+			fmt.Fprintf(stderr, "drill: %s %s; report %s\n", name, r.Status, filepath.Join(runDir, report.FileName))
 		}
 	}
 	if err != nil {
@@ -171,7 +171,7 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 	for _, v := range variants {
 		d := filepath.Join(runDir, variantDir(v.Scenario.Variant))
 		codes = append(codes, runOne(ctx, v, d, opts, format, stdout, stderr))
-		if _, err := os.Stat(filepath.Join(d, run.ReportFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(d, report.FileName)); err == nil {
 			dirs = append(dirs, d)
 		}
 		if ctx.Err() != nil {

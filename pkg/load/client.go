@@ -151,3 +151,46 @@ func CheckTargets(ctx context.Context, c Config) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckReachable opens one connection to every host and port the load goes
+// to, through the same guard as the load itself, so that a target that is
+// down fails the run before it starts, with advice.
+func CheckReachable(ctx context.Context, c Config) error {
+	d := net.Dialer{Timeout: 5 * time.Second, Control: guard(c.allow())}
+	seen := map[string]bool{}
+	for _, r := range c.Requests {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return fmt.Errorf("request %q: %w", r.name(), err)
+		}
+		port := u.Port()
+		if port == "" {
+			port = "80"
+			if u.Scheme == "https" {
+				port = "443"
+			}
+		}
+		addr := net.JoinHostPort(u.Hostname(), port)
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			hint := "is the service running and listening there?"
+			if errors.Is(err, syscall.ECONNREFUSED) && isLoopbackHost(u.Hostname()) {
+				hint += " (drill echo serves one on 127.0.0.1:18080)"
+			}
+			return fmt.Errorf("cannot reach %s: %w; %s", addr, err, hint)
+		}
+		conn.Close()
+	}
+	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.Unmap().IsLoopback()
+	}
+	return host == "localhost"
+}

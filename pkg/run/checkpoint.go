@@ -75,7 +75,7 @@ type checkpointer struct {
 // startCheckpoints writes the first provisional report and starts
 // rewriting it in the background.
 func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, space *reserve, requireChecks bool) *checkpointer {
-	c := &checkpointer{path: filepath.Join(dir, ReportFile), base: base, m: m, space: space, requireChecks: requireChecks}
+	c := &checkpointer{path: filepath.Join(dir, report.FileName), base: base, m: m, space: space, requireChecks: requireChecks}
 	c.write()
 	ctx, c.stop = context.WithCancel(ctx)
 	c.wg.Add(1)

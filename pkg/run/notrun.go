@@ -61,5 +61,5 @@ func writeReport(dir string, r *report.Report) error {
 	if err := makeDir(dir); err != nil {
 		return err
 	}
-	return report.Write(filepath.Join(dir, ReportFile), r)
+	return report.Write(filepath.Join(dir, report.FileName), r)
 }

@@ -29,9 +29,9 @@ import (
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-// Files a run writes into its directory.
+// Files a run writes into its directory, besides report.FileName and
+// inject.JournalFile.
 const (
-	ReportFile  = "report.json"
 	ResultsFile = "results.bin"
 	// ReserveFile holds disk space for the final report while the run
 	// writes results; it is removed before the report is written.
@@ -128,7 +128,7 @@ func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error
 			o := report.OutcomeOf(r)
 			o.Unrecovered = strings.TrimPrefix(o.Unrecovered+"; cleanup failed: "+cerr.Error(), "; ")
 			report.Judge(r, o)
-			_ = report.Write(filepath.Join(opts.Dir, ReportFile), r)
+			_ = report.Write(filepath.Join(opts.Dir, report.FileName), r)
 		}
 	}
 	return r, err
@@ -157,7 +157,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err := checkTargets(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if err := reachable(ctx, cfg); err != nil {
+	if err := load.CheckReachable(ctx, cfg); err != nil {
 		return nil, &Error{Code: report.ExitError, Err: err}
 	}
 	allowAny := opts.AllowAnyNamespace || sys.target.Kind == report.TargetLab
@@ -268,7 +268,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	}
 	report.Judge(r, outcome)
 	space.release()
-	if err := report.Write(filepath.Join(opts.Dir, ReportFile), r); err != nil {
+	if err := report.Write(filepath.Join(opts.Dir, report.FileName), r); err != nil {
 		return r, errors.Join(runErr, &Error{Code: report.ExitError, Err: checkpoints.noReport(err)})
 	}
 	return r, runErr

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/report"
 )
 
 func TestClaimDir(t *testing.T) {
@@ -25,7 +26,7 @@ func TestClaimDir(t *testing.T) {
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{filepath.Join(dir, ReportFile), filepath.Join(dir, ResultsFile), filepath.Join(sub, ReportFile), filepath.Join(dir, "notes.txt")} {
+		for _, p := range []string{filepath.Join(dir, report.FileName), filepath.Join(dir, ResultsFile), filepath.Join(sub, report.FileName), filepath.Join(dir, "notes.txt")} {
 			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -36,7 +37,7 @@ func TestClaimDir(t *testing.T) {
 		if err := ClaimDir(dir, true); err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{filepath.Join(dir, ReportFile), filepath.Join(dir, ResultsFile), sub} {
+		for _, p := range []string{filepath.Join(dir, report.FileName), filepath.Join(dir, ResultsFile), sub} {
 			if _, err := os.Stat(p); err == nil {
 				t.Errorf("%s is still there", p)
 			}
