@@ -46,7 +46,10 @@ func albCmd(ctx context.Context, args []string) int {
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(a.Endpoints())
-	if err := a.Wait(); err != nil {
+	// The ALB outlives ctx (see alb.StartLab): stop it on a signal.
+	stop := context.AfterFunc(ctx, func() { a.Close() })
+	defer stop()
+	if err := a.Wait(); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(os.Stderr, "drill lab alb: %v\n", err)
 		return 1
 	}

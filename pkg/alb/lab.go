@@ -63,7 +63,7 @@ type LabALB struct {
 // the lab VPC namespace (NetnsDialer, so they leave from the VPC address),
 // and the controller watching the lab's API server. It records its
 // Endpoints in the lab state directory and returns once the controller has
-// synced.
+// synced. ctx bounds the start; the ALB then runs until Close.
 func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 	p := l.Plan()
 	if cfg.Logger == nil {
@@ -84,7 +84,10 @@ func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alb access log: %w", err)
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// ctx bounds the start only: the ALB serves until Close, so that a run
+	// interrupted by the user can still recover its faults through the API.
+	start := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a := &LabALB{stateDir: p.StateDir, cancel: cancel, done: make(chan error, 1), logFile: f}
 	fail := func(err error) (*LabALB, error) {
 		cancel()
@@ -119,6 +122,8 @@ func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 			err = ctx.Err()
 		}
 		return fail(fmt.Errorf("alb controller: %w", err))
+	case <-start.Done():
+		return fail(fmt.Errorf("alb controller: %w", start.Err()))
 	case <-time.After(time.Minute):
 		return fail(errors.New("alb controller: caches did not sync within a minute: is the lab API server up (`drill lab status`)?"))
 	}
