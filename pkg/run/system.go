@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/drillkit/drill/deploy"
@@ -38,13 +37,20 @@ type system struct {
 
 // openSystem reaches the scenario's target and applies its setup manifests.
 // On error everything it set up is already undone.
-func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) (s *system, err error) {
+func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *system, err error) {
 	s = &system{}
 	defer func() {
-		if err != nil {
-			err = errors.Join(err, s.close(context.WithoutCancel(ctx)))
+		if err == nil {
+			return
+		}
+		cctx, cancel := cleanupContext(ctx, opts.Insist, sc.Timeouts.Delete)
+		defer cancel()
+		if cerr := s.close(cctx); cerr != nil {
+			// What is left outranks why the setup failed.
+			err = errors.Join(&Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the failed setup: %w; remove what is left by hand", cerr)}, err)
 		}
 	}()
+	progress := opts.Progress
 	switch sc.Target.Kind() {
 	case scenario.TargetURL:
 		s.base = sc.Target.URL
@@ -73,8 +79,22 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 	return s, nil
 }
 
-// setup applies the scenario's manifests and waits for them to be ready.
+// setup applies the scenario's manifests and waits for them to be ready,
+// within timeouts.setup.
 func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
+	ctx, cancel := withLimit(ctx, sc.Timeouts.Setup)
+	defer cancel()
+	if err := s.apply(ctx, sc); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w (not ready within timeouts.setup, %s)", err, sc.Timeouts.Setup)
+		}
+		return err
+	}
+	return nil
+}
+
+// apply applies the scenario's manifests and waits for them to be ready.
+func (s *system) apply(ctx context.Context, sc *scenario.Scenario) error {
 	files := sc.SetupFiles()
 	if len(files) == 0 && s.elb == nil {
 		return nil
