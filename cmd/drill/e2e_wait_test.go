@@ -20,65 +20,43 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/report"
 )
 
-// stalledDeployment never becomes ready: its readiness probe asks a port
-// nothing listens on, and its progress deadline is 2 seconds.
-const stalledDeployment = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: stall}
-spec:
-  replicas: 1
-  progressDeadlineSeconds: 2
-  selector: {matchLabels: {app: stall}}
-  template:
-    metadata: {labels: {app: stall}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: echo
-          image: ghcr.io/drillkit/drill:latest
-          command: [drill, echo, --listen, ":8080"]
-          readinessProbe:
-            tcpSocket: {port: 9}
-            periodSeconds: 1
-`
-
-// heldFinalizer keeps heldConfigMap from going away until the test removes it.
-const heldFinalizer = "drill.dev/test-hold"
-
-const heldConfigMap = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: held
-  finalizers: [` + heldFinalizer + `]
-data: {a: b}
-`
+// Manifests of the tests of pkg/cluster: a Deployment whose rollout stalls
+// after 2 s, and a ConfigMap held by finalizer heldFinalizer.
+const (
+	stalledManifest = "../../pkg/cluster/testdata/stalled.yaml"
+	heldManifest    = "../../pkg/cluster/testdata/held.yaml"
+	heldFinalizer   = "drill.dev/test-hold"
+)
 
 // TestWaitsAreBounded runs drill against the lab's real API server (a kube
 // target whose load goes to a loopback server): a rollout that stalls
 // fails the setup with the Deployment's own message, a finalizer that
 // holds the setup bounds its deletion by timeouts.delete (exit 5, naming
-// it), and a second SIGINT stops the same wait at once.
+// it), and a second SIGINT stops waiting at once (README, Safety: "a
+// second SIGINT/SIGTERM stops waiting at once and exits 5 naming what is
+// left for drill recover"): exit 5, an error report naming what is left,
+// and drill recover finishes the fault it left.
 func TestWaitsAreBounded(t *testing.T) {
 	labtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "waits", Nodes: 1})
-	cs, err := l.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := labtest.Cluster(t, l)
+	cs := cl.Client
 	var requests atomic.Int64
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests.Add(1) }))
 	defer backend.Close()
 	dir := t.TempDir()
 	writeScenario := func(name, manifest, rest string) string {
-		m := filepath.Join(dir, name+"-setup.yaml")
-		if err := os.WriteFile(m, []byte(manifest), 0o644); err != nil {
+		m, err := filepath.Abs(manifest)
+		if err != nil {
 			t.Fatal(err)
 		}
 		p := filepath.Join(dir, name+".yaml")
@@ -95,9 +73,10 @@ func TestWaitsAreBounded(t *testing.T) {
 		}
 		waitGone(ctx, t, cs, "held")
 	}
+	heldLeft := "ConfigMap default/held still exists, held by finalizers "
 
 	t.Run("stalled rollout", func(t *testing.T) {
-		file := writeScenario("stall", stalledDeployment, "load: {rate: 10/s, duration: 5s}\ntimeouts: {setup: 5m}\n")
+		file := writeScenario("stall", stalledManifest, "load: {rate: 10/s, duration: 5s}\ntimeouts: {setup: 5m}\n")
 		runDir := filepath.Join(dir, "stall-run")
 		res := drill(t, "run", "--quiet", "--dir", runDir, file)
 		if res.code != report.ExitError {
@@ -108,11 +87,15 @@ func TestWaitsAreBounded(t *testing.T) {
 				t.Errorf("stderr lacks %q:\n%s", want, res.stderr)
 			}
 		}
-		if r, err := report.Load(runDir); err != nil || r.Status != report.StatusError || !strings.Contains(r.IncompleteReason, "ProgressDeadlineExceeded") {
-			t.Errorf("report: %v; want status error with the stalled rollout as the reason", err)
+		r, err := report.Load(runDir)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if requests.Load() != 0 {
-			t.Errorf("a failed setup sent %d requests", requests.Load())
+		if r.Status != report.StatusError || r.ExitCode != report.ExitError || !strings.Contains(r.IncompleteReason, "has timed out progressing") {
+			t.Errorf("report: status %s, exit %d, reason %q; want error, 1 and the Deployment's condition message", r.Status, r.ExitCode, r.IncompleteReason)
+		}
+		if n := requests.Load(); n != 0 {
+			t.Errorf("a failed setup sent %d requests", n)
 		}
 		if _, err := cs.AppsV1().Deployments("default").Get(ctx, "stall", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("the failed setup's Deployment is still there: %v", err)
@@ -121,23 +104,43 @@ func TestWaitsAreBounded(t *testing.T) {
 
 	t.Run("finalizer bounded by timeouts.delete", func(t *testing.T) {
 		defer release()
-		file := writeScenario("held", heldConfigMap, "load: {rate: 10/s, duration: 1s}\ntimeouts: {delete: 3s}\n")
+		file := writeScenario("held", heldManifest, "load: {rate: 10/s, duration: 1s}\ntimeouts: {delete: 3s}\n")
 		runDir := filepath.Join(dir, "held-run")
 		res := drill(t, "run", "--quiet", "--dir", runDir, file)
-		want := "ConfigMap default/held still exists, held by finalizers " + heldFinalizer
-		if res.code != report.ExitUnrecovered || !strings.Contains(res.stderr, want) {
-			t.Fatalf("exit %d, want %d with %q\n%s", res.code, report.ExitUnrecovered, want, res.stderr)
+		if res.code != report.ExitUnrecovered || !strings.Contains(res.stderr, heldLeft) || !strings.Contains(res.stderr, heldFinalizer) ||
+			!strings.Contains(res.stderr, "timeouts.delete (3s) ran out") {
+			t.Fatalf("exit %d, want %d naming the held ConfigMap, its finalizer and the bound\n%s", res.code, report.ExitUnrecovered, res.stderr)
 		}
-		if r, err := report.Load(runDir); err != nil || r.ExitCode != report.ExitUnrecovered || !strings.Contains(r.IncompleteReason, want) {
-			t.Errorf("report: %v; want exit code 5 and the held ConfigMap named", err)
+		r, err := report.Load(runDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != report.StatusError || r.ExitCode != report.ExitUnrecovered || !strings.Contains(r.IncompleteReason, heldLeft) {
+			t.Errorf("report: status %s, exit %d, reason %q; want error, 5 and the held ConfigMap named", r.Status, r.ExitCode, r.IncompleteReason)
 		}
 	})
 
 	t.Run("second SIGINT", func(t *testing.T) {
 		defer release()
-		file := writeScenario("insist", heldConfigMap, "load: {rate: 10/s, duration: 5m}\ntimeouts: {delete: 1h}\n")
+		// stuck never becomes ready: scaling it back up, drill's
+		// recovery of the fault waits for a rollout that never ends.
+		objs, err := cluster.ReadManifests([]string{"testdata/stuck.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stuck, err := cl.Apply(ctx, "default", objs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := cl.Delete(ctx, stuck); err != nil {
+				t.Error(err)
+			}
+		}()
+		file := writeScenario("insist", heldManifest, "load: {rate: 10/s, duration: 5m}\n"+
+			"faults: [{at: 1s, scale: {deployment: stuck, replicas: 0}}]\ntimeouts: {recover: 1h, delete: 1h}\n")
 		runDir := filepath.Join(dir, "insist-run")
-		cmd := exec.Command(drillBin, "run", "--quiet", "--dir", runDir, file)
+		cmd := exec.Command(drillBin, "run", "--quiet", "--allow-any-namespace", "--dir", runDir, file)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
@@ -153,15 +156,18 @@ func TestWaitsAreBounded(t *testing.T) {
 				<-exited
 			}
 		}()
-		until(t, exited, "the load started", func() bool { return requests.Load() > 0 })
+		until(t, exited, "the fault applied", func() bool {
+			j, err := inject.LoadJournal(runDir)
+			return err == nil && len(j.Entries) == 1 && j.Entries[0].Phase == inject.PhaseApplied && requests.Load() > 0
+		})
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		// drill now deletes its setup and waits on the finalizer, for up
-		// to an hour.
-		until(t, exited, "drill deleting its setup", func() bool {
-			cm, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "held", metav1.GetOptions{})
-			return err == nil && cm.DeletionTimestamp != nil
+		// drill now recovers the fault: it scales stuck back to 1 and
+		// waits for it to roll out, for up to an hour.
+		until(t, exited, "drill recovering the fault", func() bool {
+			d, err := cs.AppsV1().Deployments("default").Get(ctx, "stuck", metav1.GetOptions{})
+			return err == nil && d.Spec.Replicas != nil && *d.Spec.Replicas == 1
 		})
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
@@ -176,13 +182,34 @@ func TestWaitsAreBounded(t *testing.T) {
 		if code != report.ExitUnrecovered {
 			t.Fatalf("exit %d, want %d\n%s", code, report.ExitUnrecovered, out)
 		}
-		for _, want := range []string{"interrupted again", "ConfigMap default/held still exists, held by finalizers " + heldFinalizer, "remove what is left by hand"} {
+		journal := filepath.Join(runDir, inject.JournalFile)
+		for _, want := range []string{"interrupted again", "recover scale deployment/stuck to 0", "cut short by a second interrupt",
+			"drill recover " + journal + " retries", heldLeft + heldFinalizer, "remove what is left by hand"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("stderr lacks %q:\n%s", want, out)
 			}
 		}
-		if r, err := report.Load(runDir); err != nil || r.ExitCode != report.ExitUnrecovered {
-			t.Errorf("report: %v; want exit code 5", err)
+		r, err := report.Load(runDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != report.StatusError || r.ExitCode != report.ExitUnrecovered || !r.Incomplete ||
+			!strings.Contains(r.IncompleteReason, "scale deployment/stuck") || !strings.Contains(r.IncompleteReason, heldLeft) {
+			t.Errorf("report: status %s, exit %d, reason %q; want an incomplete error, 5, naming the fault and the ConfigMap left", r.Status, r.ExitCode, r.IncompleteReason)
+		}
+
+		// What was left is drill recover's: once stuck can become ready,
+		// it finishes the recovery; then nothing is left.
+		patch := []byte(`{"spec":{"template":{"spec":{"containers":[{"name":"echo","readinessProbe":{"tcpSocket":{"port":8080}}}]}}}}`)
+		if _, err := cs.AppsV1().Deployments("default").Patch(ctx, "stuck", types.StrategicMergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		res := drill(t, "recover", runDir)
+		if res.code != report.ExitOK || !strings.Contains(res.stdout, "recovered scale deployment/stuck to 0") {
+			t.Fatalf("drill recover: exit %d, want 0 recovering the fault left\n%s%s", res.code, res.stdout, res.stderr)
+		}
+		if res := drill(t, "recover", runDir); res.code != report.ExitOK || !strings.Contains(res.stdout, "nothing to recover") {
+			t.Errorf("drill recover again: exit %d, want 0 with nothing to recover\n%s%s", res.code, res.stdout, res.stderr)
 		}
 	})
 }

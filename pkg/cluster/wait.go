@@ -56,7 +56,7 @@ func (c *Cluster) WaitRollout(ctx context.Context, namespace, name string) error
 			s := last.Status
 			state = fmt.Sprintf("%d/%d updated, %d available", s.UpdatedReplicas, want(last), s.AvailableReplicas)
 		}
-		return fmt.Errorf("deployment %s/%s did not roll out (%s): %w", namespace, name, state, err)
+		return fmt.Errorf("deployment %s/%s did not roll out (%s): %w", namespace, name, state, causeOf(ctx, err))
 	}
 	return nil
 }
@@ -93,25 +93,66 @@ func want(d *appsv1.Deployment) int32 {
 	return *d.Spec.Replicas
 }
 
-// waitGone waits until o no longer exists. When it still does as ctx ends,
-// the error names the finalizers holding it.
-func (c *Cluster) waitGone(ctx context.Context, o Object) error {
-	var finalizers []string
+// waitGone waits until every one of objs is gone. When ctx ends first, the
+// error names each object still there and the finalizers holding it.
+func (c *Cluster) waitGone(ctx context.Context, objs []Object) error {
+	left := objs
 	err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
-		u, err := c.client(o).Get(ctx, o.Name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return true, nil
+		var still []Object
+		for _, o := range left {
+			_, err := c.client(o).Get(ctx, o.Name, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return false, err
+			}
+			still = append(still, o)
 		}
-		if err == nil {
-			finalizers = u.GetFinalizers()
-		}
-		return false, err
+		left = still
+		return len(left) == 0, nil
 	})
-	if err != nil {
-		if len(finalizers) > 0 {
-			return fmt.Errorf("%s still exists, held by finalizers %s: %w", o, strings.Join(finalizers, ", "), err)
-		}
-		return fmt.Errorf("%s not confirmed gone: %w", o, err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = causeOf(ctx, err)
+	// ctx may be over: a look of its own says what is left.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lookTimeout)
+	defer cancel()
+	var errs []error
+	for _, o := range left {
+		if e := c.leftover(lctx, o); e != "" {
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lookTimeout bounds the look at what is left once a wait has ended.
+const lookTimeout = 5 * time.Second
+
+// leftover says how o is still there, "" when it is gone.
+func (c *Cluster) leftover(ctx context.Context, o Object) string {
+	u, err := c.client(o).Get(ctx, o.Name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return ""
+	case err != nil:
+		return fmt.Sprintf("%s not confirmed gone (%v)", o, err)
+	case len(u.GetFinalizers()) > 0:
+		return fmt.Sprintf("%s still exists, held by finalizers %s", o, strings.Join(u.GetFinalizers(), ", "))
+	case u.GetDeletionTimestamp() == nil:
+		return fmt.Sprintf("%s still exists, not deleted", o)
+	default:
+		return fmt.Sprintf("%s still exists, being deleted", o)
+	}
+}
+
+// causeOf is err, or why ctx ended when it did (a bound named by the
+// caller with context.WithTimeoutCause, or a cancellation cause).
+func causeOf(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return err
 }

@@ -2,6 +2,8 @@ package run
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -10,14 +12,23 @@ import (
 // ends and what is not undone is reported as left.
 const InsistGrace = 2 * time.Second
 
+// errInsisted ends the waits a second interrupt cut short.
+var errInsisted = errors.New("cut short by a second interrupt")
+
 // cleanupContext returns the context of a step that undoes what the run
 // did (recovering faults, deleting the setup). It outlives ctx's
-// cancellation, the interruption that ended the run, but ends after limit
-// (no bound when limit is zero) and InsistGrace after insist is closed.
-func cleanupContext(ctx context.Context, insist <-chan struct{}, limit time.Duration) (context.Context, context.CancelFunc) {
-	c, cancel := withLimit(context.WithoutCancel(ctx), limit)
+// cancellation, the interruption that ended the run, but ends once
+// timeouts.name (limit) runs out and InsistGrace after insist is closed;
+// context.Cause says which.
+func cleanupContext(ctx context.Context, insist <-chan struct{}, name string, limit time.Duration) (context.Context, context.CancelFunc) {
+	limited, cancelLimit := withLimit(context.WithoutCancel(ctx), name, limit)
+	c, cancel := context.WithCancelCause(limited)
+	stop := func() {
+		cancel(nil)
+		cancelLimit()
+	}
 	if insist == nil {
-		return c, cancel
+		return c, stop
 	}
 	go func() {
 		select {
@@ -29,18 +40,19 @@ func cleanupContext(ctx context.Context, insist <-chan struct{}, limit time.Dura
 		defer t.Stop()
 		select {
 		case <-t.C:
-			cancel()
+			cancel(errInsisted)
 		case <-c.Done():
 		}
 	}()
-	return c, cancel
+	return c, stop
 }
 
-// withLimit bounds ctx by limit; zero (a scenario not read by
-// scenario.Parse, which fills in the defaults) leaves it unbounded.
-func withLimit(ctx context.Context, limit time.Duration) (context.Context, context.CancelFunc) {
+// withLimit bounds ctx by timeouts.name, limit; the cause of its end says
+// so. Zero (a scenario not read by scenario.Parse, which fills in the
+// defaults) leaves it unbounded.
+func withLimit(ctx context.Context, name string, limit time.Duration) (context.Context, context.CancelFunc) {
 	if limit <= 0 {
 		return context.WithCancel(ctx)
 	}
-	return context.WithTimeout(ctx, limit)
+	return context.WithTimeoutCause(ctx, limit, fmt.Errorf("timeouts.%s (%s) ran out", name, limit))
 }

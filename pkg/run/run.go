@@ -126,10 +126,11 @@ func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error
 		return nil, asError(err)
 	}
 	r, err := runOn(ctx, plan, sys, opts)
-	cctx, cancel := cleanupContext(ctx, opts.Insist, sc.Timeouts.Delete)
+	cctx, cancel := cleanupContext(ctx, opts.Insist, "delete", sc.Timeouts.Delete)
 	defer cancel()
 	if cerr := sys.close(cctx); cerr != nil {
-		err = errors.Join(err, &Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)})
+		// What is left outranks how the run ended.
+		err = errors.Join(&Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)}, err)
 		if r != nil {
 			o := report.OutcomeOf(r)
 			o.Unrecovered = strings.TrimPrefix(o.Unrecovered+"; cleanup failed: "+cerr.Error(), "; ")
@@ -251,7 +252,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err := f.Sync(); err != nil && cause == nil {
 		cause = fmt.Errorf("write results: %w", err)
 	}
-	rctx, cancel := cleanupContext(ctx, opts.Insist, sc.Timeouts.Recover)
+	rctx, cancel := cleanupContext(ctx, opts.Insist, "recover", sc.Timeouts.Recover)
 	unrecovered := recoverAll(rctx, done, env, t)
 	cancel()
 	stopNodes()

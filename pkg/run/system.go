@@ -30,9 +30,12 @@ type system struct {
 	namespace string
 	// kubeconfig and context reach the cluster again, for drill recover.
 	kubeconfig, context string
-	notes               []string
-	applied             []cluster.Object
-	closers             []func(context.Context) error
+	// ownLab is set when the run brought up its lab, which goes down with
+	// everything in it after the run.
+	ownLab  bool
+	notes   []string
+	applied []cluster.Object
+	closers []func(context.Context) error
 }
 
 // openSystem reaches the scenario's target and applies its setup manifests.
@@ -43,7 +46,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 		if err == nil {
 			return
 		}
-		cctx, cancel := cleanupContext(ctx, opts.Insist, sc.Timeouts.Delete)
+		cctx, cancel := cleanupContext(ctx, opts.Insist, "delete", sc.Timeouts.Delete)
 		defer cancel()
 		if cerr := s.close(cctx); cerr != nil {
 			// What is left outranks why the setup failed.
@@ -82,15 +85,9 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 // setup applies the scenario's manifests and waits for them to be ready,
 // within timeouts.setup.
 func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
-	ctx, cancel := withLimit(ctx, sc.Timeouts.Setup)
+	ctx, cancel := withLimit(ctx, "setup", sc.Timeouts.Setup)
 	defer cancel()
-	if err := s.apply(ctx, sc); err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w (not ready within timeouts.setup, %s)", err, sc.Timeouts.Setup)
-		}
-		return err
-	}
-	return nil
+	return s.apply(ctx, sc)
 }
 
 // apply applies the scenario's manifests and waits for them to be ready.
@@ -114,7 +111,9 @@ func (s *system) apply(ctx context.Context, sc *scenario.Scenario) error {
 		}
 		objs = append(agents, objs...)
 	}
-	s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
+	if !s.ownLab {
+		s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
+	}
 	s.applied, err = s.cluster.Apply(ctx, s.namespace, objs)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)
