@@ -86,9 +86,11 @@ func TestWaitsEndAgainstRealCluster(t *testing.T) {
 		dctx, cancel := context.WithTimeoutCause(ctx, 3*time.Second, errors.New("the test's bound ran out"))
 		defer cancel()
 		err := cl.Delete(dctx, applied)
-		want := "ConfigMap default/held still exists, held by finalizers drill.dev/test-hold: the test's bound ran out"
-		if err == nil || err.Error() != want {
-			t.Fatalf("Delete = %v, want %q", err, want)
+		// The garbage collector's foregroundDeletion may still be listed
+		// after the test's own finalizer.
+		if err == nil || !strings.HasPrefix(err.Error(), "ConfigMap default/held still exists, held by finalizers drill.dev/test-hold") ||
+			!strings.HasSuffix(err.Error(), ": the test's bound ran out") {
+			t.Fatalf("Delete = %v, want the ConfigMap named with its finalizer and the bound that ran out", err)
 		}
 		cm, gerr := cl.Client.CoreV1().ConfigMaps("default").Get(ctx, "held", metav1.GetOptions{})
 		if gerr != nil || cm.DeletionTimestamp == nil {
