@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
@@ -20,11 +18,11 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, insist, stop := notifyStop(context.Background(), os.Stderr)
 	// Nothing drill prints carries the userinfo of a URL; drill run also
 	// leaves out the values of its scenarios' secret headers.
 	var red *redact.Redactor
-	code := dispatch(ctx, os.Args[1:], red.Writer(os.Stdout), red.Writer(os.Stderr))
+	code := dispatch(ctx, insist, os.Args[1:], red.Writer(os.Stdout), red.Writer(os.Stderr))
 	stop()
 	os.Exit(code)
 }
@@ -48,11 +46,14 @@ commands:
   version              print drill's version
 
 exit codes: 0 passed, 1 runtime error, 2 invalid scenario or usage,
-3 checks failed, 4 aborted by abortWhen, 5 a fault could not be recovered.
+3 checks failed, 4 aborted by abortWhen, 5 something the run changed is left
+(a fault for drill recover, or setup objects).
 "drill help <command>" (or "drill <command> -h") shows a command's flags.
 `
 
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// dispatch runs the command args name; insist is closed when the user
+// insists on stopping (notifyStop).
+func dispatch(ctx context.Context, insist <-chan struct{}, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return report.ExitUsage
@@ -66,11 +67,11 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		// drill help CMD is drill CMD -h, on stdout since it was asked for.
 		name, rest = rest[0], []string{"-h"}
-		if _, ok := command(name); ok {
+		if _, ok := command(name, nil); ok {
 			stderr = stdout
 		}
 	}
-	run, ok := command(name)
+	run, ok := command(name, insist)
 	if !ok {
 		fmt.Fprintf(stderr, "drill: unknown command %q; run drill help to list the commands\n", name)
 		return report.ExitUsage
@@ -79,7 +80,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // command returns the subcommand called name.
-func command(name string) (func(ctx context.Context, args []string, stdout, stderr io.Writer) int, bool) {
+func command(name string, insist <-chan struct{}) (func(ctx context.Context, args []string, stdout, stderr io.Writer) int, bool) {
 	switch name {
 	case "version", "--version":
 		return func(_ context.Context, _ []string, stdout, _ io.Writer) int {
@@ -87,7 +88,9 @@ func command(name string) (func(ctx context.Context, args []string, stdout, stde
 			return report.ExitOK
 		}, true
 	case "run":
-		return runCmd, true
+		return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+			return runCmd(ctx, insist, args, stdout, stderr)
+		}, true
 	case "validate":
 		return func(_ context.Context, args []string, stdout, stderr io.Writer) int {
 			return validateCmd(args, stdout, stderr)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
@@ -12,13 +14,24 @@ import (
 )
 
 func recoverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "usage: drill recover RUN|JOURNAL\n\nRecovers every fault a run applied and did not recover (after drill was killed),\nfrom the journal.json in the run's directory.")
-		if len(args) == 1 {
-			return report.ExitOK
-		}
+	fs := flag.NewFlagSet("drill recover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	timeout := fs.Duration("timeout", 5*time.Minute, "how long recovering may take, all faults together; what is not recovered by then stays in the journal (exit 5)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: drill recover [flags] RUN|JOURNAL\n\nRecovers every fault a run applied and did not recover (after drill was killed,\nor its recovery was cut short), from the journal.json in the run's directory.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(pos) != 1 || *timeout <= 0 {
+		fs.Usage()
 		return report.ExitUsage
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("--timeout (%s) ran out", *timeout))
+	defer cancel()
+	args = pos
 	j, err := inject.LoadJournal(args[0])
 	if err != nil {
 		fmt.Fprintf(stderr, "drill recover: %v\n", err)

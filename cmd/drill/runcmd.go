@@ -19,7 +19,7 @@ import (
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "runs", "directory under which each run gets its own directory")
@@ -106,7 +106,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Progress: progress, TTY: isTerminal(stderr)}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir

@@ -91,8 +91,9 @@ func (c *Cluster) Apply(ctx context.Context, namespace string, objs []*unstructu
 	return applied, nil
 }
 
-// Delete deletes objs in reverse order and waits until they are gone. Objects
-// already gone are fine.
+// Delete deletes objs in reverse order and waits until they are gone; ctx
+// bounds the wait. Objects already gone are fine. When ctx ends first, the
+// error names what is left and the finalizers holding it.
 func (c *Cluster) Delete(ctx context.Context, objs []Object) error {
 	var errs []error
 	policy := metav1.DeletePropagationForeground
@@ -103,10 +104,8 @@ func (c *Cluster) Delete(ctx context.Context, objs []Object) error {
 			errs = append(errs, fmt.Errorf("delete %s: %w", o, err))
 		}
 	}
-	for _, o := range objs {
-		if err := c.waitGone(ctx, o); err != nil {
-			errs = append(errs, err)
-		}
+	if err := c.waitGone(ctx, objs); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

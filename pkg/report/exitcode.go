@@ -15,8 +15,11 @@ const (
 	ExitChecksFailed = 3
 	// ExitAborted: an abortWhen condition stopped the run early.
 	ExitAborted = 4
-	// ExitUnrecovered: a fault applied during the run could not be recovered;
-	// the message says what is left and how to undo it by hand.
+	// ExitUnrecovered: something the run changed is left: a fault that
+	// could not be recovered (drill recover RUN finishes it from the
+	// journal) or setup objects not deleted (a finalizer held them past
+	// timeouts.delete), also when a second SIGINT or SIGTERM cut the
+	// cleanup short. The message names what is left and how to undo it.
 	ExitUnrecovered = 5
 	// ExitRegression: drill compare --fail-on-regression found a metric
 	// significantly worse than the baseline. It shares its value with

@@ -71,7 +71,11 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
 		HostConntrackMax: spec.HostConntrackMax, Progress: progress})
 	if l != nil {
-		s.closers = append(s.closers, l.Down)
+		// Taking the lab down puts the host back as it was: it is not
+		// cut short by timeouts.delete or a second interrupt. It takes
+		// the setup with it, which is not deleted on its own (ownLab).
+		s.ownLab = true
+		s.closers = append(s.closers, func(ctx context.Context) error { return l.Down(context.WithoutCancel(ctx)) })
 	}
 	return l, err
 }

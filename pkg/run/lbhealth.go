@@ -12,13 +12,10 @@ import (
 	"github.com/drillkit/drill/pkg/elbv2"
 )
 
-// lbReadyTimeout bounds the wait for the load balancer to have a healthy
-// target for every Ingress of the setup: on AWS, a new ALB takes minutes.
-const lbReadyTimeout = 5 * time.Minute
-
 // waitTargets waits until every Ingress the setup applied (without any: every
 // Ingress of class alb in the target's namespace, made before the run) has
 // target groups with at least one healthy target, and returns those groups.
+// ctx bounds the wait (timeouts.setup: on AWS, a new ALB takes minutes).
 func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 	ingresses, err := s.lbIngresses(ctx)
 	if err != nil {
@@ -35,7 +32,6 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 		}
 		var groups []elbv2.TargetGroup
 		var last string
-		ctx, cancel := context.WithTimeout(ctx, lbReadyTimeout)
 		err = wait.PollUntilContextCancel(ctx, time.Second, true, func(ctx context.Context) (bool, error) {
 			var err error
 			if groups, err = s.elb.TargetGroupsForIngress(ctx, o.Namespace, o.Name, group); err != nil {
@@ -50,9 +46,8 @@ func (s *system) waitTargets(ctx context.Context) ([]elbv2.TargetGroup, error) {
 			}
 			return true, nil
 		})
-		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("load balancer for %s not ready: %s", o, last)
+			return nil, fmt.Errorf("load balancer for %s not ready (%v): %s", o, context.Cause(ctx), last)
 		}
 		all = append(all, groups...)
 	}

@@ -62,6 +62,10 @@ type Options struct {
 	// RequireChecks fails a run without checks (report.ExitChecksFailed)
 	// instead of letting it end unjudged with report.ExitOK.
 	RequireChecks bool
+	// Insist is closed when the user insists on stopping (a second
+	// SIGINT or SIGTERM): recovery and cleanup stop waiting, InsistGrace
+	// later, and the run ends with what is left (report.ExitUnrecovered).
+	Insist <-chan struct{}
 }
 
 // Error is a failure that kept the run from starting; Code says why.
@@ -117,13 +121,16 @@ func start(ctx context.Context, plan *Plan, opts Options) (*report.Report, error
 			return nil, err
 		}
 	}
-	sys, err := openSystem(ctx, sc, opts.Progress)
+	sys, err := openSystem(ctx, sc, opts)
 	if err != nil {
 		return nil, asError(err)
 	}
 	r, err := runOn(ctx, plan, sys, opts)
-	if cerr := sys.close(context.WithoutCancel(ctx)); cerr != nil {
-		err = errors.Join(err, &Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)})
+	cctx, cancel := cleanupContext(ctx, opts.Insist, "delete", sc.Timeouts.Delete)
+	defer cancel()
+	if cerr := sys.close(cctx); cerr != nil {
+		// What is left outranks how the run ended.
+		err = errors.Join(&Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the run: %w; remove what is left by hand", cerr)}, err)
 		if r != nil {
 			o := report.OutcomeOf(r)
 			o.Unrecovered = strings.TrimPrefix(o.Unrecovered+"; cleanup failed: "+cerr.Error(), "; ")
@@ -246,7 +253,9 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	if err := f.Sync(); err != nil && cause == nil {
 		cause = fmt.Errorf("write results: %w", err)
 	}
-	unrecovered := recoverAll(context.WithoutCancel(ctx), done, env, t)
+	rctx, cancel := cleanupContext(ctx, opts.Insist, "recover", sc.Timeouts.Recover)
+	unrecovered := recoverAll(rctx, done, env, t)
+	cancel()
 	stopNodes()
 	if err := checkpoints.finish(); err != nil {
 		t.mu.Lock()
@@ -437,10 +446,8 @@ func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, f
 }
 
 // recoverAll recovers the applied faults, last first, and returns what could
-// not be recovered.
+// not be recovered; ctx bounds it (timeouts.recover).
 func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timeline) error {
-	ctx, cancel := context.WithTimeout(ctx, recoverTimeout)
-	defer cancel()
 	var errs []error
 	for i := len(done) - 1; i >= 0; i-- {
 		f := done[i].fault
@@ -462,9 +469,6 @@ func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timelin
 	}
 	return errors.Join(errs...)
 }
-
-// recoverTimeout bounds the recovery of all faults of a run.
-const recoverTimeout = 5 * time.Minute
 
 // sustained notes when the load could not keep the planned rate (a slow
 // target holding every worker, or a saturated machine): fewer requests

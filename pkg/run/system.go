@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/drillkit/drill/deploy"
@@ -34,9 +33,12 @@ type system struct {
 	namespace string
 	// kubeconfig and context reach the cluster again, for drill recover.
 	kubeconfig, context string
-	notes               []string
-	applied             []cluster.Object
-	closers             []func(context.Context) error
+	// ownLab is set when the run brought up its lab, which goes down with
+	// everything in it after the run.
+	ownLab  bool
+	notes   []string
+	applied []cluster.Object
+	closers []func(context.Context) error
 }
 
 // access is how drill recover reaches what the run's faults change.
@@ -46,13 +48,20 @@ func (s *system) access() inject.Access {
 
 // openSystem reaches the scenario's target and applies its setup manifests.
 // On error everything it set up is already undone.
-func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) (s *system, err error) {
+func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *system, err error) {
 	s = &system{}
 	defer func() {
-		if err != nil {
-			err = errors.Join(err, s.close(context.WithoutCancel(ctx)))
+		if err == nil {
+			return
+		}
+		cctx, cancel := cleanupContext(ctx, opts.Insist, "delete", sc.Timeouts.Delete)
+		defer cancel()
+		if cerr := s.close(cctx); cerr != nil {
+			// What is left outranks why the setup failed.
+			err = errors.Join(&Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the failed setup: %w; remove what is left by hand", cerr)}, err)
 		}
 	}()
+	progress := opts.Progress
 	switch sc.Target.Kind() {
 	case scenario.TargetURL:
 		s.base = sc.Target.URL
@@ -82,8 +91,16 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, progress io.Writer) 
 	return s, nil
 }
 
-// setup applies the scenario's manifests and waits for them to be ready.
+// setup applies the scenario's manifests and waits for them to be ready,
+// within timeouts.setup.
 func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
+	ctx, cancel := withLimit(ctx, "setup", sc.Timeouts.Setup)
+	defer cancel()
+	return s.apply(ctx, sc)
+}
+
+// apply applies the scenario's manifests and waits for them to be ready.
+func (s *system) apply(ctx context.Context, sc *scenario.Scenario) error {
 	files := sc.SetupFiles()
 	if len(files) == 0 && s.elb == nil {
 		return nil
@@ -103,7 +120,9 @@ func (s *system) setup(ctx context.Context, sc *scenario.Scenario) error {
 		}
 		objs = append(agents, objs...)
 	}
-	s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
+	if !s.ownLab {
+		s.closers = append(s.closers, func(ctx context.Context) error { return s.cluster.Delete(ctx, s.applied) })
+	}
 	s.applied, err = s.cluster.Apply(ctx, s.namespace, objs)
 	if err != nil {
 		return fmt.Errorf("setup: %w", err)

@@ -14,7 +14,7 @@ const (
 	MaxRatePerSecond = 100000
 	// MaxLoadDuration bounds how long the load lasts, all phases together.
 	MaxLoadDuration = 24 * time.Hour
-	// MaxTimeout bounds load.timeout.
+	// MaxTimeout bounds load.timeout and the timeouts section.
 	MaxTimeout = time.Hour
 	// MaxRequests bounds the number of load.requests entries.
 	MaxRequests = 1000
@@ -56,6 +56,7 @@ func bounds() []bound {
 		{"load.phases", strconv.Itoa(MaxPhases) + " entries"},
 		{"load.workers, load.maxWorkers", strconv.Itoa(MaxWorkers)},
 		{"load.connections, load.maxConnections", strconv.Itoa(MaxConnections)},
+		{"timeouts.setup, timeouts.delete, timeouts.recover", short(MaxTimeout)},
 	}
 }
 

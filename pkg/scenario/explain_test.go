@@ -45,7 +45,7 @@ func TestSchemaDocumented(t *testing.T) {
 	}
 	for _, typ := range []reflect.Type{reflect.TypeFor[Scenario](), reflect.TypeFor[Metadata](), reflect.TypeFor[Target](),
 		reflect.TypeFor[Lab](), reflect.TypeFor[Kube](), reflect.TypeFor[LoadSpec](), reflect.TypeFor[Phase](),
-		reflect.TypeFor[Request](), reflect.TypeFor[Sample](), reflect.TypeFor[Fault]()} {
+		reflect.TypeFor[Request](), reflect.TypeFor[Sample](), reflect.TypeFor[Timeouts](), reflect.TypeFor[Fault]()} {
 		for _, fi := range fields(typ) {
 			if !paths[fi.name] {
 				t.Errorf("%s.%s is missing from the schema", typ.Name(), fi.name)

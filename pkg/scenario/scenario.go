@@ -50,6 +50,7 @@ type Scenario struct {
 	Checks     []Check       `yaml:"checks" doc:"Threshold expressions over the whole run; the run passes when all hold (see docs/checks.md)."`
 	AbortWhen  []Abort       `yaml:"abortWhen" doc:"Conditions evaluated on each second of the run that stop it early when they hold long enough (see docs/checks.md)."`
 	AbortGrace time.Duration `yaml:"abortGrace" default:"2s" doc:"How long after a second ends it is evaluated for abortWhen (and shown on the progress line); its requests still without a response then count as failed (no response). At least 100ms (see docs/checks.md)."`
+	Timeouts   Timeouts      `yaml:"timeouts" doc:"Bounds on the waits around the load: setup, deleting it, recovering the faults (lab and kube targets only)."`
 	Matrix     Matrix        `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
 
 	// Variant names the combination of matrix values this copy of the
@@ -197,6 +198,14 @@ type Sample struct {
 	Interval     time.Duration `yaml:"interval" default:"1s" doc:"Time between samples, at least 100ms."`
 	Nodes        []string      `yaml:"nodes" default:"[conntrack]" enum:"conntrack,iptables,nftables,ipvs" doc:"Datapath state sampled on every node: conntrack table, iptables, nftables and IPVS rules."`
 	LoadBalancer bool          `yaml:"loadBalancer" default:"false" doc:"Sample the load balancer's target health states."`
+}
+
+// Timeouts bounds every wait of a run outside the load itself. A wait that
+// runs out fails the run with what it was waiting for.
+type Timeouts struct {
+	Setup   time.Duration `yaml:"setup" default:"5m" doc:"How long the setup may take to be ready: every Deployment rolled out and, on the lab, the load balancer's targets healthy. A Deployment whose rollout stalls (ProgressDeadlineExceeded, after its progressDeadlineSeconds) fails the setup sooner, with its own message."`
+	Delete  time.Duration `yaml:"delete" default:"2m" doc:"How long deleting the setup after the run may wait for its objects to be gone; a finalizer that never clears makes the run exit 5 naming the object."`
+	Recover time.Duration `yaml:"recover" default:"5m" doc:"How long recovering the faults after the run may take, all together; what is not recovered by then is left for drill recover (exit 5)."`
 }
 
 // Check is one entry of checks: a threshold expression over the whole run.

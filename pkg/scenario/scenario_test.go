@@ -98,6 +98,11 @@ func TestParseProblems(t *testing.T) {
 		{"syntax error", "apiVersion: drill/v1\nkind: [\n", []want{{2, 0, "", "invalid YAML: did not find expected node content"}}},
 		{"tab indentation", "apiVersion: drill/v1\nkind: Scenario\nmetadata:\n\tname: t\n", []want{{4, 1, "", "invalid YAML: a tab in the indentation: YAML indents with spaces only"}}},
 		{"tab after spaces", head + "load:\n  rate: 1/s\n \tduration: 1s\n", []want{{6, 2, "", "a tab in the indentation"}}},
+		{"timeouts with a url target", head + "target: {url: http://127.0.0.1}\nload: {rate: 1/s, duration: 1s}\ntimeouts: {setup: 1m}\n", []want{{6, 1, "timeouts", "a url target has none of"}}},
+		{"timeouts bounds", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1s}\ntimeouts: {setup: 0s, delete: 2h}\n", []want{
+			{6, 19, "timeouts.setup", "setup must be above zero"},
+			{6, 31, "timeouts.delete", "delete 2h is above the bound of 1h: check for a typo"},
+		}},
 		{"two documents", head + "load: {rate: 1/s, duration: 1s}\n---\nkind: x\n", []want{{5, 1, "", "a second YAML document"}}},
 		{"missing required", "kind: Scenario\nmetadata: {}\n", []want{
 			{1, 1, "apiVersion", `missing required field "apiVersion"`},
@@ -269,6 +274,7 @@ func TestParseDefaults(t *testing.T) {
 		},
 		Sample:     Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
 		AbortGrace: 2 * time.Second,
+		Timeouts:   Timeouts{Setup: 5 * time.Minute, Delete: 2 * time.Minute, Recover: 5 * time.Minute},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", s, want)

@@ -76,6 +76,20 @@ func validate(d *decoder, s *Scenario, files bool) {
 		seen[n] = true
 	}
 
+	if local && d.has("timeouts") {
+		d.errorf(d.at("timeouts"), "timeouts", "timeouts bound setup, its deletion and fault recovery, which a url target has none of; remove timeouts or change the target")
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{{"setup", s.Timeouts.Setup}, {"delete", s.Timeouts.Delete}, {"recover", s.Timeouts.Recover}} {
+		path := "timeouts." + f.name
+		if d.valid(path) && f.v == 0 {
+			d.errorf(d.valueAt(path), path, "%s must be above zero", f.name)
+		}
+		d.hugeDuration(path, f.name, f.v, MaxTimeout)
+	}
+
 	validateMatrix(d, s)
 
 	if d.valid("abortGrace") && s.AbortGrace < 100*time.Millisecond {
