@@ -2,9 +2,14 @@
 # Installs the system packages drill's lab and tests need, when missing.
 set -euo pipefail
 need=()
-for p in iptables:iptables nft:nftables conntrack:conntrack ip:iproute2 nsenter:util-linux; do
+for p in iptables:iptables nft:nftables conntrack:conntrack ip:iproute2 nsenter:util-linux \
+  runc:runc; do
   command -v "${p%%:*}" >/dev/null 2>&1 || need+=("${p##*:}")
 done
+# The lab's kubelet node runtime: the reference CNI plugins (ptp, host-local).
+[ -x /usr/lib/cni/ptp ] || [ -x /opt/cni/bin/ptp ] || need+=(containernetworking-plugins)
+# busybox must be the static build: it goes into a scratch image.
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "drill needs these packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2

@@ -28,6 +28,8 @@ commands:
   status       show the lab's processes, nodes, memory and conntrack limit
   kubeconfig   print the path of the lab's kubeconfig (export KUBECONFIG=$(drill lab kubeconfig))
   down         remove the lab: processes, network namespaces, state (also after a crash)
+  load-image   import image archives (docker save, OCI archive) into every node of a lab whose
+               nodes run the upstream kubelet (--node-runtime kubelet)
   alb          run the lab ALB in the foreground (listener and ELBv2 API on loopback; prints its
                endpoints as JSON); not while a drill run uses the same lab: that run starts its own
 
@@ -55,8 +57,12 @@ func labCmd(ctx context.Context, args []string) int {
 		return labDown(ctx, rest)
 	case "alb":
 		return albCmd(ctx, rest)
+	case "load-image":
+		return labLoadImage(ctx, rest)
 	case "relay":
 		return labRelay(ctx, rest)
+	case "registry":
+		return labRegistry(ctx, rest)
 	case "kubelet":
 		return labKubelet(ctx, rest)
 	case "ipvs-proxy":
@@ -99,6 +105,7 @@ func labUp(ctx context.Context, args []string) int {
 	cfg := lab.Config{Progress: os.Stderr}
 	fs.IntVar(&cfg.Nodes, "nodes", lab.DefaultNodes, "number of nodes")
 	fs.StringVar(&cfg.ProxyMode, "proxy-mode", lab.DefaultProxyMode, "kube-proxy mode: iptables, nftables or ipvs")
+	fs.StringVar(&cfg.NodeRuntime, "node-runtime", lab.DefaultNodeRuntime, "what runs pods: lab (drill's lab kubelet) or kubelet (the upstream kubelet with containerd and runc; see docs/lab.md)")
 	fs.StringVar(&cfg.RelayAddr, "api-listen", "", "host loopback address of the API server relay (default: a free port on 127.0.0.1)")
 	fs.IntVar(&cfg.HostConntrackMax, "host-conntrack-max", 0, "opt-in: set the HOST's global nf_conntrack_max for the lab's lifetime (restored by lab down); 0 leaves the host alone")
 	fs.DurationVar(&cfg.ReadyTimeout, "timeout", lab.DefaultReadyTimeout, "how long to wait for the API server and all nodes Ready")
@@ -154,6 +161,7 @@ func printStatus(w io.Writer, st lab.Status) {
 	fmt.Fprintf(w, "api server:  %s (ready: %t)\n", st.APIServer, st.APIReady)
 	fmt.Fprintf(w, "kubeconfig:  %s\n", st.Kubeconfig)
 	fmt.Fprintf(w, "proxy mode:  %s\n", st.ProxyMode)
+	fmt.Fprintf(w, "nodes run:   %s\n", st.NodeRuntime)
 	ct := fmt.Sprintf("%d (host global, shared by all nodes; read-only inside a node)", st.HostConntrackMax)
 	if st.HostConntrackMaxChanged {
 		ct = fmt.Sprintf("%d (host global, set by this lab; restored by lab down)", st.HostConntrackMax)
@@ -224,6 +232,61 @@ func labRelay(ctx context.Context, args []string) int {
 		fmt.Fprintf(os.Stderr, "drill lab relay: %v\n", err)
 		return 1
 	}
+	return 0
+}
+
+// labRegistry runs the lab registry (started by lab up in the control
+// plane's namespace, not by users).
+func labRegistry(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
+	var cfg lab.RegistryConfig
+	fs.StringVar(&cfg.Listen, "listen", "", "address to serve on")
+	fs.StringVar(&cfg.Layout, "layout", "", "OCI image layout whose ghcr.io images are served")
+	fs.StringVar(&cfg.ReadyFile, "ready-file", "", "file written once the images are served")
+	if code, ok := parseLabFlags(fs, args); !ok {
+		return code
+	}
+	if err := lab.ServeRegistry(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
+		fmt.Fprintf(os.Stderr, "drill lab registry: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// labLoadImage imports image archives into every node of a lab.
+func labLoadImage(ctx context.Context, args []string) int {
+	fs := flag.NewFlagSet("load-image", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: drill lab load-image [--name LAB] FILE.tar...")
+		fs.PrintDefaults()
+	}
+	var lf labFlags
+	lf.register(fs)
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	l, err := lab.OpenIn(lf.stateRoot, lf.name)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "drill lab load-image: %v\n", err)
+		return 1
+	}
+	names, err := l.LoadImages(ctx, fs.Args()...)
+	for _, n := range names {
+		fmt.Println(n)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "drill lab load-image: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "%d images loaded into every node of lab %s\n", len(names), lf.name)
 	return 0
 }
 

@@ -26,11 +26,30 @@ const (
 	ProxyIPVS     = "ipvs"
 )
 
+// Node runtimes accepted by Config.NodeRuntime.
+const (
+	// RuntimeLab is drill's own lab kubelet: pods are drill processes in
+	// network namespaces.
+	RuntimeLab = "lab"
+	// RuntimeKubelet is the upstream kubelet with containerd and runc: pods
+	// are containers from OCI images.
+	RuntimeKubelet = "kubelet"
+)
+
+// NodeRuntimeLabel says in words what runs a lab's pods.
+func NodeRuntimeLabel(runtime string) string {
+	if runtime == RuntimeKubelet {
+		return "the upstream kubelet with containerd and runc"
+	}
+	return "the lab kubelet"
+}
+
 // Defaults applied by Config.withDefaults.
 const (
 	DefaultName         = "lab"
 	DefaultNodes        = 3
 	DefaultProxyMode    = ProxyIPTables
+	DefaultNodeRuntime  = RuntimeLab
 	DefaultStateRoot    = "/run/drill/labs"
 	DefaultVPCCIDR      = "198.18.0.0/16"
 	DefaultPodCIDR      = "198.19.0.0/17"
@@ -58,6 +77,9 @@ type Config struct {
 	Nodes int
 	// ProxyMode is kube-proxy's mode: iptables, nftables or ipvs.
 	ProxyMode string
+	// NodeRuntime is what runs pods on the nodes: lab (drill's lab kubelet)
+	// or kubelet (the upstream kubelet with containerd and runc).
+	NodeRuntime string
 	// StateRoot holds one directory per lab (certificates, kubeconfigs, etcd
 	// data, logs, pidfiles, lab.json).
 	StateRoot string
@@ -98,6 +120,9 @@ func (c Config) withDefaults() Config {
 	if c.ProxyMode == "" {
 		c.ProxyMode = DefaultProxyMode
 	}
+	if c.NodeRuntime == "" {
+		c.NodeRuntime = DefaultNodeRuntime
+	}
 	if c.StateRoot == "" {
 		c.StateRoot = DefaultStateRoot
 	}
@@ -133,6 +158,11 @@ func (c Config) Validate() error {
 	case ProxyIPTables, ProxyNFTables, ProxyIPVS:
 	default:
 		errs = append(errs, fmt.Errorf("proxy mode %q: use iptables, nftables or ipvs", c.ProxyMode))
+	}
+	switch c.NodeRuntime {
+	case RuntimeLab, RuntimeKubelet:
+	default:
+		errs = append(errs, fmt.Errorf("node runtime %q: use lab or kubelet", c.NodeRuntime))
 	}
 	if !filepath.IsAbs(c.StateRoot) {
 		errs = append(errs, fmt.Errorf("state root %q: use an absolute path", c.StateRoot))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -49,6 +50,11 @@ func writePKI(p Plan) error {
 		"sa.key":        saPriv,
 		"sa.pub":        saPub,
 	}
+	if p.realNodes() {
+		if err := addKubeletPKI(p, ca, files); err != nil {
+			return err
+		}
+	}
 	for name, data := range files {
 		if err := writeSecret(p.path("pki", name), data); err != nil {
 			return err
@@ -74,6 +80,34 @@ func writePKI(p Plan) error {
 			return err
 		}
 		if err := writeKubeconfig(p.path(k.file), p.APIServerURL(), ca.caPEM, cred); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addKubeletPKI adds what the upstream kubelets' API needs: the API
+// server's client certificate for calling kubelets, and each kubelet's
+// serving certificate for its node IP (written into the node's directory).
+func addKubeletPKI(p Plan, ca *pki, files map[string][]byte) error {
+	client, err := ca.client(kubeletClientUser)
+	if err != nil {
+		return err
+	}
+	files["apiserver-kubelet-client.crt"], files["apiserver-kubelet-client.key"] = client.CertPEM, client.KeyPEM
+	for _, n := range p.Nodes {
+		serving, err := ca.serving("system:node:"+n.Name, []string{n.Name}, []net.IP{net.ParseIP(n.IP)})
+		if err != nil {
+			return err
+		}
+		dir := p.nodeDir(n, "kubelet-pki")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		if err := writeSecret(filepath.Join(dir, "kubelet.crt"), serving.CertPEM); err != nil {
+			return err
+		}
+		if err := writeSecret(filepath.Join(dir, "kubelet.key"), serving.KeyPEM); err != nil {
 			return err
 		}
 	}
@@ -157,6 +191,15 @@ func controlPlaneSpecs(p Plan) []procSpec {
 		"--profiling=false",
 		"--v", "1",
 	}}
+	if p.realNodes() {
+		// The kubelets' API authenticates the API server by this client
+		// certificate and is verified against the lab CA.
+		api.Args = append(api.Args,
+			"--kubelet-client-certificate", pki("apiserver-kubelet-client.crt"),
+			"--kubelet-client-key", pki("apiserver-kubelet-client.key"),
+			"--kubelet-certificate-authority", pki("ca.crt"),
+		)
+	}
 	kcm := procSpec{Name: procKCM, Netns: p.CPNetns, Path: p.KubeBinary, Args: []string{
 		"kube-controller-manager",
 		"--kubeconfig", p.path(procKCM + ".kubeconfig"),

@@ -53,6 +53,13 @@ func down(ctx context.Context, root, name string, progress io.Writer) error {
 			logf("stopped %d processes (%s)", len(pids), since(t))
 		}
 	}
+	// The kubelet runtime's shims and containers carry no lab marker: they
+	// are found by the nodes' cgroups.
+	if n, err := removeLabCgroups(ctx, name); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		logf("removed the node cgroups (%d, counting every hierarchy) and their processes", n)
+	}
 	nss, err := labNetns(name)
 	if err != nil {
 		errs = append(errs, err)
@@ -68,6 +75,9 @@ func down(ctx context.Context, root, name string, progress io.Writer) error {
 		}
 	}
 	if err := unmountUnder(name, stateDir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := removeShimSocketDirs(name); err != nil {
 		errs = append(errs, err)
 	}
 	if saved.HostConntrackMaxSaved > 0 {
@@ -149,5 +159,29 @@ func Leftovers(root, name string) []string {
 	if _, err := os.Stat(filepath.Join(root, name)); err == nil {
 		out = append(out, "state dir "+filepath.Join(root, name))
 	}
+	if hs, err := cgroupHierarchies(); err == nil {
+		for _, cg := range labCgroups(hs, name) {
+			out = append(out, fmt.Sprintf("cgroup %s (%d processes)", cg, len(cgroupPIDs(cg))))
+		}
+	}
+	dirs, _ := filepath.Glob(filepath.Join(shimSocketRoot, name+"-*"))
+	for _, d := range dirs {
+		out = append(out, "shim socket dir "+d)
+	}
 	return out
+}
+
+// removeShimSocketDirs removes the lab's containerd shim socket
+// directories (outside the state directory, see shimSocketDir).
+func removeShimSocketDirs(name string) error {
+	dirs, _ := filepath.Glob(filepath.Join(shimSocketRoot, name+"-*"))
+	var errs []error
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", d, err))
+		}
+	}
+	// The root is shared by labs; it goes when the last one does.
+	_ = os.Remove(shimSocketRoot)
+	return errors.Join(errs...)
 }

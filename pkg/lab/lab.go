@@ -78,12 +78,20 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 	if err := cfg.findBinaries(); err != nil {
 		return nil, err
 	}
+	var runtimeBins *RuntimeBinaries
+	if cfg.NodeRuntime == RuntimeKubelet {
+		rb, err := findRuntimeBinaries(cfg.DrillBinary)
+		if err != nil {
+			return nil, fmt.Errorf("the kubelet node runtime cannot run on this host:\n%w", err)
+		}
+		runtimeBins = &rb
+	}
 	if existing, err := open(cfg.StateRoot, cfg.Name, cfg.Progress); err == nil {
 		if err := existing.healthy(); err == nil {
 			ep := existing.plan
-			if len(ep.Nodes) != cfg.Nodes || ep.ProxyMode != cfg.ProxyMode {
-				return nil, fmt.Errorf("lab %s is already up with %d nodes in proxy mode %s (asked: %d nodes, %s): run `drill lab down --name %s` first, or pick another --name",
-					cfg.Name, len(ep.Nodes), ep.ProxyMode, cfg.Nodes, cfg.ProxyMode, cfg.Name)
+			if len(ep.Nodes) != cfg.Nodes || ep.ProxyMode != cfg.ProxyMode || ep.NodeRuntime != cfg.NodeRuntime {
+				return nil, fmt.Errorf("lab %s is already up with %d nodes in proxy mode %s, node runtime %s (asked: %d nodes, %s, %s): run `drill lab down --name %s` first, or pick another --name",
+					cfg.Name, len(ep.Nodes), ep.ProxyMode, ep.NodeRuntime, cfg.Nodes, cfg.ProxyMode, cfg.NodeRuntime, cfg.Name)
 			}
 			existing.logf("already up (kubeconfig %s)", existing.Kubeconfig())
 			return existing, nil
@@ -98,12 +106,13 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
+	plan.Runtime = runtimeBins
 	l := &Lab{plan: plan, progress: cfg.Progress}
 	start := time.Now()
 	if err := l.up(ctx, cfg); err != nil {
 		return l, fmt.Errorf("lab %s up: %w\n(logs in %s; `drill lab down --name %s` removes the lab)", plan.Name, err, l.LogDir(), plan.Name)
 	}
-	l.logf("up in %s: %d nodes Ready, proxy mode %s; kubeconfig %s", time.Since(start).Round(10*time.Millisecond), len(plan.Nodes), ProxyModeLabel(plan.ProxyMode), l.Kubeconfig())
+	l.logf("up in %s: %d nodes Ready (node runtime %s), proxy mode %s; kubeconfig %s", time.Since(start).Round(10*time.Millisecond), len(plan.Nodes), plan.NodeRuntime, ProxyModeLabel(plan.ProxyMode), l.Kubeconfig())
 	return l, nil
 }
 
@@ -129,9 +138,11 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 	if err := writePKI(p); err != nil {
 		return err
 	}
-	for _, n := range p.Nodes {
-		if err := writeKubeletConfig(p, n); err != nil {
-			return err
+	if !p.realNodes() {
+		for _, n := range p.Nodes {
+			if err := writeKubeletConfig(p, n); err != nil {
+				return err
+			}
 		}
 	}
 	l.logf("certificates and kubeconfigs written (%s)", since(t))
@@ -140,6 +151,13 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		return err
 	}
 	l.logf("network: VPC %s, control plane %s, %d nodes (%s)", p.VPCCIDR, p.APIAddr, len(p.Nodes), since(t))
+	if p.realNodes() {
+		t = time.Now()
+		if err := prepareRealNodes(ctx, p); err != nil {
+			return err
+		}
+		l.logf("node mount namespaces, cgroups and configs ready (%s)", since(t))
+	}
 	if p.HostConntrackMaxSet > 0 {
 		if err := setHostConntrackMax(p.HostConntrackMaxSet); err != nil {
 			return err
@@ -179,10 +197,19 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		return err
 	}
 	t = time.Now()
-	for _, n := range p.Nodes {
-		for _, s := range nodeSpecs(p, n) {
-			if err := l.start(s); err != nil {
-				return err
+	if p.realNodes() {
+		if err := bindKubeletAPIAccess(ctx, cs); err != nil {
+			return err
+		}
+		if err := l.upRealNodes(ctx); err != nil {
+			return err
+		}
+	} else {
+		for _, n := range p.Nodes {
+			for _, s := range nodeSpecs(p, n) {
+				if err := l.start(s); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -253,6 +280,9 @@ func open(root, name string, progress io.Writer) (*Lab, error) {
 	var p Plan
 	if err := json.Unmarshal(b, &p); err != nil {
 		return nil, fmt.Errorf("lab %s state %s is corrupt (%v): `drill lab down --name %s` removes it", name, path, err, name)
+	}
+	if p.NodeRuntime == "" {
+		p.NodeRuntime = RuntimeLab
 	}
 	if progress == nil {
 		progress = io.Discard

@@ -65,9 +65,15 @@ func (w progressWriter) Write(b []byte) (int, error) {
 // anything behind.
 func upLab(t *testing.T, ctx context.Context, name string, nodes int, mode string) (*Lab, string) {
 	t.Helper()
+	return upLabRuntime(t, ctx, name, nodes, mode, RuntimeLab)
+}
+
+// upLabRuntime is upLab with the given node runtime.
+func upLabRuntime(t *testing.T, ctx context.Context, name string, nodes int, mode, runtime string) (*Lab, string) {
+	t.Helper()
 	drill, kube := requireLab(t)
 	root := t.TempDir()
-	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, StateRoot: root,
+	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, NodeRuntime: runtime, StateRoot: root,
 		DrillBinary: drill, KubeBinary: kube, Progress: progressWriter{t}}
 	start := time.Now()
 	l, err := Up(ctx, cfg)
@@ -517,6 +523,12 @@ func dumpLogs(t *testing.T, l *Lab) {
 }
 
 func createEcho(ctx context.Context, cs kubernetes.Interface, replicas int32) error {
+	return createEchoImage(ctx, cs, replicas, "drill")
+}
+
+// createEchoImage creates the echo Deployment and its NodePort Service with
+// the given image of drill.
+func createEchoImage(ctx context.Context, cs kubernetes.Interface, replicas int32, image string) error {
 	labels := map[string]string{"app": "echo"}
 	dep := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "echo", Namespace: "default"},
@@ -528,7 +540,7 @@ func createEcho(ctx context.Context, cs kubernetes.Interface, replicas int32) er
 				Spec: corev1.PodSpec{
 					Containers: []corev1.Container{{
 						Name:    "echo",
-						Image:   "drill",
+						Image:   image,
 						Command: []string{"drill", "echo", "--listen", ":8080"},
 						Env: []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{
 							FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},

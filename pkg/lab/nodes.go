@@ -44,13 +44,16 @@ func writeKubeletConfig(p Plan, n NodePlan) error {
 	return writeSecret(p.kubeletConfigPath(n), append(b, '\n'))
 }
 
-// nodeSpecs are a node's processes: the lab kubelet and the real kube-proxy,
-// both inside the node namespace.
+// nodeSpecs are a node's processes, all inside the node namespace: the
+// lab kubelet (or containerd and the upstream kubelet) and the real
+// kube-proxy.
 func nodeSpecs(p Plan, n NodePlan) []procSpec {
-	kl := procSpec{Name: kubeletProc(n), Netns: n.Netns, Path: p.DrillBinary, Args: []string{
+	specs := []procSpec{{Name: kubeletProc(n), Netns: n.Netns, Path: p.DrillBinary, Args: []string{
 		"lab", "kubelet", "--config", p.kubeletConfigPath(n),
-	}}
-	specs := []procSpec{kl}
+	}}}
+	if p.realNodes() {
+		specs = realNodeSpecs(p, n)
+	}
 	if p.ProxyMode == ProxyIPVS && !kernelHasIPVS() {
 		// No ip_vs in this kernel: the emulated IPVS proxier stands in for
 		// kube-proxy and says so in its log and in lab status.

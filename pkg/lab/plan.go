@@ -9,22 +9,27 @@ import (
 // Plan is a lab's resolved layout: names, addresses and paths. It is saved
 // as lab.json in the state directory so a later process can Open the lab.
 type Plan struct {
-	Name        string     `json:"name"`
-	ProxyMode   string     `json:"proxyMode"`
-	StateDir    string     `json:"stateDir"`
-	KubeBinary  string     `json:"kubeBinary"`
-	DrillBinary string     `json:"drillBinary"`
-	VPCCIDR     string     `json:"vpcCIDR"`
-	PodCIDR     string     `json:"podCIDR"`
-	ServiceCIDR string     `json:"serviceCIDR"`
-	VPCNetns    string     `json:"vpcNetns"`
-	VPCAddr     string     `json:"vpcAddr"`
-	CPNetns     string     `json:"cpNetns"`
-	APIAddr     string     `json:"apiAddr"`
-	APIPort     int        `json:"apiPort"`
-	ServiceIP   string     `json:"kubernetesServiceIP"`
-	RelayAddr   string     `json:"relayAddr,omitempty"`
-	Nodes       []NodePlan `json:"nodes"`
+	Name      string `json:"name"`
+	ProxyMode string `json:"proxyMode"`
+	// NodeRuntime is RuntimeLab or RuntimeKubelet (Open reads an empty one,
+	// in the state of older labs, as RuntimeLab).
+	NodeRuntime string `json:"nodeRuntime,omitempty"`
+	// Runtime holds the kubelet node runtime's programs.
+	Runtime     *RuntimeBinaries `json:"runtime,omitempty"`
+	StateDir    string           `json:"stateDir"`
+	KubeBinary  string           `json:"kubeBinary"`
+	DrillBinary string           `json:"drillBinary"`
+	VPCCIDR     string           `json:"vpcCIDR"`
+	PodCIDR     string           `json:"podCIDR"`
+	ServiceCIDR string           `json:"serviceCIDR"`
+	VPCNetns    string           `json:"vpcNetns"`
+	VPCAddr     string           `json:"vpcAddr"`
+	CPNetns     string           `json:"cpNetns"`
+	APIAddr     string           `json:"apiAddr"`
+	APIPort     int              `json:"apiPort"`
+	ServiceIP   string           `json:"kubernetesServiceIP"`
+	RelayAddr   string           `json:"relayAddr,omitempty"`
+	Nodes       []NodePlan       `json:"nodes"`
 	// HostConntrackMaxSaved is the host's nf_conntrack_max before the lab
 	// changed it (0: untouched).
 	HostConntrackMaxSaved int `json:"hostConntrackMaxSaved,omitempty"`
@@ -41,6 +46,9 @@ type NodePlan struct {
 	VPCLink string `json:"vpcLink"`
 }
 
+// realNodes reports whether the nodes run the upstream kubelet.
+func (p Plan) realNodes() bool { return p.NodeRuntime == RuntimeKubelet }
+
 // netnsPrefix is the prefix of every network namespace of the lab.
 func netnsPrefix(name string) string { return "drill-" + name + "-" }
 
@@ -55,6 +63,7 @@ func newPlan(c Config) (Plan, error) {
 	p := Plan{
 		Name:        c.Name,
 		ProxyMode:   c.ProxyMode,
+		NodeRuntime: c.NodeRuntime,
 		StateDir:    filepath.Join(c.StateRoot, c.Name),
 		KubeBinary:  c.KubeBinary,
 		DrillBinary: c.DrillBinary,

@@ -22,8 +22,15 @@ type procSpec struct {
 	// Netns is the network namespace to run in; empty runs in the host's
 	// (only the loopback relay does).
 	Netns string
-	Path  string
-	Args  []string
+	// Mountns, when set, is a file pinning the mount namespace to run in.
+	Mountns string
+	// Cgroup, when set, is the cgroup (relative to every hierarchy's root)
+	// the process is moved into right after it starts.
+	Cgroup string
+	// Env is added to the process's environment.
+	Env  []string
+	Path string
+	Args []string
 }
 
 // startProcess starts a detached process: own session, DRILL_LAB in its
@@ -39,11 +46,20 @@ func startProcess(p Plan, s procSpec) (*child, error) {
 	defer logf.Close()
 	path, args := s.Path, s.Args
 	if s.Netns != "" {
-		args = append([]string{"--net=" + filepath.Join(netnsDir, s.Netns), "--", s.Path}, s.Args...)
+		ns := []string{"--net=" + filepath.Join(netnsDir, s.Netns)}
+		if s.Mountns != "" {
+			ns = append(ns, "--mount="+s.Mountns)
+		}
+		args = append(append(ns, "--", s.Path), s.Args...)
 		path = "nsenter"
 	}
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(withoutEnv(os.Environ(), EnvLab), EnvLab+"="+p.Name)
+	env := withoutEnv(os.Environ(), EnvLab)
+	for _, e := range s.Env {
+		k, _, _ := strings.Cut(e, "=")
+		env = append(withoutEnv(env, k), e)
+	}
+	cmd.Env = append(env, EnvLab+"="+p.Name)
 	cmd.Dir = p.StateDir
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -56,6 +72,18 @@ func startProcess(p Plan, s procSpec) (*child, error) {
 		c.err = cmd.Wait()
 		close(c.done)
 	}()
+	if s.Cgroup != "" {
+		// Moved before it has started anything: what it starts (containerd's
+		// shims) is born in that cgroup.
+		hs, err := cgroupHierarchies()
+		if err == nil {
+			err = moveToCgroup(hs, s.Cgroup, cmd.Process.Pid)
+		}
+		if err != nil {
+			_ = cmd.Process.Kill()
+			return c, fmt.Errorf("start %s: %w", s.Name, err)
+		}
+	}
 	if err := os.WriteFile(p.path("pids", s.Name+".pid"), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o600); err != nil {
 		return c, fmt.Errorf("write pidfile for %s: %w", s.Name, err)
 	}

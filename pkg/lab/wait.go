@@ -85,11 +85,17 @@ func (l *Lab) poll(ctx context.Context, what string, cond func(context.Context) 
 
 // waitRelay waits for the relay to write its listen address.
 func (l *Lab) waitRelay(ctx context.Context, timeout time.Duration) (string, error) {
+	return l.waitAddrFile(ctx, "the API relay to listen", l.plan.path("relay.addr"), timeout)
+}
+
+// waitAddrFile waits for a lab process to write the address it serves on
+// into file.
+func (l *Lab) waitAddrFile(ctx context.Context, what, file string, timeout time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var addr string
-	err := l.poll(ctx, "the API relay to listen", func(context.Context) (bool, string, error) {
-		b, err := os.ReadFile(l.plan.path("relay.addr"))
+	err := l.poll(ctx, what, func(context.Context) (bool, string, error) {
+		b, err := os.ReadFile(file)
 		if err != nil {
 			return false, "", nil
 		}

@@ -47,7 +47,7 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Wr
 	mode := lab.ProxyModeLabel(plan.ProxyMode)
 	s.base, s.namespace, s.kubeconfig = a.URL(), "default", l.Kubeconfig()
 	s.target = report.Target{Kind: report.TargetLab, URL: a.URL(), Details: map[string]string{
-		"lab": plan.Name, "nodes": strconv.Itoa(len(plan.Nodes)), "proxyMode": mode, "loadBalancer": "lab ALB " + a.URL(),
+		"lab": plan.Name, "nodes": strconv.Itoa(len(plan.Nodes)), "proxyMode": mode, "nodeRuntime": plan.NodeRuntime, "loadBalancer": "lab ALB " + a.URL(),
 	}}
 	if mode != plan.ProxyMode {
 		s.notes = append(s.notes, "kube-proxy mode "+mode)
@@ -69,7 +69,7 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 		return l, nil
 	}
 	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
-		HostConntrackMax: spec.HostConntrackMax, Progress: progress})
+		NodeRuntime: spec.NodeRuntime, HostConntrackMax: spec.HostConntrackMax, Progress: progress})
 	if l != nil {
 		// Taking the lab down puts the host back as it was: it is not
 		// cut short by timeouts.delete or a second interrupt. It takes

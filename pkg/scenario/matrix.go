@@ -32,6 +32,7 @@ type Variant struct {
 const (
 	VarProxyMode           = "target.lab.proxyMode"
 	VarNodes               = "target.lab.nodes"
+	VarNodeRuntime         = "target.lab.nodeRuntime"
 	VarHostConntrackMax    = "target.lab.hostConntrackMax"
 	VarPreStopSleep        = "setup.preStopSleep"
 	VarGracePeriod         = "setup.terminationGracePeriodSeconds"
@@ -54,6 +55,7 @@ func matrixVars() []matrixVar {
 	return []matrixVar{
 		{VarProxyMode, "iptables | nftables | ipvs", "kube-proxy mode of the lab's nodes.", enumValue("iptables", "nftables", "ipvs")},
 		{VarNodes, "integer 1..10", "Number of lab nodes.", intValue(1, 10)},
+		{VarNodeRuntime, "lab | kubelet", "What runs the lab's pods: drill's lab kubelet or the upstream kubelet with containerd and runc.", enumValue("lab", "kubelet")},
 		{VarHostConntrackMax, "integer 0, or 1024..16777216", "The host's global nf_conntrack_max for the run, as target.lab.hostConntrackMax (needs drill run --allow-host-sysctl).", conntrackMaxValue},
 		{VarPreStopSleep, "duration 0s..1h, whole seconds", "preStop hook of every container of the setup's Deployments: exec sleep for that long; 0s removes the hook.", secondsValue(time.Hour)},
 		{VarGracePeriod, "integer 0..3600", "terminationGracePeriodSeconds of the setup's Deployments.", intValue(0, 3600)},

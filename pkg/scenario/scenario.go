@@ -84,6 +84,8 @@ func (s *Scenario) WithVariant(v Variant) *Scenario {
 		switch name {
 		case VarProxyMode:
 			c.Target.Lab.ProxyMode = val
+		case VarNodeRuntime:
+			c.Target.Lab.NodeRuntime = val
 		case VarNodes:
 			c.Target.Lab.Nodes = n
 		case VarHostConntrackMax:
@@ -131,9 +133,10 @@ func (t Target) Kind() string {
 
 // Lab configures the embedded lab.
 type Lab struct {
-	Name      string `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes and proxyMode must then be left out."`
-	Nodes     int    `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
-	ProxyMode string `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+	Name        string `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes, proxyMode, nodeRuntime and hostConntrackMax must then be left out."`
+	Nodes       int    `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
+	ProxyMode   string `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+	NodeRuntime string `yaml:"nodeRuntime" default:"lab" enum:"lab,kubelet" doc:"What runs the pods: lab (drill's lab kubelet, pods are drill processes) or kubelet (the upstream kubelet with containerd and runc, pods are containers of OCI images; see docs/lab.md)."`
 	// HostConntrackMax changes a host-wide setting, so a run needs the
 	// user's explicit opt-in (drill run --allow-host-sysctl).
 	HostConntrackMax int `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`

@@ -259,7 +259,7 @@ func TestParseDefaults(t *testing.T) {
 		APIVersion: "drill/v1",
 		Kind:       "Scenario",
 		Metadata:   Metadata{Name: "t"},
-		Target:     Target{Lab: &Lab{Nodes: 3, ProxyMode: "iptables"}},
+		Target:     Target{Lab: &Lab{Nodes: 3, ProxyMode: "iptables", NodeRuntime: "lab"}},
 		Load: LoadSpec{
 			Rate:          Rate{50, time.Second},
 			Duration:      time.Minute,

@@ -130,7 +130,7 @@ func validateTarget(d *decoder, s *Scenario) {
 		if msg := checkName(l.Name); msg != "" {
 			d.errorf(d.valueAt("target.lab.name"), "target.lab.name", "%s", msg)
 		}
-		for _, f := range []string{"nodes", "proxyMode", "hostConntrackMax"} {
+		for _, f := range []string{"nodes", "proxyMode", "nodeRuntime", "hostConntrackMax"} {
 			if p := "target.lab." + f; d.has(p) {
 				d.errorf(d.at(p), p, "%s cannot be set together with name: an existing lab keeps its own settings; remove one of them", f)
 			}

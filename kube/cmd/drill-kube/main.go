@@ -1,16 +1,18 @@
-// Command drill-kube is the lab's Kubernetes control plane and node proxy in
+// Command drill-kube is the lab's Kubernetes control plane and node agents in
 // one multi-call binary: etcd, kube-apiserver, kube-controller-manager,
-// kube-scheduler and kube-proxy, built from the upstream Go modules.
+// kube-scheduler, kube-proxy and the kubelet, built from the upstream Go
+// modules.
 //
 // Usage:
 //
-//	drill-kube etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy [flags]
+//	drill-kube etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kube-proxy|kubelet [flags]
 //
 // It also dispatches on the basename of argv[0], so a symlink named
 // kube-apiserver pointing at drill-kube runs the API server.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +31,7 @@ import (
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
 // commands maps each component name to the constructor of its cobra command.
@@ -38,6 +41,10 @@ func commands() map[string]func() *cobra.Command {
 		"kube-controller-manager": controllermanager.NewControllerManagerCommand,
 		"kube-scheduler":          func() *cobra.Command { return scheduler.NewSchedulerCommand() },
 		"kube-proxy":              proxy.NewProxyCommand,
+		"kubelet": func() *cobra.Command {
+			// The kubelet sets up its own signal handling when it runs.
+			return kubelet.NewKubeletCommand(context.Background())
+		},
 	}
 }
 

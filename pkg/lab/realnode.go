@@ -1,0 +1,426 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// The kubelet node runtime: each node runs containerd (with runc and the
+// reference CNI plugins) and the upstream kubelet from drill-kube, both in
+// the node's network namespace, its private mount namespace and its cgroup.
+
+// RuntimeBinaries are the programs the kubelet node runtime runs.
+type RuntimeBinaries struct {
+	Containerd string `json:"containerd"`
+	// Shim is containerd-shim-runc-v2; containerd finds it through PATH.
+	Shim    string `json:"shim"`
+	Ctr     string `json:"ctr"`
+	Runc    string `json:"runc"`
+	CNIDir  string `json:"cniDir"`
+	Busybox string `json:"busybox"`
+}
+
+// cniPlugins are the reference CNI plugins a node's network config uses.
+var cniPlugins = []string{"ptp", "host-local"}
+
+// cniDirs are where distributions install the reference CNI plugins.
+var cniDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
+
+// kubeletClientUser is the user the API server is when it calls kubelets
+// (logs, exec, port-forward), by its client certificate.
+const kubeletClientUser = "drill-lab:kube-apiserver"
+
+// findRuntimeBinaries locates what the kubelet runtime needs and checks the
+// host, reporting everything missing at once with how to get it.
+func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
+	var rb RuntimeBinaries
+	var errs []error
+	binDir := filepath.Dir(drillBinary)
+	find := func(name, fix string) string {
+		if p := filepath.Join(binDir, name); executable(p) == nil {
+			return p
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+		errs = append(errs, fmt.Errorf("%s not found next to %s or in PATH: %s", name, drillBinary, fix))
+		return ""
+	}
+	const buildContainerd = "run `make containerd` (builds containerd v2 into bin/)"
+	const apt = "install runc, containernetworking-plugins and busybox-static (apt-get install runc containernetworking-plugins busybox-static; scripts/deps.sh does)"
+	rb.Containerd = find("containerd", buildContainerd)
+	rb.Shim = find("containerd-shim-runc-v2", buildContainerd)
+	rb.Ctr = find("ctr", buildContainerd)
+	rb.Runc = find("runc", apt)
+	rb.Busybox = find("busybox", apt)
+	for _, d := range cniDirs {
+		ok := true
+		for _, p := range cniPlugins {
+			ok = ok && executable(filepath.Join(d, p)) == nil
+		}
+		if ok {
+			rb.CNIDir = d
+			break
+		}
+	}
+	if rb.CNIDir == "" {
+		errs = append(errs, fmt.Errorf("CNI plugins %s not found in %s: %s", strings.Join(cniPlugins, ", "), strings.Join(cniDirs, " or "), apt))
+	}
+	for _, t := range []string{"unshare", "mount", "umount"} {
+		if _, err := exec.LookPath(t); err != nil {
+			errs = append(errs, fmt.Errorf("%s not found in PATH: install util-linux and mount", t))
+		}
+	}
+	if b, err := os.ReadFile("/proc/filesystems"); err != nil || !strings.Contains(string(b), "\toverlay\n") {
+		errs = append(errs, errors.New("the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it): use --node-runtime lab"))
+	}
+	hs, err := cgroupHierarchies()
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := cgroupV1Ready(hs); err != nil {
+		errs = append(errs, err)
+	}
+	if drillBinary != "" {
+		if err := requireStatic(drillBinary, "drill binary", "build it with CGO_ENABLED=0 (make build does)"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if rb.Busybox != "" {
+		if err := requireStatic(rb.Busybox, "busybox", "install busybox-static (apt-get install busybox-static)"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rb, errors.Join(errs...)
+}
+
+// prepareRealNodes creates every node's cgroups, mount namespace and
+// configuration files.
+func prepareRealNodes(ctx context.Context, p Plan) error {
+	hs, err := cgroupHierarchies()
+	if err != nil {
+		return err
+	}
+	if err := prepareMountnsDir(p); err != nil {
+		return err
+	}
+	for _, n := range p.Nodes {
+		if err := writeRealNodeConfig(ctx, p, n, hs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nodeDir is a node's state directory.
+func (p Plan) nodeDir(n NodePlan, elem ...string) string {
+	return p.path(append([]string{"nodes", n.Name}, elem...)...)
+}
+
+// shimSocketDir holds a node's containerd shim sockets. It lies outside the
+// state directory because a shim socket's directory may have at most 42
+// characters.
+func shimSocketDir(lab string, n NodePlan) string {
+	return filepath.Join(shimSocketRoot, lab+"-"+n.Name)
+}
+
+// shimSocketRoot holds the shim socket directories of every lab.
+const shimSocketRoot = "/run/drill/shim"
+
+func containerdProc(n NodePlan) string { return "containerd-" + n.Name }
+
+// containerdSocket is the node's containerd (CRI) socket.
+func (p Plan) containerdSocket(n NodePlan) string { return p.nodeDir(n, "ctrd.sock") }
+
+// writeRealNodeConfig writes a node's containerd, CNI and kubelet
+// configuration and creates its cgroups and mount namespace.
+func writeRealNodeConfig(ctx context.Context, p Plan, n NodePlan, hs []cgroupHierarchy) error {
+	for _, d := range []string{"cni", "ipam", "kubelet", "kubelet-pki", "pod-logs", "containerd/root", "containerd/state", "runc"} {
+		if err := os.MkdirAll(p.nodeDir(n, d), 0o700); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
+	if err := os.MkdirAll(shimSocketDir(p.Name, n), 0o700); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	if err := os.WriteFile(p.nodeDir(n, "containerd.toml"), []byte(containerdConfig(p, n)), 0o600); err != nil {
+		return fmt.Errorf("node %s containerd config: %w", n.Name, err)
+	}
+	if err := writeRegistryHosts(p, n); err != nil {
+		return err
+	}
+	cni, err := cniConfig(p, n)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(p.nodeDir(n, "cni", "10-drill.conflist"), cni, 0o600); err != nil {
+		return fmt.Errorf("node %s CNI config: %w", n.Name, err)
+	}
+	kc, err := kubeletConfig(p, n)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(p.nodeDir(n, "kubelet.json"), kc, 0o600); err != nil {
+		return fmt.Errorf("node %s kubelet config: %w", n.Name, err)
+	}
+	if err := createNodeCgroups(hs, nodeCgroup(p.Name, n)); err != nil {
+		return err
+	}
+	return createNodeMountns(ctx, p, n)
+}
+
+// containerdConfig is a node's containerd configuration (version 3): own
+// root, state, sockets and runc root; NRI off (its socket is host-wide);
+// pod network namespaces under its state directory (inside the node's
+// mount namespace); no OOM score lowering (root here lacks
+// CAP_SYS_RESOURCE); the lab's pause image pinned; registry hosts (the lab
+// registry mirroring ghcr.io) from the node's certs.d.
+func containerdConfig(p Plan, n NodePlan) string {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	rb := p.Runtime
+	return fmt.Sprintf(`version = 3
+root = %s
+state = %s
+
+[grpc]
+  address = %s
+
+[ttrpc]
+  address = %s
+
+[metrics]
+  address = ""
+
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+
+[plugins."io.containerd.shim.v1.manager"]
+  socket_dir = %s
+
+[plugins."io.containerd.grpc.v1.cri"]
+  disable_tcp_service = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = %s
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = %s
+
+[plugins."io.containerd.cri.v1.runtime"]
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  enable_cdi = false
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = [%s]
+    conf_dir = %s
+    max_conf_num = 1
+    use_internal_loopback = true
+  [plugins."io.containerd.cri.v1.runtime".containerd]
+    default_runtime_name = "runc"
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
+        BinaryName = %s
+        Root = %s
+        SystemdCgroup = false
+`,
+		q(p.nodeDir(n, "containerd/root")), q(p.nodeDir(n, "containerd/state")),
+		q(p.containerdSocket(n)), q(p.nodeDir(n, "ctrd-ttrpc.sock")),
+		q(shimSocketDir(p.Name, n)),
+		q(PauseImage), q(p.nodeDir(n, "certs.d")),
+		q(rb.CNIDir), q(p.nodeDir(n, "cni")),
+		q(rb.Runc), q(p.nodeDir(n, "runc")))
+}
+
+// cniConfig is a node's CNI network: the ptp plugin gives each pod a veth
+// with its address from the node's /24 and a host route to it; pods reach
+// everything else through the node, as with the lab kubelet.
+func cniConfig(p Plan, n NodePlan) ([]byte, error) {
+	pods, err := netip.ParsePrefix(n.PodCIDR)
+	if err != nil {
+		return nil, fmt.Errorf("node %s pod CIDR: %w", n.Name, err)
+	}
+	cfg := map[string]any{
+		"cniVersion": "1.0.0",
+		"name":       netnsPrefix(p.Name) + n.Name,
+		"plugins": []any{map[string]any{
+			"type":   "ptp",
+			"ipMasq": false,
+			"ipam": map[string]any{
+				"type":    "host-local",
+				"dataDir": p.nodeDir(n, "ipam"),
+				"ranges": [][]map[string]string{{{
+					"subnet":     pods.String(),
+					"rangeStart": nth(pods.Addr(), 2).String(),
+					"rangeEnd":   nth(pods.Addr(), 254).String(),
+					"gateway":    nth(pods.Addr(), 1).String(),
+				}}},
+				"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
+			},
+		}},
+	}
+	return json.MarshalIndent(cfg, "", "  ")
+}
+
+// kubeletConfig is a node's KubeletConfiguration (JSON is YAML).
+func kubeletConfig(p Plan, n NodePlan) ([]byte, error) {
+	cfg := map[string]any{
+		"apiVersion":         "kubelet.config.k8s.io/v1beta1",
+		"kind":               "KubeletConfiguration",
+		"address":            n.IP,
+		"port":               10250,
+		"readOnlyPort":       0,
+		"healthzBindAddress": "127.0.0.1",
+		"healthzPort":        10248,
+		"authentication": map[string]any{
+			"anonymous": map[string]any{"enabled": false},
+			"webhook":   map[string]any{"enabled": true, "cacheTTL": "10s"},
+			"x509":      map[string]any{"clientCAFile": p.path("pki", "ca.crt")},
+		},
+		"authorization": map[string]any{
+			"mode":    "Webhook",
+			"webhook": map[string]any{"cacheAuthorizedTTL": "10s", "cacheUnauthorizedTTL": "5s"},
+		},
+		"tlsCertFile":              p.nodeDir(n, "kubelet-pki", "kubelet.crt"),
+		"tlsPrivateKeyFile":        p.nodeDir(n, "kubelet-pki", "kubelet.key"),
+		"containerRuntimeEndpoint": "unix://" + p.containerdSocket(n),
+		"cgroupDriver":             "cgroupfs",
+		"cgroupRoot":               "/" + nodeCgroup(p.Name, n),
+		"cgroupsPerQOS":            true,
+		"failCgroupV1":             false,
+		"failSwapOn":               false,
+		// The host's values are shadowed in the node's mount namespace; the
+		// kubelet only checks them.
+		"protectKernelDefaults": true,
+		"podLogsDir":            p.nodeDir(n, "pod-logs"),
+		"clusterDomain":         "cluster.local",
+		"resolvConf":            "/etc/resolv.conf",
+		"serializeImagePulls":   false,
+		// Images exist only as imported: never collect them.
+		"imageGCHighThresholdPercent": 100,
+		"imageGCLowThresholdPercent":  99,
+		"evictionHard": map[string]string{
+			"memory.available": "100Mi", "nodefs.available": "1%", "imagefs.available": "1%", "nodefs.inodesFree": "1%",
+		},
+		"shutdownGracePeriod":          "0s",
+		"nodeStatusReportFrequency":    "10s",
+		"nodeStatusUpdateFrequency":    "10s",
+		"registerNode":                 true,
+		"enableControllerAttachDetach": true,
+	}
+	return json.MarshalIndent(cfg, "", "  ")
+}
+
+// realNodeSpecs are the node's containerd and upstream kubelet, in the
+// node's network and mount namespaces and its runtime cgroup.
+func realNodeSpecs(p Plan, n NodePlan) []procSpec {
+	rb := p.Runtime
+	cg := filepath.Join(nodeCgroup(p.Name, n), cgroupRuntimeChild)
+	path := strings.Join([]string{filepath.Dir(rb.Shim), filepath.Dir(rb.Runc), "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}, ":")
+	ctrd := procSpec{Name: containerdProc(n), Netns: n.Netns, Mountns: p.nodeMountns(n), Cgroup: cg,
+		Env:  []string{"PATH=" + path},
+		Path: rb.Containerd, Args: []string{"--config", p.nodeDir(n, "containerd.toml")}}
+	kl := procSpec{Name: kubeletProc(n), Netns: n.Netns, Mountns: p.nodeMountns(n), Cgroup: cg,
+		Env:  []string{"PATH=" + path},
+		Path: p.KubeBinary, Args: []string{
+			"kubelet",
+			"--config", p.nodeDir(n, "kubelet.json"),
+			"--kubeconfig", p.path("kubelet-" + n.Name + ".kubeconfig"),
+			"--root-dir", p.nodeDir(n, "kubelet"),
+			"--cert-dir", p.nodeDir(n, "kubelet-pki"),
+			"--hostname-override", n.Name,
+			"--node-ip", n.IP,
+			"--node-labels", "drill.dev/lab=" + p.Name,
+			"--v", "1",
+		}}
+	return []procSpec{ctrd, kl}
+}
+
+// upRealNodes starts every node's containerd, imports the lab's images
+// into each and then starts the kubelets and kube-proxies.
+func (l *Lab) upRealNodes(ctx context.Context) error {
+	p := l.plan
+	t := time.Now()
+	archive := p.path("images.oci.tar")
+	if err := writeImageArchive(p.path("images"), archive, p.DrillBinary, p.Runtime.Busybox); err != nil {
+		return err
+	}
+	l.logf("images %s and %s built (%s)", DrillImage, PauseImage, since(t))
+	if err := l.start(registrySpec(p)); err != nil {
+		return err
+	}
+	if _, err := l.waitAddrFile(ctx, "the lab registry to serve", p.path("registry.ready"), 30*time.Second); err != nil {
+		return err
+	}
+	for _, n := range p.Nodes {
+		if err := l.start(realNodeSpecs(p, n)[0]); err != nil {
+			return err
+		}
+	}
+	t = time.Now()
+	for _, n := range p.Nodes {
+		if err := l.waitContainerd(ctx, n); err != nil {
+			return err
+		}
+		out, err := exec.CommandContext(ctx, p.Runtime.Ctr, "--address", p.containerdSocket(n), "--namespace", "k8s.io",
+			"images", "import", archive).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("import images into node %s: %w: %s", n.Name, err, strings.TrimSpace(string(out)))
+		}
+	}
+	l.logf("containerd up and images imported on %d nodes (%s)", len(p.Nodes), since(t))
+	for _, n := range p.Nodes {
+		for _, s := range nodeSpecs(p, n)[1:] {
+			if err := l.start(s); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// waitContainerd waits until the node's containerd answers on its socket.
+func (l *Lab) waitContainerd(ctx context.Context, n NodePlan) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	sock := l.plan.containerdSocket(n)
+	return l.poll(ctx, "containerd of "+n.Name, func(ctx context.Context) (bool, string, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		if err != nil {
+			return false, err.Error(), nil
+		}
+		c.Close()
+		return true, "", nil
+	})
+}
+
+// bindKubeletAPIAccess lets the API server (by its kubelet client
+// certificate) use the kubelets' API: logs, exec, attach, port-forward.
+func bindKubeletAPIAccess(ctx context.Context, cs kubernetes.Interface) error {
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "drill-lab:kube-apiserver-kubelet-api"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "system:kubelet-api-admin"},
+		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: kubeletClientUser}},
+	}
+	_, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("let the API server use the kubelet API: %w", err)
+	}
+	return nil
+}

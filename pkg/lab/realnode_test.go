@@ -1,0 +1,201 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/remotecommand"
+)
+
+// readSysctls reads hostSysctls, among them the three the kubelet wants
+// changed (kernel.panic, vm.overcommit_memory, kernel.panic_on_oops).
+func readSysctls(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, k := range hostSysctls {
+		b, err := os.ReadFile("/proc/sys/" + k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[k] = strings.TrimSpace(string(b))
+	}
+	return out
+}
+
+// TestLabKubeletRuntime runs the lab's nodes on the upstream kubelet with
+// containerd and runc: drill's image runs as a Deployment that becomes
+// Ready and answers on its NodePort from every node, its logs and exec work
+// through the API server, and a lab whose every process was SIGKILLed is
+// still removed completely, leaving the host's sysctls as they were.
+func TestLabKubeletRuntime(t *testing.T) {
+	drill, _ := requireLab(t)
+	if _, err := findRuntimeBinaries(drill); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("kubelet runtime cannot run in CI: %v", err)
+		}
+		t.Skipf("kubelet runtime: %v (make containerd deps)", err)
+	}
+	before := readSysctls(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	const name = "kltest"
+	l, root := upLabRuntime(t, ctx, name, 2, ProxyIPTables, RuntimeKubelet)
+	cs, err := l.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("host sysctls shadowed only inside the nodes", func(t *testing.T) {
+		if got := readSysctls(t); !equalMaps(got, before) {
+			t.Errorf("host sysctls changed by lab up: %v, were %v", got, before)
+		}
+		n := l.Plan().Nodes[0]
+		out := inNetns(t, ctx, n.Netns, "nsenter", "--mount="+l.Plan().nodeMountns(n), "cat", "/proc/sys/kernel/panic", "/proc/sys/vm/overcommit_memory")
+		if strings.Fields(out)[0] != "10" || strings.Fields(out)[1] != "1" {
+			t.Errorf("node %s sees kernel.panic, vm.overcommit_memory = %q, want 10 and 1", n.Name, out)
+		}
+	})
+
+	if err := createEchoImage(ctx, cs, 2, DrillImage); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := waitRollout(ctx, cs, "default", "echo", 2); err != nil {
+		dumpLogs(t, l)
+		t.Fatal(err)
+	}
+	t.Logf("2-replica Deployment of %s available in %s", DrillImage, time.Since(start).Round(10*time.Millisecond))
+	pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
+	if err != nil || len(pods.Items) != 2 {
+		t.Fatalf("echo pods: %v (%d)", err, len(pods.Items))
+	}
+
+	t.Run("pods get addresses of their node's range", func(t *testing.T) {
+		for _, p := range pods.Items {
+			var node NodePlan
+			for _, n := range l.Plan().Nodes {
+				if n.Name == p.Spec.NodeName {
+					node = n
+				}
+			}
+			if !strings.HasPrefix(p.Status.PodIP, strings.TrimSuffix(node.PodCIDR, "0/24")) {
+				t.Errorf("pod %s on %s has IP %q, want one of %s", p.Name, p.Spec.NodeName, p.Status.PodIP, node.PodCIDR)
+			}
+		}
+	})
+
+	t.Run("NodePort reaches every pod from every node", func(t *testing.T) {
+		// kube-proxy may program the second endpoint a moment after the
+		// Deployment is available: ask again until both pods answered.
+		err := retry(ctx, 30*time.Second, func() error {
+			backends := nodePortBackends(t, ctx, cs, l, l.Plan().Nodes, 20)
+			for _, p := range pods.Items {
+				if backends[p.Name] == 0 {
+					return fmt.Errorf("pod %s got none of 40 NodePort connections: %v", p.Name, backends)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("logs through the API server", func(t *testing.T) {
+		p := pods.Items[0]
+		b, err := cs.CoreV1().Pods("default").GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "drill echo: "+p.Name+" listening on") {
+			t.Errorf("logs of %s = %q, want drill echo's start line", p.Name, b)
+		}
+	})
+
+	t.Run("exec through the API server", func(t *testing.T) {
+		p := pods.Items[0]
+		rc, err := l.RESTConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(p.Name).SubResource("exec").
+			VersionedParams(&corev1.PodExecOptions{Container: "echo", Command: []string{"sh", "-c", "echo exec-$((40+2)) $POD_NAME"}, Stdout: true, Stderr: true}, scheme.ParameterCodec)
+		ex, err := remotecommand.NewSPDYExecutor(rc, "POST", req.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr}); err != nil {
+			t.Fatalf("exec: %v (stderr %q)", err, stderr.String())
+		}
+		if got, want := strings.TrimSpace(stdout.String()), "exec-42 "+p.Name; got != want {
+			t.Errorf("exec printed %q, want %q", got, want)
+		}
+	})
+
+	t.Run("a SIGKILLed lab is removed completely", func(t *testing.T) {
+		hs, err := cgroupHierarchies()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Kill every process with the lab marker at once, as a crash of the
+		// whole lab would: shims and containers live on.
+		for _, pid := range labPIDs(name) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+		if err := retry(ctx, 10*time.Second, func() error {
+			if pids := labPIDs(name); len(pids) > 0 {
+				return fmt.Errorf("lab processes %v still alive", pids)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		uniq := map[int]bool{}
+		for _, cg := range labCgroups(hs, name) {
+			for _, pid := range cgroupPIDs(cg) {
+				uniq[pid] = true
+			}
+		}
+		orphans := len(uniq)
+		if orphans == 0 {
+			t.Fatal("no shim or container process left in the node cgroups after the crash: the test proves nothing")
+		}
+		t.Logf("%d processes (shims, containers) outlived the crash in the node cgroups", orphans)
+		// Lost state, as after a crash that took the state directory's
+		// bookkeeping with it.
+		_ = os.Remove(filepath.Join(l.Plan().StateDir, "lab.json"))
+		_ = os.RemoveAll(filepath.Join(l.Plan().StateDir, "pids"))
+		if err := DownIn(ctx, root, name, progressWriter{t}); err != nil {
+			t.Fatal(err)
+		}
+		if left := Leftovers(root, name); len(left) > 0 {
+			t.Errorf("after down: %v", left)
+		}
+		if got := readSysctls(t); !equalMaps(got, before) {
+			t.Errorf("host sysctls after down: %v, were %v", got, before)
+		}
+	})
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
