@@ -378,10 +378,8 @@ func (l *Lab) upRealNodes(ctx context.Context) error {
 		if err := l.waitContainerd(ctx, n); err != nil {
 			return err
 		}
-		out, err := exec.CommandContext(ctx, p.Runtime.Ctr, "--address", p.containerdSocket(n), "--namespace", "k8s.io",
-			"images", "import", archive).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("import images into node %s: %w: %s", n.Name, err, strings.TrimSpace(string(out)))
+		if _, err := importArchive(ctx, p, n, archive); err != nil {
+			return err
 		}
 	}
 	l.logf("containerd up and images imported on %d nodes (%s)", len(p.Nodes), since(t))

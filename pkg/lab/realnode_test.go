@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 )
@@ -66,7 +69,9 @@ func TestLabKubeletRuntime(t *testing.T) {
 		}
 	})
 
-	if err := createEchoImage(ctx, cs, 2, DrillImage); err != nil {
+	// The :latest tag makes the kubelet pull (policy Always): from the lab
+	// registry, the nodes' mirror of ghcr.io.
+	if err := createEchoImage(ctx, cs, 2, DrillLatestImage); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -74,7 +79,7 @@ func TestLabKubeletRuntime(t *testing.T) {
 		dumpLogs(t, l)
 		t.Fatal(err)
 	}
-	t.Logf("2-replica Deployment of %s available in %s", DrillImage, time.Since(start).Round(10*time.Millisecond))
+	t.Logf("2-replica Deployment of %s available in %s", DrillLatestImage, time.Since(start).Round(10*time.Millisecond))
 	pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
 	if err != nil || len(pods.Items) != 2 {
 		t.Fatalf("echo pods: %v (%d)", err, len(pods.Items))
@@ -143,6 +148,60 @@ func TestLabKubeletRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("user images from load-image", func(t *testing.T) {
+		rb, err := findRuntimeBinaries(drill)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		oci, docker := filepath.Join(dir, "oci.tar"), filepath.Join(dir, "docker.tar")
+		writeOCIArchive(t, oci, "example.com/user/oci:v1", userImage(t, rb.Busybox, runtime.GOARCH, "echo", "oci image ran"))
+		writeDockerArchive(t, docker, "example.com/user/docker:v1", userImage(t, rb.Busybox, runtime.GOARCH, "echo", "docker image ran"))
+		bad := filepath.Join(dir, "bad.tar")
+		if err := os.WriteFile(bad, []byte("no image"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.LoadImages(ctx, oci, bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("LoadImages with a bad archive: %v, want an error naming it", err)
+		}
+		names, err := l.LoadImages(ctx, oci, docker)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(names, "example.com/user/oci:v1") || !slices.Contains(names, "example.com/user/docker:v1") {
+			t.Errorf("LoadImages = %v, want both images", names)
+		}
+		for img, want := range map[string]string{"example.com/user/oci:v1": "oci image ran", "example.com/user/docker:v1": "docker image ran"} {
+			for _, n := range l.Plan().Nodes {
+				if got := runPodOnce(t, ctx, cs, n.Name, img); got != want {
+					t.Errorf("pod of %s on %s printed %q, want %q", img, n.Name, got, want)
+				}
+			}
+		}
+	})
+
+	t.Run("an absent image gets the kubelet's ErrImageNeverPull", func(t *testing.T) {
+		pod := oncePod("absent", l.Plan().Nodes[0].Name, "example.com/user/absent:v1")
+		if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		err := retry(ctx, time.Minute, func() error {
+			p, err := cs.CoreV1().Pods("default").Get(ctx, pod.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			for _, c := range p.Status.ContainerStatuses {
+				if w := c.State.Waiting; w != nil && w.Reason == "ErrImageNeverPull" {
+					return nil
+				}
+			}
+			return fmt.Errorf("pod %s: %+v, want waiting with ErrImageNeverPull", pod.Name, p.Status.ContainerStatuses)
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+
 	t.Run("a SIGKILLed lab is removed completely", func(t *testing.T) {
 		hs, err := cgroupHierarchies()
 		if err != nil {
@@ -198,4 +257,44 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// oncePod is a pod of image on node that runs once and is never pulled.
+func oncePod(name, node, image string) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec: corev1.PodSpec{
+			NodeName:      node,
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers:    []corev1.Container{{Name: "main", Image: image, ImagePullPolicy: corev1.PullNever}},
+		},
+	}
+}
+
+// runPodOnce runs image on node until it exits and returns its logs.
+func runPodOnce(t *testing.T, ctx context.Context, cs kubernetes.Interface, node, image string) string {
+	t.Helper()
+	name := strings.NewReplacer("/", "-", ":", "-", ".", "-").Replace(image) + "-" + node
+	if _, err := cs.CoreV1().Pods("default").Create(ctx, oncePod(name, node, image), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := retry(ctx, time.Minute, func() error {
+		p, err := cs.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if p.Status.Phase != corev1.PodSucceeded {
+			return fmt.Errorf("pod %s is %s: %+v", name, p.Status.Phase, p.Status.ContainerStatuses)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	b, err := cs.CoreV1().Pods("default").GetLogs(name, &corev1.PodLogOptions{}).DoRaw(ctx)
+	if err != nil {
+		t.Error(err)
+	}
+	return strings.TrimSpace(string(b))
 }

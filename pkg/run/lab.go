@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/drillkit/drill/pkg/alb"
 	"github.com/drillkit/drill/pkg/cluster"
@@ -19,11 +20,19 @@ import (
 const RunLabName = "run"
 
 // openLab brings up the embedded lab for a run (or opens the one named),
-// starts its ALB in this process, and points the load at the ALB.
-func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Writer) error {
+// loads the scenario's image archives into its nodes, starts its ALB in
+// this process, and points the load at the ALB.
+func (s *system) openLab(ctx context.Context, spec *scenario.Lab, images []string, progress io.Writer) error {
 	l, err := s.lab(ctx, spec, progress)
 	if err != nil {
 		return &Error{Code: report.ExitError, Err: err}
+	}
+	if len(images) > 0 {
+		names, err := l.LoadImages(ctx, images...)
+		if err != nil {
+			return &Error{Code: report.ExitError, Err: fmt.Errorf("target.lab.images: %w", err)}
+		}
+		fmt.Fprintf(progress, "loaded images into every node: %s\n", strings.Join(names, ", "))
 	}
 	rc, err := l.RESTConfig()
 	if err != nil {

@@ -133,10 +133,11 @@ func (t Target) Kind() string {
 
 // Lab configures the embedded lab.
 type Lab struct {
-	Name        string `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes, proxyMode, nodeRuntime and hostConntrackMax must then be left out."`
-	Nodes       int    `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
-	ProxyMode   string `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
-	NodeRuntime string `yaml:"nodeRuntime" default:"lab" enum:"lab,kubelet" doc:"What runs the pods: lab (drill's lab kubelet, pods are drill processes) or kubelet (the upstream kubelet with containerd and runc, pods are containers of OCI images; see docs/lab.md)."`
+	Name        string   `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes, proxyMode, nodeRuntime and hostConntrackMax must then be left out."`
+	Nodes       int      `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
+	ProxyMode   string   `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+	NodeRuntime string   `yaml:"nodeRuntime" default:"lab" enum:"lab,kubelet" doc:"What runs the pods: lab (drill's lab kubelet, pods are drill processes) or kubelet (the upstream kubelet with containerd and runc, pods are containers of OCI images; see docs/lab.md)."`
+	Images      []string `yaml:"images" doc:"Image archives (docker save or OCI archive .tar, relative to the scenario file) loaded into every node before the setup is applied; needs nodeRuntime kubelet. Pods using them need imagePullPolicy IfNotPresent unless their tag is in a reachable registry."`
 	// HostConntrackMax changes a host-wide setting, so a run needs the
 	// user's explicit opt-in (drill run --allow-host-sysctl).
 	HostConntrackMax int `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`
@@ -292,6 +293,19 @@ func (s *Scenario) Aborts() []check.Abort {
 func (s *Scenario) SetupFiles() []string {
 	out := make([]string, len(s.Setup))
 	for i, p := range s.Setup {
+		out[i] = s.resolve(p)
+	}
+	return out
+}
+
+// ImageFiles returns the lab's image archives' paths resolved against the
+// directory of the scenario file.
+func (s *Scenario) ImageFiles() []string {
+	if s.Target.Lab == nil {
+		return nil
+	}
+	out := make([]string, len(s.Target.Lab.Images))
+	for i, p := range s.Target.Lab.Images {
 		out[i] = s.resolve(p)
 	}
 	return out

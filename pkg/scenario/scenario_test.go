@@ -386,6 +386,35 @@ func TestLoad(t *testing.T) {
 			t.Errorf("formatted = %q", err.Error())
 		}
 	})
+	t.Run("image archives", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "app.tar"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		write := func(lab string) string {
+			p := filepath.Join(dir, "s.yaml")
+			if err := os.WriteFile(p, []byte(head+"load: {rate: 1/s, duration: 1s}\ntarget:\n  lab: "+lab+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		s, err := Load(write("{nodeRuntime: kubelet, images: [app.tar]}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.ImageFiles(); !reflect.DeepEqual(got, []string{filepath.Join(dir, "app.tar")}) {
+			t.Errorf("ImageFiles = %v", got)
+		}
+		_, err = Load(write("{images: [app.tar, gone.tar, \"\"]}"))
+		checkErrors(t, err, []want{
+			{6, 9, "target.lab.images", "image archives need nodeRuntime: kubelet"},
+			{6, 27, "target.lab.images[1]", "gone.tar: no such file or directory"},
+			{6, 37, "target.lab.images[2]", "empty image archive path"},
+		})
+		if _, err := Load(write("{name: mine, images: [app.tar]}")); err != nil {
+			t.Errorf("a named lab may get images (its runtime is checked when they are loaded): %v", err)
+		}
+	})
 }
 
 // TestExamples parses every scenario shipped in scenarios/.

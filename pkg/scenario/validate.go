@@ -46,6 +46,8 @@ func validate(d *decoder, s *Scenario, files bool) {
 		}
 	}
 
+	validateImages(d, s, files)
+
 	if d.has("load") {
 		validateLoad(d, s)
 	}
@@ -391,6 +393,29 @@ func validateMatrix(d *decoder, s *Scenario) {
 			}
 			if v.Name == VarReadinessGates && s.Target.Lab == nil {
 				d.errorf(d.at(path), path, "works on lab targets only: on EKS the AWS Load Balancer Controller injects the gates into pods of namespaces labelled elbv2.k8s.aws/pod-readiness-gate-inject=enabled")
+			}
+		}
+	}
+}
+
+// validateImages checks the lab's image archives: a lab whose pods run on
+// the lab kubelet cannot run images, and every archive must exist.
+func validateImages(d *decoder, s *Scenario, files bool) {
+	l := s.Target.Lab
+	if l == nil || len(l.Images) == 0 {
+		return
+	}
+	if l.Name == "" && l.NodeRuntime != "kubelet" {
+		d.errorf(d.at("target.lab.images"), "target.lab.images", "image archives need nodeRuntime: kubelet (the lab kubelet runs only drill itself); add it or remove images")
+	}
+	for i, p := range l.Images {
+		path := fmt.Sprintf("target.lab.images[%d]", i)
+		switch {
+		case strings.TrimSpace(p) == "":
+			d.errorf(d.valueAt(path), path, "empty image archive path")
+		case files:
+			if _, err := os.Stat(s.resolve(p)); err != nil {
+				d.errorf(d.valueAt(path), path, "image archive %s: %v (paths are relative to the scenario file; write one with docker save, crane pull --format oci or skopeo copy)", s.resolve(p), unwrapPath(err))
 			}
 		}
 	}
