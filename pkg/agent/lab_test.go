@@ -428,7 +428,7 @@ func runEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface, n int32
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "echo", Image: "drill", Args: []string{"echo", "--listen", ":8080"},
+					Name: "echo", Image: lab.DrillLatestImage, Args: []string{"echo", "--listen", ":8080"},
 					ReadinessProbe: &corev1.Probe{
 						ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},
 						PeriodSeconds: 1,

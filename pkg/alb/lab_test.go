@@ -59,7 +59,7 @@ func deployment(gate string) *appsv1.Deployment {
 					TerminationGracePeriodSeconds: ptr.To[int64](5),
 					ReadinessGates:                []corev1.PodReadinessGate{{ConditionType: corev1.PodConditionType(gate)}},
 					Containers: []corev1.Container{{
-						Name: "echo", Image: "drill", Args: []string{"echo", "--listen", ":8080"},
+						Name: "echo", Image: lab.DrillLatestImage, Args: []string{"echo", "--listen", ":8080"},
 						Env:   []corev1.EnvVar{{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
 						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
 						ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},

@@ -41,7 +41,7 @@ const (
 // busyboxApplets are the busybox commands linked into the images' /bin.
 var busyboxApplets = []string{
 	"sh", "sleep", "cat", "echo", "ls", "ps", "kill", "env", "true", "false",
-	"nc", "date", "mkdir", "rm", "grep", "head", "tail", "hostname", "id", "wc",
+	"nc", "tar", "date", "mkdir", "rm", "grep", "head", "tail", "hostname", "id", "wc",
 }
 
 // writeImageArchive writes an OCI image layout into dir and an OCI archive

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,9 +17,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
+	"k8s.io/client-go/transport/spdy"
 )
 
 // readSysctls reads hostSysctls, among them the three the kubelet wants
@@ -129,22 +134,77 @@ func TestLabKubeletRuntime(t *testing.T) {
 
 	t.Run("exec through the API server", func(t *testing.T) {
 		p := pods.Items[0]
+		got := streamPod(t, ctx, cs, l, p.Name, "exec", &corev1.PodExecOptions{Container: "echo",
+			Command: []string{"sh", "-c", "echo exec-$((40+2)) $POD_NAME"}, Stdout: true, Stderr: true}, nil)
+		if want := "exec-42 " + p.Name; got != want {
+			t.Errorf("exec printed %q, want %q", got, want)
+		}
+	})
+
+	t.Run("port-forward through the API server", func(t *testing.T) {
+		p := pods.Items[1]
 		rc, err := l.RESTConfig()
 		if err != nil {
 			t.Fatal(err)
 		}
-		req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(p.Name).SubResource("exec").
-			VersionedParams(&corev1.PodExecOptions{Container: "echo", Command: []string{"sh", "-c", "echo exec-$((40+2)) $POD_NAME"}, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-		ex, err := remotecommand.NewSPDYExecutor(rc, "POST", req.URL())
+		transport, upgrader, err := spdy.RoundTripperFor(rc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var stdout, stderr bytes.Buffer
-		if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr}); err != nil {
-			t.Fatalf("exec: %v (stderr %q)", err, stderr.String())
+		u := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(p.Name).SubResource("portforward").URL()
+		dialer := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, "POST", u)
+		stop, ready := make(chan struct{}), make(chan struct{})
+		defer close(stop)
+		fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:8080"}, stop, ready, io.Discard, io.Discard)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if got, want := strings.TrimSpace(stdout.String()), "exec-42 "+p.Name; got != want {
-			t.Errorf("exec printed %q, want %q", got, want)
+		go func() { _ = fw.ForwardPorts() }()
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			t.Fatal("port-forward never ready")
+		}
+		ports, err := fw.GetPorts()
+		if err != nil || len(ports) != 1 {
+			t.Fatalf("forwarded ports %v: %v", ports, err)
+		}
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", ports[0].Local))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("X-Drill-Backend"); got != p.Name {
+			t.Errorf("port-forwarded request answered by %q, want %s", got, p.Name)
+		}
+	})
+
+	t.Run("attach and cp through the API server", func(t *testing.T) {
+		pod := oncePod("attach", l.Plan().Nodes[0].Name, DrillImage)
+		pod.Spec.Containers[0].Command = []string{"sh", "-c", "read line; echo got $line"}
+		pod.Spec.Containers[0].Stdin, pod.Spec.Containers[0].StdinOnce = true, true
+		if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := retry(ctx, time.Minute, func() error {
+			p, err := cs.CoreV1().Pods("default").Get(ctx, pod.Name, metav1.GetOptions{})
+			if err == nil && p.Status.Phase != corev1.PodRunning {
+				err = fmt.Errorf("pod %s is %s", pod.Name, p.Status.Phase)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// kubectl cp runs tar in the container through exec.
+		tarOut := streamPod(t, ctx, cs, l, pod.Name, "exec", &corev1.PodExecOptions{Container: "main",
+			Command: []string{"sh", "-c", "tar -cf - -C /usr/local/bin drill | tar -tf -"}, Stdout: true, Stderr: true}, nil)
+		if tarOut != "drill" {
+			t.Errorf("tar through exec listed %q, want drill", tarOut)
+		}
+		got := streamPod(t, ctx, cs, l, pod.Name, "attach", &corev1.PodAttachOptions{Container: "main", Stdin: true, Stdout: true, Stderr: true},
+			strings.NewReader("hello\n"))
+		if got != "got hello" {
+			t.Errorf("attach printed %q, want %q", got, "got hello")
 		}
 	})
 
@@ -297,4 +357,25 @@ func runPodOnce(t *testing.T, ctx context.Context, cs kubernetes.Interface, node
 		t.Error(err)
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// streamPod runs a pod's exec or attach subresource with opts, feeding it
+// stdin, and returns its trimmed stdout.
+func streamPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, l *Lab, pod, sub string, opts k8sruntime.Object, stdin io.Reader) string {
+	t.Helper()
+	rc, err := l.RESTConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource(sub).
+		VersionedParams(opts, scheme.ParameterCodec)
+	ex, err := remotecommand.NewSPDYExecutor(rc, "POST", req.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: &stdout, Stderr: &stderr}); err != nil {
+		t.Errorf("%s: %v (stderr %q)", sub, err, stderr.String())
+	}
+	return strings.TrimSpace(stdout.String())
 }

@@ -410,7 +410,7 @@ func createEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface, n in
 				Spec: corev1.PodSpec{
 					TerminationGracePeriodSeconds: &grace,
 					Containers: []corev1.Container{{
-						Name: "echo", Image: "drill", Args: []string{"echo", "--listen", ":8080"},
+						Name: "echo", Image: lab.DrillLatestImage, Args: []string{"echo", "--listen", ":8080"},
 						ReadinessProbe: &corev1.Probe{
 							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(8080)}},
 							PeriodSeconds: 1,
