@@ -65,7 +65,7 @@ func (w progressWriter) Write(b []byte) (int, error) {
 // anything behind.
 func upLab(t *testing.T, ctx context.Context, name string, nodes int, mode string) (*Lab, string) {
 	t.Helper()
-	return upLabRuntime(t, ctx, name, nodes, mode, RuntimeLab)
+	return upLabRuntime(t, ctx, name, nodes, mode, DefaultNodeRuntime)
 }
 
 // upLabRuntime is upLab with the given node runtime.
