@@ -77,7 +77,7 @@ func down(ctx context.Context, root, name string, progress io.Writer) error {
 	if err := unmountUnder(name, stateDir); err != nil {
 		errs = append(errs, err)
 	}
-	if err := removeShimSocketDirs(name); err != nil {
+	if err := removeRunDirs(name); err != nil {
 		errs = append(errs, err)
 	}
 	if saved.HostConntrackMaxSaved > 0 {
@@ -164,24 +164,25 @@ func Leftovers(root, name string) []string {
 			out = append(out, fmt.Sprintf("cgroup %s (%d processes)", cg, len(cgroupPIDs(cg))))
 		}
 	}
-	dirs, _ := filepath.Glob(filepath.Join(shimSocketRoot, name+"-*"))
-	for _, d := range dirs {
-		out = append(out, "shim socket dir "+d)
+	for _, d := range labRunDirs(name) {
+		out = append(out, "node dir "+d)
 	}
 	return out
 }
 
-// removeShimSocketDirs removes the lab's containerd shim socket
-// directories (outside the state directory, see shimSocketDir).
-func removeShimSocketDirs(name string) error {
-	dirs, _ := filepath.Glob(filepath.Join(shimSocketRoot, name+"-*"))
+// removeRunDirs removes the lab's node directories outside the state
+// directory (see nodeRunRoots).
+func removeRunDirs(name string) error {
 	var errs []error
-	for _, d := range dirs {
+	for _, d := range labRunDirs(name) {
 		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", d, err))
 		}
 	}
-	// The root is shared by labs; it goes when the last one does.
-	_ = os.Remove(shimSocketRoot)
+	// The roots are shared by labs; they go when the last one does.
+	for _, root := range nodeRunRoots() {
+		_ = os.Remove(root)
+	}
+	_ = os.Remove(filepath.Dir(shimSocketRoot))
 	return errors.Join(errs...)
 }

@@ -81,7 +81,7 @@ func newPlan(c Config) (Plan, error) {
 	for i := 1; i <= c.Nodes; i++ {
 		base := nth(pods.Addr(), uint32(i)<<8)
 		p.Nodes = append(p.Nodes, NodePlan{
-			Name:    fmt.Sprintf("node-%d", i),
+			Name:    fmt.Sprintf("%s%d", nodePrefix, i),
 			Netns:   fmt.Sprintf("%sn%d", netnsPrefix(c.Name), i),
 			IP:      nth(vpc.Addr(), uint32(10+i)).String(),
 			PodCIDR: netip.PrefixFrom(base, 24).String(),
@@ -108,3 +108,6 @@ func (p Plan) APIServerURL() string { return fmt.Sprintf("https://%s:%d", p.APIA
 func (p Plan) path(elem ...string) string {
 	return filepath.Join(append([]string{p.StateDir}, elem...)...)
 }
+
+// nodePrefix starts every node's name: node-1, node-2, ...
+const nodePrefix = "node-"

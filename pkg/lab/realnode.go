@@ -130,15 +130,33 @@ func (p Plan) nodeDir(n NodePlan, elem ...string) string {
 	return p.path(append([]string{"nodes", n.Name}, elem...)...)
 }
 
-// shimSocketDir holds a node's containerd shim sockets. It lies outside the
-// state directory because a shim socket's directory may have at most 42
-// characters.
-func shimSocketDir(lab string, n NodePlan) string {
-	return filepath.Join(shimSocketRoot, lab+"-"+n.Name)
+// Directories of a node that lie outside the state directory, under
+// /run/drill, because the unix sockets in them need short paths wherever
+// the state directory is: a containerd shim socket's directory may have at
+// most 42 characters, and the kubelet makes sockets of up to 108 below
+// its root (pod-resources, plugin registration).
+const (
+	shimSocketRoot = "/run/drill/shim"
+	kubeletRoot    = "/run/drill/kubelet"
+)
+
+// nodeRunRoots are the roots of those directories.
+func nodeRunRoots() []string { return []string{shimSocketRoot, kubeletRoot} }
+
+// nodeRunDir is a node's directory under root.
+func nodeRunDir(root, lab string, n NodePlan) string {
+	return filepath.Join(root, lab+"-"+n.Name)
 }
 
-// shimSocketRoot holds the shim socket directories of every lab.
-const shimSocketRoot = "/run/drill/shim"
+// labRunDirs lists the lab's node directories under every run root.
+func labRunDirs(lab string) []string {
+	var out []string
+	for _, root := range nodeRunRoots() {
+		dirs, _ := filepath.Glob(filepath.Join(root, lab+"-"+nodePrefix+"*"))
+		out = append(out, dirs...)
+	}
+	return out
+}
 
 func containerdProc(n NodePlan) string { return "containerd-" + n.Name }
 
@@ -148,13 +166,15 @@ func (p Plan) containerdSocket(n NodePlan) string { return p.nodeDir(n, "ctrd.so
 // writeRealNodeConfig writes a node's containerd, CNI and kubelet
 // configuration and creates its cgroups and mount namespace.
 func writeRealNodeConfig(ctx context.Context, p Plan, n NodePlan, hs []cgroupHierarchy) error {
-	for _, d := range []string{"cni", "ipam", "kubelet", "kubelet-pki", "pod-logs", "containerd/root", "containerd/state", "runc"} {
+	for _, d := range []string{"cni", "ipam", "kubelet-pki", "pod-logs", "containerd/root", "containerd/state", "runc"} {
 		if err := os.MkdirAll(p.nodeDir(n, d), 0o700); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
-	if err := os.MkdirAll(shimSocketDir(p.Name, n), 0o700); err != nil {
-		return fmt.Errorf("node %s: %w", n.Name, err)
+	for _, root := range nodeRunRoots() {
+		if err := os.MkdirAll(nodeRunDir(root, p.Name, n), 0o700); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
 	}
 	if err := os.WriteFile(p.nodeDir(n, "containerd.toml"), []byte(containerdConfig(p, n)), 0o600); err != nil {
 		return fmt.Errorf("node %s containerd config: %w", n.Name, err)
@@ -242,7 +262,7 @@ state = %s
 `,
 		q(p.nodeDir(n, "containerd/root")), q(p.nodeDir(n, "containerd/state")),
 		q(p.containerdSocket(n)), q(p.nodeDir(n, "ctrd-ttrpc.sock")),
-		q(shimSocketDir(p.Name, n)),
+		q(nodeRunDir(shimSocketRoot, p.Name, n)),
 		q(PauseImage), q(p.nodeDir(n, "certs.d")),
 		q(rb.CNIDir), q(p.nodeDir(n, "cni")),
 		q(rb.Runc), q(p.nodeDir(n, "runc")))
@@ -342,7 +362,7 @@ func realNodeSpecs(p Plan, n NodePlan) []procSpec {
 			"kubelet",
 			"--config", p.nodeDir(n, "kubelet.json"),
 			"--kubeconfig", p.path("kubelet-" + n.Name + ".kubeconfig"),
-			"--root-dir", p.nodeDir(n, "kubelet"),
+			"--root-dir", nodeRunDir(kubeletRoot, p.Name, n),
 			"--cert-dir", p.nodeDir(n, "kubelet-pki"),
 			"--hostname-override", n.Name,
 			"--node-ip", n.IP,

@@ -43,7 +43,7 @@ func requireLab(t testing.TB) (*lab.Lab, kubernetes.Interface) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	l := labtest.Up(ctx, t, lab.Config{Name: labName, Nodes: 2})
+	l := labtest.Up(ctx, t, lab.Config{Name: labName, Nodes: 2, NodeRuntime: lab.RuntimeLab})
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
