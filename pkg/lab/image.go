@@ -54,11 +54,16 @@ func writeImageArchive(dir, archive, drillBinary, busybox string) error {
 	if err := requireStatic(busybox, "busybox", "install busybox-static (apt-get install busybox-static)"); err != nil {
 		return err
 	}
-	return writeImages(dir, archive, drillBinary, busybox)
+	tools, err := findDatapathTools()
+	if err != nil {
+		return err
+	}
+	return writeImages(dir, archive, drillBinary, busybox, tools)
 }
 
-// writeImages is writeImageArchive without the checks of the binaries.
-func writeImages(dir, archive, drillBinary, busybox string) error {
+// writeImages is writeImageArchive without the checks of the binaries;
+// drill's image also holds the host's files at tools (see hostFilesLayer).
+func writeImages(dir, archive, drillBinary, busybox string, tools []string) error {
 	bbLayer, err := fileLayer(layerFile{"bin/busybox", busybox}, busyboxApplets...)
 	if err != nil {
 		return err
@@ -67,12 +72,20 @@ func writeImages(dir, archive, drillBinary, busybox string) error {
 	if err != nil {
 		return err
 	}
-	env := []string{"PATH=/usr/local/bin:/bin"}
+	drillLayers := []v1.Layer{bbLayer, drillLayer}
+	if len(tools) > 0 {
+		toolsLayer, err := hostFilesLayer(tools)
+		if err != nil {
+			return fmt.Errorf("drill image datapath tools: %w", err)
+		}
+		drillLayers = append(drillLayers, toolsLayer)
+	}
+	env := []string{"PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
 	pause, err := ociImage(v1.Config{Entrypoint: []string{"/bin/sleep", "2147483647"}, Env: env}, bbLayer)
 	if err != nil {
 		return fmt.Errorf("pause image: %w", err)
 	}
-	drill, err := ociImage(v1.Config{Entrypoint: []string{"/usr/local/bin/drill"}, Cmd: []string{"help"}, Env: env}, bbLayer, drillLayer)
+	drill, err := ociImage(v1.Config{Entrypoint: []string{"/usr/local/bin/drill"}, Cmd: []string{"help"}, Env: env}, drillLayers...)
 	if err != nil {
 		return fmt.Errorf("drill image: %w", err)
 	}

@@ -24,7 +24,7 @@ func TestWriteImages(t *testing.T) {
 		}
 	}
 	archive := filepath.Join(dir, "images.tar")
-	if err := writeImages(filepath.Join(dir, "written"), archive, drill, busybox); err != nil {
+	if err := writeImages(filepath.Join(dir, "written"), archive, drill, busybox, nil); err != nil {
 		t.Fatal(err)
 	}
 	lp := untar(t, archive, filepath.Join(dir, "layout"))

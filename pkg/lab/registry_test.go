@@ -27,7 +27,7 @@ func TestServeRegistry(t *testing.T) {
 		}
 	}
 	lp := filepath.Join(dir, "images")
-	if err := writeImages(lp, filepath.Join(dir, "images.tar"), drill, busybox); err != nil {
+	if err := writeImages(lp, filepath.Join(dir, "images.tar"), drill, busybox, nil); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
