@@ -59,7 +59,7 @@ test: deps build kube containerd
 bench: build
 	go test -run '^$$' -bench . -benchtime 3x ./...
 
-demo: deps build kube
+demo: deps build kube containerd
 	bash scripts/demo.sh
 
 clean:

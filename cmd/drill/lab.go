@@ -28,8 +28,8 @@ commands:
   status       show the lab's processes, nodes, memory and conntrack limit
   kubeconfig   print the path of the lab's kubeconfig (export KUBECONFIG=$(drill lab kubeconfig))
   down         remove the lab: processes, network namespaces, state (also after a crash)
-  load-image   import image archives (docker save, OCI archive) into every node of a lab whose
-               nodes run the upstream kubelet (--node-runtime kubelet)
+  load-image   import image archives (docker save, OCI archive) into every node of the lab
+               (not with --node-runtime lab, whose pods are drill processes)
   alb          run the lab ALB in the foreground (listener and ELBv2 API on loopback; prints its
                endpoints as JSON); not while a drill run uses the same lab: that run starts its own
 
@@ -105,7 +105,7 @@ func labUp(ctx context.Context, args []string) int {
 	cfg := lab.Config{Progress: os.Stderr}
 	fs.IntVar(&cfg.Nodes, "nodes", lab.DefaultNodes, "number of nodes")
 	fs.StringVar(&cfg.ProxyMode, "proxy-mode", lab.DefaultProxyMode, "kube-proxy mode: iptables, nftables or ipvs")
-	fs.StringVar(&cfg.NodeRuntime, "node-runtime", lab.DefaultNodeRuntime, "what runs pods: lab (drill's lab kubelet) or kubelet (the upstream kubelet with containerd and runc; see docs/lab.md)")
+	fs.StringVar(&cfg.NodeRuntime, "node-runtime", lab.DefaultNodeRuntime, "what runs pods: kubelet (the upstream kubelet with containerd and runc) or lab (drill's older lab kubelet; see docs/lab.md)")
 	fs.StringVar(&cfg.RelayAddr, "api-listen", "", "host loopback address of the API server relay (default: a free port on 127.0.0.1)")
 	fs.IntVar(&cfg.HostConntrackMax, "host-conntrack-max", 0, "opt-in: set the HOST's global nf_conntrack_max for the lab's lifetime (restored by lab down); 0 leaves the host alone")
 	fs.DurationVar(&cfg.ReadyTimeout, "timeout", lab.DefaultReadyTimeout, "how long to wait for the API server and all nodes Ready")

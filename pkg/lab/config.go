@@ -49,7 +49,7 @@ const (
 	DefaultName         = "lab"
 	DefaultNodes        = 3
 	DefaultProxyMode    = ProxyIPTables
-	DefaultNodeRuntime  = RuntimeLab
+	DefaultNodeRuntime  = RuntimeKubelet
 	DefaultStateRoot    = "/run/drill/labs"
 	DefaultVPCCIDR      = "198.18.0.0/16"
 	DefaultPodCIDR      = "198.19.0.0/17"

@@ -82,7 +82,7 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 	if cfg.NodeRuntime == RuntimeKubelet {
 		rb, err := findRuntimeBinaries(cfg.DrillBinary)
 		if err != nil {
-			return nil, fmt.Errorf("the kubelet node runtime cannot run on this host:\n%w", err)
+			return nil, fmt.Errorf("the kubelet node runtime cannot run on this host:\n%w\n(or run pods on drill's lab kubelet instead: --node-runtime lab, or nodeRuntime: lab in a scenario's target.lab)", err)
 		}
 		runtimeBins = &rb
 	}

@@ -94,6 +94,9 @@ func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
 	} else if err := cgroupV1Ready(hs); err != nil {
 		errs = append(errs, err)
 	}
+	if _, err := findDatapathTools(); err != nil {
+		errs = append(errs, err)
+	}
 	if drillBinary != "" {
 		if err := requireStatic(drillBinary, "drill binary", "build it with CGO_ENABLED=0 (make build does)"); err != nil {
 			errs = append(errs, err)

@@ -406,7 +406,7 @@ func validateImages(d *decoder, s *Scenario, files bool) {
 		return
 	}
 	if l.Name == "" && l.NodeRuntime != "kubelet" {
-		d.errorf(d.at("target.lab.images"), "target.lab.images", "image archives need nodeRuntime: kubelet (the lab kubelet runs only drill itself); add it or remove images")
+		d.errorf(d.at("target.lab.images"), "target.lab.images", "image archives need nodeRuntime: kubelet (the lab kubelet runs only drill itself); remove nodeRuntime: lab or the images")
 	}
 	for i, p := range l.Images {
 		path := fmt.Sprintf("target.lab.images[%d]", i)
