@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"net"
 	"os"
 	"os/exec"
@@ -278,9 +279,11 @@ func TestAgentInLab(t *testing.T) {
 				t.Run("nftables counts agree with nft", func(t *testing.T) {
 					var last string
 					for attempt := 0; attempt < 5; attempt++ {
-						before := inNetns(t, ctx, node.Netns, "nft", "-j", "list", "ruleset")
+						// Counters move with every packet (the kubelet's probes,
+						// its API watches): compare the rules without them.
+						before := nftCounters.ReplaceAllString(inNetns(t, ctx, node.Netns, "nft", "-j", "list", "ruleset"), "")
 						st := collectIn(t, ctx, node.Netns)
-						after := inNetns(t, ctx, node.Netns, "nft", "-j", "list", "ruleset")
+						after := nftCounters.ReplaceAllString(inNetns(t, ctx, node.Netns, "nft", "-j", "list", "ruleset"), "")
 						if before != after {
 							last = "nftables changed during the collection"
 							continue
@@ -473,3 +476,6 @@ func runEcho(t *testing.T, ctx context.Context, cs kubernetes.Interface, n int32
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// nftCounters matches the counter values of `nft -j list ruleset`.
+var nftCounters = regexp.MustCompile(`"packets": \d+, "bytes": \d+`)
