@@ -2,31 +2,18 @@ package netns
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/netns/netnstest"
 )
 
 // TestDialReachesOnlyInsideTheNamespace starts a listener inside a fresh
 // network namespace: Dial reaches it, a plain dial from the process does not,
 // and the process stays in its own namespace afterwards.
 func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root")
-		}
-		t.Skip("needs root")
-	}
-	name := fmt.Sprintf("drilltest-netns-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	if out, err := exec.Command("ip", "-n", name, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
+	name := netnstest.New(t, "drilltest-netns", false)
 	before, _ := os.Readlink("/proc/self/ns/net")
 	var l net.Listener
 	if err := Do(Path(name), func() error {
