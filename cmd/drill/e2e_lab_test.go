@@ -153,6 +153,48 @@ func TestBlueGreenScenarios(t *testing.T) {
 	})
 }
 
+// TestSelectorSwitchFlushScenario runs the selector switch followed by a
+// flush of the Service port's conntrack entries on every node: the flush
+// deletes entries on each node, cuts the load balancer's keep-alive
+// connections to blue (requests in flight fail: resets and hung requests)
+// and from then on green answers everything, so retiring blue fails
+// nothing.
+func TestSelectorSwitchFlushScenario(t *testing.T) {
+	labtest.Require(t)
+	runScenarios(t, []labScenario{{"../../scenarios/selector-switch-flush.yaml", report.ExitChecksFailed}}, nil,
+		func(t *testing.T, sc labScenario, r *report.Report) {
+			var flushed string
+			for _, e := range r.Events {
+				if strings.HasPrefix(e.Message, "conntrack entries deleted: ") {
+					flushed = e.Message
+				}
+			}
+			if !strings.Contains(flushed, "node-1 ") || !strings.Contains(flushed, "node-2 ") || strings.Contains(flushed, " 0 in ") {
+				t.Fatalf("timeline says %q: want entries deleted on node-1 and node-2", flushed)
+			}
+			// The flush runs at 12s; kube-proxy has long synced by 14s.
+			var atFlush, afterFlush, blueAfterFlush uint64
+			for _, s := range r.Summary.Timeline {
+				failed := s.Requests - s.Successes
+				switch {
+				case s.T >= 12 && s.T < 14:
+					atFlush += failed
+				case s.T >= 14:
+					afterFlush += failed
+				}
+				for name, n := range s.Backends {
+					if s.T >= 14 && strings.HasPrefix(name, "web-blue-") {
+						blueAfterFlush += n
+					}
+				}
+			}
+			t.Logf("%s; %d failed at the flush, %d after it; blue answered %d after it", flushed, atFlush, afterFlush, blueAfterFlush)
+			if atFlush == 0 || afterFlush != 0 || blueAfterFlush != 0 {
+				t.Fatalf("flush after the switch: %d failed at it, %d after, blue answered %d after; want >0, 0, 0", atFlush, afterFlush, blueAfterFlush)
+			}
+		})
+}
+
 // TestMatrixScenario runs the shipped matrix scenario: both combinations
 // run, each report is labelled with its combination, the run without
 // preStop fails requests and the one with it does not, and the comparison
