@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/drillkit/drill/pkg/conntrack"
 )
 
 // collectConntrack reads the table's count and limit from procfs (falling
@@ -38,6 +42,31 @@ func collectConntrack(procSys string) Conntrack {
 	}
 	c.Stats, c.PerCPU = &sum, per
 	return c
+}
+
+// conntrackStates dumps the table through netlink and counts its entries
+// by TCP state; the reason is set when it cannot.
+func conntrackStates() (map[string]int64, string) {
+	entries, err := conntrack.Dump()
+	if err != nil {
+		return nil, err.Error()
+	}
+	out := map[string]int64{}
+	for _, e := range entries {
+		out[StateKey(e)]++
+	}
+	return out, ""
+}
+
+// StateKey is the name an entry is counted under in Conntrack.States.
+func StateKey(e conntrack.Entry) string {
+	switch {
+	case e.Proto() == unix.IPPROTO_TCP && conntrack.StateName(e.TCPState) != "":
+		return conntrack.StateName(e.TCPState)
+	case e.Proto() == unix.IPPROTO_UDP:
+		return "UDP"
+	}
+	return "OTHER"
 }
 
 func readInt(path string) (int64, error) {

@@ -61,6 +61,12 @@ type Conntrack struct {
 	PerCPU []ConntrackStats `json:"perCPU,omitempty"`
 	// StatsReason says why the statistics are missing.
 	StatsReason string `json:"statsReason,omitempty"`
+	// States counts the entries by TCP state (ESTABLISHED, TIME_WAIT,
+	// CLOSE_WAIT, ...), the others as UDP or OTHER; only when the
+	// conntrackStates part was asked for. StatesReason says why it is
+	// missing then.
+	States       map[string]int64 `json:"states,omitempty"`
+	StatesReason string           `json:"statesReason,omitempty"`
 }
 
 // Fill is Count/Max, or 0 when Max is unknown.

@@ -1,10 +1,10 @@
 package conntrack
 
 import (
+	"context"
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -78,52 +78,18 @@ func TestFlushInNetns(t *testing.T) {
 	ns := netnstest.New(t, "drill-flushtest", true)
 
 	const perPort = 5
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-	)
-	keep := func(c net.Conn) {
-		mu.Lock()
-		defer mu.Unlock()
-		conns = append(conns, c)
-	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
 	var ports []uint16
-	err := netns.Do(netns.Path(ns), func() error {
-		for range 2 {
-			l, err := net.Listen("tcp4", "127.0.0.1:0")
+	for range 2 {
+		addr := netnstest.Hold(t, ns)
+		ap := netip.MustParseAddrPort(addr)
+		ports = append(ports, ap.Port())
+		for range perPort {
+			c, err := netns.Dial(context.Background(), netns.Path(ns), &net.Dialer{}, "tcp4", addr)
 			if err != nil {
-				return err
+				t.Fatal(err)
 			}
-			defer l.Close()
-			go func() {
-				for {
-					c, err := l.Accept()
-					if err != nil {
-						return
-					}
-					keep(c)
-				}
-			}()
-			ports = append(ports, uint16(l.Addr().(*net.TCPAddr).Port))
-			for range perPort {
-				c, err := net.Dial("tcp4", l.Addr().String())
-				if err != nil {
-					return err
-				}
-				keep(c)
-			}
+			t.Cleanup(func() { c.Close() })
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	established := func(port uint16) int {
 		t.Helper()
@@ -146,7 +112,7 @@ func TestFlushInNetns(t *testing.T) {
 		t.Fatalf("before the flush: %d and %d established entries to ports %v, want %d each", a, b, ports, perPort)
 	}
 	var got Flushed
-	err = netns.Do(netns.Path(ns), func() error {
+	err := netns.Do(netns.Path(ns), func() error {
 		var err error
 		got, err = Flush([]Filter{{Proto: unix.IPPROTO_TCP, Port: ports[0]}})
 		return err

@@ -1,10 +1,15 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 // hostConntrackMaxPath is the global conntrack table limit. It is
@@ -35,4 +40,118 @@ func setHostConntrackMax(v int) error {
 		return fmt.Errorf("set host nf_conntrack_max=%d: %w", v, err)
 	}
 	return nil
+}
+
+// ConntrackTimeouts are conntrack timeouts a lab writes into each node's
+// network namespace, where they are per namespace (the host's own stay as
+// they are). Zero leaves a timeout as kube-proxy and the kernel set it.
+type ConntrackTimeouts struct {
+	TCPEstablished time.Duration `json:"tcpEstablished,omitempty"`
+	TCPTimeWait    time.Duration `json:"tcpTimeWait,omitempty"`
+	TCPCloseWait   time.Duration `json:"tcpCloseWait,omitempty"`
+	UDP            time.Duration `json:"udp,omitempty"`
+}
+
+// conntrackSysctl is one timeout and the file under /proc/sys/net/netfilter
+// that holds it.
+type conntrackSysctl struct {
+	file  string
+	value time.Duration
+}
+
+func (c ConntrackTimeouts) sysctls() []conntrackSysctl {
+	return []conntrackSysctl{
+		{"nf_conntrack_tcp_timeout_established", c.TCPEstablished},
+		{"nf_conntrack_tcp_timeout_time_wait", c.TCPTimeWait},
+		{"nf_conntrack_tcp_timeout_close_wait", c.TCPCloseWait},
+		{"nf_conntrack_udp_timeout", c.UDP},
+	}
+}
+
+// IsZero is true when no timeout is set.
+func (c ConntrackTimeouts) IsZero() bool { return c == ConntrackTimeouts{} }
+
+// String lists the set timeouts, e.g. "tcp_timeout_time_wait=30s".
+func (c ConntrackTimeouts) String() string {
+	var out []string
+	for _, s := range c.sysctls() {
+		if s.value > 0 {
+			out = append(out, strings.TrimPrefix(s.file, "nf_conntrack_")+"="+s.value.String())
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func (c ConntrackTimeouts) validate() error {
+	var errs []error
+	for _, s := range c.sysctls() {
+		if s.value < 0 || s.value%time.Second != 0 || s.value > maxConntrackTimeout {
+			errs = append(errs, fmt.Errorf("conntrack timeout %s=%s: use whole seconds up to %s, or 0 to leave it", s.file, s.value, maxConntrackTimeout))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxConntrackTimeout is INT_MAX/HZ seconds for HZ up to 1000: the kernel
+// stores timeouts in jiffies.
+const maxConntrackTimeout = 2147483 * time.Second
+
+// kubeProxyFlags are kube-proxy's flags for the timeouts it sets itself at
+// start (established and close_wait by default), so that it sets these
+// instead.
+func (c ConntrackTimeouts) kubeProxyFlags() []string {
+	var out []string
+	if c.TCPEstablished > 0 {
+		out = append(out, "--conntrack-tcp-timeout-established", c.TCPEstablished.String())
+	}
+	if c.TCPCloseWait > 0 {
+		out = append(out, "--conntrack-tcp-timeout-close-wait", c.TCPCloseWait.String())
+	}
+	if c.UDP > 0 {
+		out = append(out, "--conntrack-udp-timeout", c.UDP.String())
+	}
+	return out
+}
+
+// setConntrackTimeouts writes the set timeouts in the network namespace at
+// path and reads them back.
+func setConntrackTimeouts(path string, c ConntrackTimeouts) error {
+	return netns.Do(path, func() error {
+		for _, s := range c.sysctls() {
+			if s.value <= 0 {
+				continue
+			}
+			f := filepath.Join("/proc/sys/net/netfilter", s.file)
+			v := strconv.FormatInt(int64(s.value/time.Second), 10)
+			if err := os.WriteFile(f, []byte(v+"\n"), 0o644); err != nil {
+				return fmt.Errorf("set %s=%s: %w", s.file, v, err)
+			}
+			got, err := os.ReadFile(f)
+			if err != nil || strings.TrimSpace(string(got)) != v {
+				return fmt.Errorf("set %s=%s: reads back %q (%v)", s.file, v, strings.TrimSpace(string(got)), err)
+			}
+		}
+		return nil
+	})
+}
+
+// ReadConntrackTimeouts reads the timeouts of the network namespace at path.
+func ReadConntrackTimeouts(path string) (ConntrackTimeouts, error) {
+	var c ConntrackTimeouts
+	vals := []*time.Duration{&c.TCPEstablished, &c.TCPTimeWait, &c.TCPCloseWait, &c.UDP}
+	err := netns.Do(path, func() error {
+		for i, s := range c.sysctls() {
+			b, err := os.ReadFile(filepath.Join("/proc/sys/net/netfilter", s.file))
+			if err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				return fmt.Errorf("parse %s %q: %w", s.file, b, err)
+			}
+			*vals[i] = time.Duration(n) * time.Second
+		}
+		return nil
+	})
+	return c, err
 }

@@ -1,4 +1,4 @@
-package netns
+package netns_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/drillkit/drill/pkg/netns"
 	"github.com/drillkit/drill/pkg/netns/netnstest"
 )
 
@@ -16,7 +17,7 @@ func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
 	name := netnstest.New(t, "drilltest-netns", false)
 	before, _ := os.Readlink("/proc/self/ns/net")
 	var l net.Listener
-	if err := Do(Path(name), func() error {
+	if err := netns.Do(netns.Path(name), func() error {
 		var err error
 		l, err = net.Listen("tcp", "127.0.0.1:0")
 		return err
@@ -33,7 +34,7 @@ func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
 			c.Close()
 		}
 	}()
-	c, err := Dial(context.Background(), Path(name), &net.Dialer{}, "tcp", l.Addr().String())
+	c, err := netns.Dial(context.Background(), netns.Path(name), &net.Dialer{}, "tcp", l.Addr().String())
 	if err != nil {
 		t.Fatalf("dial inside the namespace: %v", err)
 	}
@@ -45,7 +46,7 @@ func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
 	if after, _ := os.Readlink("/proc/self/ns/net"); after != before {
 		t.Fatalf("the process moved from %s to %s", before, after)
 	}
-	if err := Do(Path("no-such-namespace-"+name), func() error { return nil }); err == nil {
+	if err := netns.Do(netns.Path("no-such-namespace-"+name), func() error { return nil }); err == nil {
 		t.Fatal("Do accepted a missing namespace")
 	}
 }

@@ -45,6 +45,8 @@ type Point struct {
 	Time       time.Time
 	Count, Max int64
 	Drops      uint64
+	// States counts the entries by TCP state, when sampled.
+	States map[string]int64
 }
 
 // NewDatapath returns an empty accumulator.
@@ -102,7 +104,7 @@ func (d *Datapath) Add(s NodeSample) string {
 		}
 		n.prev, n.havePrev = cur, true
 	}
-	n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta})
+	n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta, States: c.States})
 	if len(notes) == 0 {
 		return ""
 	}

@@ -4,11 +4,15 @@ package netnstest
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 // New creates the network namespace <prefix>-<pid> with loopback up and
@@ -42,4 +46,43 @@ func New(t *testing.T, prefix string, tracked bool) string {
 		run("ip", "netns", "exec", name, "nft", "-f", rules)
 	}
 	return name
+}
+
+// Hold listens on TCP 127.0.0.1 inside the network namespace name, accepts
+// every connection and keeps it open until the test ends; it returns the
+// listening address.
+func Hold(t *testing.T, name string) string {
+	t.Helper()
+	var l net.Listener
+	if err := netns.Do(netns.Path(name), func() error {
+		var err error
+		l, err = net.Listen("tcp4", "127.0.0.1:0")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return l.Addr().String()
 }
