@@ -121,6 +121,41 @@ func TestConntrackScenarios(t *testing.T) {
 	})
 }
 
+// TestConntrackTimeWaitScenarios runs the TIME_WAIT pair: a new
+// connection per request fills 4096-entry tables with TIME_WAIT entries
+// under the kernel's 120 s timeout, and new connections are dropped; with
+// time_wait 10 s in every node's namespace the same churn stays well below
+// the limit. Like TestConntrackScenarios it changes the host's
+// nf_conntrack_max and runs alone.
+func TestConntrackTimeWaitScenarios(t *testing.T) {
+	labtest.Require(t)
+	if os.Getenv(EnvHostSysctlTests) != "1" {
+		t.Skipf("changes the host's nf_conntrack_max; `make test` runs it alone with %s=1", EnvHostSysctlTests)
+	}
+	runScenarios(t, []labScenario{
+		{"../../scenarios/conntrack-timewait.yaml", report.ExitChecksFailed},
+		{"../../scenarios/conntrack-timewait-tuned.yaml", report.ExitOK},
+	}, []string{"--allow-host-sysctl"}, func(t *testing.T, sc labScenario, r *report.Report) {
+		drops, fill := r.Sampled["conntrack_drops"], r.Sampled["conntrack_max_fill"]
+		var timeWait int64
+		for _, s := range r.Conntrack {
+			for _, p := range s.Points {
+				timeWait = max(timeWait, p.States["TIME_WAIT"])
+			}
+		}
+		t.Logf("conntrack drops %.0f, highest fill %.2f, most TIME_WAIT entries on a node %d", drops, fill, timeWait)
+		if timeWait == 0 {
+			t.Fatal("no TIME_WAIT entry sampled: the states were not counted")
+		}
+		if sc.code == report.ExitChecksFailed && fill < 0.9 {
+			t.Fatalf("time_wait 120 s: highest fill %.2f; want the table (nearly) full", fill)
+		}
+		if sc.code == report.ExitOK && (drops != 0 || fill >= 0.9) {
+			t.Fatalf("time_wait 10 s: %v drops, highest fill %.2f; want none and below 0.9", drops, fill)
+		}
+	})
+}
+
 // TestBlueGreenScenarios runs the selector-switch and blue-green scenarios:
 // after a Service selector switch the load balancer's keep-alive
 // connections keep reaching blue through conntrack until blue is scaled
