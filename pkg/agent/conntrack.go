@@ -31,6 +31,7 @@ func collectConntrack(procSys string) Conntrack {
 		count, max = n, m
 	}
 	c.Available, c.Count, c.Max = true, count, max
+	c.Timeouts = readTimeouts(dir)
 	per, err := conntrackStats()
 	if err != nil {
 		c.StatsReason = err.Error()
@@ -42,6 +43,26 @@ func collectConntrack(procSys string) Conntrack {
 	}
 	c.Stats, c.PerCPU = &sum, per
 	return c
+}
+
+// TimeoutNames are the conntrack timeouts the agent reports, without the
+// nf_conntrack_ prefix.
+func TimeoutNames() []string {
+	return []string{"tcp_timeout_established", "tcp_timeout_time_wait", "tcp_timeout_close_wait", "udp_timeout"}
+}
+
+// readTimeouts reads the timeouts of TimeoutNames in dir (those it can).
+func readTimeouts(dir string) map[string]int64 {
+	out := map[string]int64{}
+	for _, n := range TimeoutNames() {
+		if v, err := readInt(filepath.Join(dir, "nf_conntrack_"+n)); err == nil {
+			out[n] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // conntrackStates dumps the table through netlink and counts its entries

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/drillkit/drill/pkg/agent"
 )
 
 // Names of the values Datapath derives, as checks refer to them.
@@ -83,6 +85,15 @@ func (d *Datapath) Add(s NodeSample) string {
 				break
 			}
 		}
+	}
+	if first && len(c.Timeouts) > 0 {
+		var ts []string
+		for _, k := range agent.TimeoutNames() {
+			if v, ok := c.Timeouts[k]; ok {
+				ts = append(ts, fmt.Sprintf("%s %ds", strings.NewReplacer("tcp_timeout_", "", "_timeout", "").Replace(k), v))
+			}
+		}
+		notes = append(notes, "conntrack timeouts "+strings.Join(ts, ", "))
 	}
 	n.lastFill = f
 	if f > n.maxFill || n.maxAt.IsZero() {
