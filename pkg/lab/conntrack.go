@@ -135,8 +135,8 @@ func setConntrackTimeouts(path string, c ConntrackTimeouts) error {
 	})
 }
 
-// ReadConntrackTimeouts reads the timeouts of the network namespace at path.
-func ReadConntrackTimeouts(path string) (ConntrackTimeouts, error) {
+// readConntrackTimeouts reads the timeouts of the network namespace at path.
+func readConntrackTimeouts(path string) (ConntrackTimeouts, error) {
 	var c ConntrackTimeouts
 	vals := []*time.Duration{&c.TCPEstablished, &c.TCPTimeWait, &c.TCPCloseWait, &c.UDP}
 	err := netns.Do(path, func() error {

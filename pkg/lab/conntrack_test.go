@@ -22,7 +22,7 @@ func TestConntrackTimeoutsPerNetns(t *testing.T) {
 	if err := setConntrackTimeouts(netns.Path(ns), want); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadConntrackTimeouts(netns.Path(ns))
+	got, err := readConntrackTimeouts(netns.Path(ns))
 	if err != nil || got != want {
 		t.Fatalf("read back %+v, %v; want %+v", got, err, want)
 	}
@@ -31,7 +31,7 @@ func TestConntrackTimeoutsPerNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want.TCPTimeWait = 5 * time.Second
-	if got, err := ReadConntrackTimeouts(netns.Path(ns)); err != nil || got != want {
+	if got, err := readConntrackTimeouts(netns.Path(ns)); err != nil || got != want {
 		t.Fatalf("after setting time_wait alone: %+v, %v; want %+v", got, err, want)
 	}
 	if hostAfter, _ := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait"); string(hostAfter) != string(hostBefore) {
