@@ -180,7 +180,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("relay address %q: use a loopback address and port like 127.0.0.1:6443", c.RelayAddr))
 		}
 	}
-	if err := c.ConntrackTimeouts.validate(); err != nil {
+	if err := validateTimeouts(c.ConntrackTimeouts); err != nil {
 		errs = append(errs, err)
 	}
 	if c.HostConntrackMax < 0 {

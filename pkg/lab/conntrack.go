@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/netns"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // hostConntrackMaxPath is the global conntrack table limit. It is
@@ -42,15 +43,11 @@ func setHostConntrackMax(v int) error {
 	return nil
 }
 
-// ConntrackTimeouts are conntrack timeouts a lab writes into each node's
-// network namespace, where they are per namespace (the host's own stay as
-// they are). Zero leaves a timeout as kube-proxy and the kernel set it.
-type ConntrackTimeouts struct {
-	TCPEstablished time.Duration `json:"tcpEstablished,omitempty"`
-	TCPTimeWait    time.Duration `json:"tcpTimeWait,omitempty"`
-	TCPCloseWait   time.Duration `json:"tcpCloseWait,omitempty"`
-	UDP            time.Duration `json:"udp,omitempty"`
-}
+// ConntrackTimeouts are the conntrack timeouts a lab writes into each
+// node's network namespace, where they are per namespace (the host's own
+// stay as they are). Zero leaves a timeout as kube-proxy and the kernel set
+// it.
+type ConntrackTimeouts = scenario.ConntrackTimeouts
 
 // conntrackSysctl is one timeout and the file under /proc/sys/net/netfilter
 // that holds it.
@@ -59,7 +56,7 @@ type conntrackSysctl struct {
 	value time.Duration
 }
 
-func (c ConntrackTimeouts) sysctls() []conntrackSysctl {
+func sysctls(c ConntrackTimeouts) []conntrackSysctl {
 	return []conntrackSysctl{
 		{"nf_conntrack_tcp_timeout_established", c.TCPEstablished},
 		{"nf_conntrack_tcp_timeout_time_wait", c.TCPTimeWait},
@@ -68,13 +65,10 @@ func (c ConntrackTimeouts) sysctls() []conntrackSysctl {
 	}
 }
 
-// IsZero is true when no timeout is set.
-func (c ConntrackTimeouts) IsZero() bool { return c == ConntrackTimeouts{} }
-
-// String lists the set timeouts, e.g. "tcp_timeout_time_wait=30s".
-func (c ConntrackTimeouts) String() string {
+// TimeoutsString lists the set timeouts, e.g. "tcp_timeout_time_wait=30s".
+func TimeoutsString(c ConntrackTimeouts) string {
 	var out []string
-	for _, s := range c.sysctls() {
+	for _, s := range sysctls(c) {
 		if s.value > 0 {
 			out = append(out, strings.TrimPrefix(s.file, "nf_conntrack_")+"="+s.value.String())
 		}
@@ -82,24 +76,20 @@ func (c ConntrackTimeouts) String() string {
 	return strings.Join(out, " ")
 }
 
-func (c ConntrackTimeouts) validate() error {
+func validateTimeouts(c ConntrackTimeouts) error {
 	var errs []error
-	for _, s := range c.sysctls() {
-		if s.value < 0 || s.value%time.Second != 0 || s.value > maxConntrackTimeout {
-			errs = append(errs, fmt.Errorf("conntrack timeout %s=%s: use whole seconds up to %s, or 0 to leave it", s.file, s.value, maxConntrackTimeout))
+	for _, s := range sysctls(c) {
+		if s.value < 0 || s.value%time.Second != 0 || s.value > scenario.MaxConntrackTimeout {
+			errs = append(errs, fmt.Errorf("conntrack timeout %s=%s: use whole seconds up to %s, or 0 to leave it", s.file, s.value, scenario.MaxConntrackTimeout))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// maxConntrackTimeout is INT_MAX/HZ seconds for HZ up to 1000: the kernel
-// stores timeouts in jiffies.
-const maxConntrackTimeout = 2147483 * time.Second
-
 // kubeProxyFlags are kube-proxy's flags for the timeouts it sets itself at
 // start (established and close_wait by default), so that it sets these
 // instead.
-func (c ConntrackTimeouts) kubeProxyFlags() []string {
+func kubeProxyFlags(c ConntrackTimeouts) []string {
 	var out []string
 	if c.TCPEstablished > 0 {
 		out = append(out, "--conntrack-tcp-timeout-established", c.TCPEstablished.String())
@@ -117,7 +107,7 @@ func (c ConntrackTimeouts) kubeProxyFlags() []string {
 // path and reads them back.
 func setConntrackTimeouts(path string, c ConntrackTimeouts) error {
 	return netns.Do(path, func() error {
-		for _, s := range c.sysctls() {
+		for _, s := range sysctls(c) {
 			if s.value <= 0 {
 				continue
 			}
@@ -140,7 +130,7 @@ func readConntrackTimeouts(path string) (ConntrackTimeouts, error) {
 	var c ConntrackTimeouts
 	vals := []*time.Duration{&c.TCPEstablished, &c.TCPTimeWait, &c.TCPCloseWait, &c.UDP}
 	err := netns.Do(path, func() error {
-		for i, s := range c.sysctls() {
+		for i, s := range sysctls(c) {
 			b, err := os.ReadFile(filepath.Join("/proc/sys/net/netfilter", s.file))
 			if err != nil {
 				return err

@@ -52,8 +52,8 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, progress io.Wr
 	if mode != plan.ProxyMode {
 		s.notes = append(s.notes, "kube-proxy mode "+mode)
 	}
-	if !plan.ConntrackTimeouts.IsZero() {
-		s.target.Details["conntrackTimeouts"] = plan.ConntrackTimeouts.String()
+	if t := lab.TimeoutsString(plan.ConntrackTimeouts); t != "" {
+		s.target.Details["conntrackTimeouts"] = t
 	}
 	if plan.HostConntrackMaxSet > 0 {
 		s.target.Details["hostConntrackMax"] = strconv.Itoa(plan.HostConntrackMaxSet)
@@ -72,9 +72,7 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 		return l, nil
 	}
 	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
-		HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: lab.ConntrackTimeouts{
-			TCPEstablished: spec.ConntrackTimeouts.TCPEstablished, TCPTimeWait: spec.ConntrackTimeouts.TCPTimeWait,
-			TCPCloseWait: spec.ConntrackTimeouts.TCPCloseWait, UDP: spec.ConntrackTimeouts.UDP}})
+		HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: spec.ConntrackTimeouts})
 	if l != nil {
 		// Taking the lab down puts the host back as it was: it is not
 		// cut short by timeouts.delete or a second interrupt. It takes
