@@ -493,6 +493,28 @@ func TestMatrixVariants(t *testing.T) {
 	}
 }
 
+// TestMatrixConntrackTimeouts: the timeouts vary as matrix variables, each
+// combination setting its values in the target's lab and no other.
+func TestMatrixConntrackTimeouts(t *testing.T) {
+	sc, err := Parse("m.yaml", []byte(head+"target: {lab: {nodes: 2, conntrackTimeouts: {tcpEstablished: 86400s}}}\nload: {rate: 1/s, duration: 1s}\n"+
+		"matrix:\n  target.lab.conntrackTimeouts.tcpTimeWait: [120s, 10s]\n  target.lab.conntrackTimeouts.udp: [30000ms]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := sc.Matrix.Variants()
+	if len(vs) != 2 || vs[1].Label != "tcpTimeWait=10s udp=30s" {
+		t.Fatalf("variants %+v", vs)
+	}
+	v := sc.WithVariant(vs[1])
+	want := ConntrackTimeouts{TCPEstablished: 86400 * time.Second, TCPTimeWait: 10 * time.Second, UDP: 30 * time.Second}
+	if v.Target.Lab.ConntrackTimeouts != want {
+		t.Fatalf("variant timeouts %+v, want %+v", v.Target.Lab.ConntrackTimeouts, want)
+	}
+	if sc.Target.Lab.ConntrackTimeouts.TCPTimeWait != 0 {
+		t.Fatalf("WithVariant changed the original: %+v", sc.Target.Lab.ConntrackTimeouts)
+	}
+}
+
 func TestFaultsByTime(t *testing.T) {
 	s := &Scenario{Faults: []Fault{{At: 3 * time.Second, Action: "a"}, {At: time.Second, Action: "b"}, {At: 3 * time.Second, Action: "c"}}}
 	var got []string
