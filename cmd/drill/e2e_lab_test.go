@@ -121,6 +121,41 @@ func TestConntrackScenarios(t *testing.T) {
 	})
 }
 
+// TestConntrackTimeWaitScenarios runs the TIME_WAIT pair: a new
+// connection per request fills 4096-entry tables with TIME_WAIT entries
+// under the kernel's 120 s timeout, and new connections are dropped; with
+// time_wait 10 s in every node's namespace the same churn stays well below
+// the limit. Like TestConntrackScenarios it changes the host's
+// nf_conntrack_max and runs alone.
+func TestConntrackTimeWaitScenarios(t *testing.T) {
+	labtest.Require(t)
+	if os.Getenv(EnvHostSysctlTests) != "1" {
+		t.Skipf("changes the host's nf_conntrack_max; `make test` runs it alone with %s=1", EnvHostSysctlTests)
+	}
+	runScenarios(t, []labScenario{
+		{"../../scenarios/conntrack-timewait.yaml", report.ExitChecksFailed},
+		{"../../scenarios/conntrack-timewait-tuned.yaml", report.ExitOK},
+	}, []string{"--allow-host-sysctl"}, func(t *testing.T, sc labScenario, r *report.Report) {
+		drops, fill := r.Sampled["conntrack_drops"], r.Sampled["conntrack_max_fill"]
+		var timeWait int64
+		for _, s := range r.Conntrack {
+			for _, p := range s.Points {
+				timeWait = max(timeWait, p.States["TIME_WAIT"])
+			}
+		}
+		t.Logf("conntrack drops %.0f, highest fill %.2f, most TIME_WAIT entries on a node %d", drops, fill, timeWait)
+		if timeWait == 0 {
+			t.Fatal("no TIME_WAIT entry sampled: the states were not counted")
+		}
+		if sc.code == report.ExitChecksFailed && fill < 0.9 {
+			t.Fatalf("time_wait 120 s: highest fill %.2f; want the table (nearly) full", fill)
+		}
+		if sc.code == report.ExitOK && (drops != 0 || fill >= 0.9) {
+			t.Fatalf("time_wait 10 s: %v drops, highest fill %.2f; want none and below 0.9", drops, fill)
+		}
+	})
+}
+
 // TestBlueGreenScenarios runs the selector-switch and blue-green scenarios:
 // after a Service selector switch the load balancer's keep-alive
 // connections keep reaching blue through conntrack until blue is scaled
@@ -151,6 +186,48 @@ func TestBlueGreenScenarios(t *testing.T) {
 			t.Fatalf("weighted switch: %d failed, blue answered %d after the switch; want neither", failed, blueAfterSwitch)
 		}
 	})
+}
+
+// TestSelectorSwitchFlushScenario runs the selector switch followed by a
+// flush of the Service port's conntrack entries on every node: the flush
+// deletes entries on each node, cuts the load balancer's keep-alive
+// connections to blue (requests in flight fail: resets and hung requests)
+// and from then on green answers everything, so retiring blue fails
+// nothing.
+func TestSelectorSwitchFlushScenario(t *testing.T) {
+	labtest.Require(t)
+	runScenarios(t, []labScenario{{"../../scenarios/selector-switch-flush.yaml", report.ExitChecksFailed}}, nil,
+		func(t *testing.T, sc labScenario, r *report.Report) {
+			var flushed string
+			for _, e := range r.Events {
+				if strings.HasPrefix(e.Message, "conntrack entries deleted: ") {
+					flushed = e.Message
+				}
+			}
+			if !strings.Contains(flushed, "node-1 ") || !strings.Contains(flushed, "node-2 ") || strings.Contains(flushed, " 0 in ") {
+				t.Fatalf("timeline says %q: want entries deleted on node-1 and node-2", flushed)
+			}
+			// The flush runs at 12s; kube-proxy has long synced by 14s.
+			var atFlush, afterFlush, blueAfterFlush uint64
+			for _, s := range r.Summary.Timeline {
+				failed := s.Requests - s.Successes
+				switch {
+				case s.T >= 12 && s.T < 14:
+					atFlush += failed
+				case s.T >= 14:
+					afterFlush += failed
+				}
+				for name, n := range s.Backends {
+					if s.T >= 14 && strings.HasPrefix(name, "web-blue-") {
+						blueAfterFlush += n
+					}
+				}
+			}
+			t.Logf("%s; %d failed at the flush, %d after it; blue answered %d after it", flushed, atFlush, afterFlush, blueAfterFlush)
+			if atFlush == 0 || afterFlush != 0 || blueAfterFlush != 0 {
+				t.Fatalf("flush after the switch: %d failed at it, %d after, blue answered %d after; want >0, 0, 0", atFlush, afterFlush, blueAfterFlush)
+			}
+		})
 }
 
 // TestMatrixScenario runs the shipped matrix scenario: both combinations

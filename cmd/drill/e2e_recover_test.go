@@ -56,6 +56,8 @@ func TestKilledRunRecoversFaults(t *testing.T) {
 		"{at: 1s, rollingUpdate: {deployment: web-blue}}",
 		"{at: 1s, podKill: {selector: 'app=web,track=blue', count: 1, wait: false}}",
 		"{at: 1s, deregistrationDelay: {ingress: web, delay: 7s}}",
+		// A port nothing uses: the flush pods run, the traffic is left alone.
+		"{at: 1s, conntrackFlush: {podSelector: app=web, port: 1, every: 5s, for: 5m}}",
 	}
 	body := fmt.Sprintf("apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: faults}\ntarget: {lab: {name: %s}}\nload: {rate: 5/s, duration: 2m}\nfaults:\n", l.Name())
 	for _, f := range faults {
@@ -147,7 +149,7 @@ func waitApplied(t *testing.T, dir string, n int, cmd *exec.Cmd) {
 
 // clusterState is what the faults change, by object: Service selectors,
 // Deployment replica counts, the Ingress's backends and annotations, flood
-// pods.
+// and conntrack flush pods.
 func clusterState(ctx context.Context, t *testing.T, cl *cluster.Cluster) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -184,6 +186,11 @@ func clusterState(ctx context.Context, t *testing.T, cl *cluster.Cluster) map[st
 		t.Fatal(err)
 	}
 	put("flood pods", len(floods.Items))
+	flushes, err := cl.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "drill.dev/conntrack-flush=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put("conntrack flush pods", len(flushes.Items))
 	return out
 }
 

@@ -40,6 +40,7 @@ commands:
   recover RUN          recover the faults a killed run left applied, from its journal
   agent                serve this node's datapath state (the node agent DaemonSet's command)
   flood                send conntrack-filling traffic (the conntrackFlood workload)
+  conntrack-flush      delete conntrack entries by port and destination (the conntrackFlush workload)
   echo                 serve HTTP naming the backend in a header (the lab workload)
   lab up|status|kubeconfig|down
                        manage the embedded lab cluster
@@ -115,6 +116,8 @@ func command(name string, insist <-chan struct{}) (func(ctx context.Context, arg
 		return agentCmd, true
 	case "flood":
 		return floodCmd, true
+	case "conntrack-flush":
+		return conntrackFlushCmd, true
 	case "echo":
 		return echoCmd, true
 	}

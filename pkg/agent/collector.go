@@ -19,11 +19,14 @@ const (
 	PartNFTables  = "nftables"
 	PartIPVS      = "ipvs"
 	PartKubeProxy = "kubeproxy"
+	// PartConntrackStates counts the conntrack entries by TCP state: it
+	// reads every entry, so it is collected only when asked for by name.
+	PartConntrackStates = "conntrackStates"
 )
 
 // AllParts lists every part the agent can collect.
 func AllParts() []string {
-	return []string{PartConntrack, PartIPTables, PartNFTables, PartIPVS, PartKubeProxy}
+	return []string{PartConntrack, PartConntrackStates, PartIPTables, PartNFTables, PartIPVS, PartKubeProxy}
 }
 
 // notRequested marks a part left out of a collection.
@@ -88,7 +91,15 @@ func (c *Collector) Collect(ctx context.Context, parts ...string) State {
 			wg.Go(fn)
 		}
 	}
-	do(PartConntrack, func() { st.Conntrack = collectConntrack(filepath.Join(c.cfg.ProcRoot, "sys")) })
+	states := slices.Contains(parts, PartConntrackStates)
+	if want(PartConntrack) || states {
+		wg.Go(func() {
+			st.Conntrack = collectConntrack(filepath.Join(c.cfg.ProcRoot, "sys"))
+			if states && st.Conntrack.Available {
+				st.Conntrack.States, st.Conntrack.StatesReason = conntrackStates()
+			}
+		})
+	}
 	do(PartIPTables, func() { st.IPTables = collectIPTables(ctx, c.run) })
 	do(PartNFTables, func() { st.NFTables = collectNFTables(ctx, c.run) })
 	do(PartIPVS, func() { st.IPVS = collectIPVS(ctx, filepath.Join(c.cfg.ProcRoot, "net"), c.run) })

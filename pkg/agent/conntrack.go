@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/drillkit/drill/pkg/conntrack"
 )
 
 // collectConntrack reads the table's count and limit from procfs (falling
@@ -27,6 +31,7 @@ func collectConntrack(procSys string) Conntrack {
 		count, max = n, m
 	}
 	c.Available, c.Count, c.Max = true, count, max
+	c.Timeouts = readTimeouts(dir)
 	per, err := conntrackStats()
 	if err != nil {
 		c.StatsReason = err.Error()
@@ -38,6 +43,51 @@ func collectConntrack(procSys string) Conntrack {
 	}
 	c.Stats, c.PerCPU = &sum, per
 	return c
+}
+
+// TimeoutNames are the conntrack timeouts the agent reports, without the
+// nf_conntrack_ prefix.
+func TimeoutNames() []string {
+	return []string{"tcp_timeout_established", "tcp_timeout_time_wait", "tcp_timeout_close_wait", "udp_timeout"}
+}
+
+// readTimeouts reads the timeouts of TimeoutNames in dir (those it can).
+func readTimeouts(dir string) map[string]int64 {
+	out := map[string]int64{}
+	for _, n := range TimeoutNames() {
+		if v, err := readInt(filepath.Join(dir, "nf_conntrack_"+n)); err == nil {
+			out[n] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// conntrackStates dumps the table through netlink and counts its entries
+// by TCP state; the reason is set when it cannot.
+func conntrackStates() (map[string]int64, string) {
+	entries, err := conntrack.Dump()
+	if err != nil {
+		return nil, err.Error()
+	}
+	out := map[string]int64{}
+	for _, e := range entries {
+		out[StateKey(e)]++
+	}
+	return out, ""
+}
+
+// StateKey is the name an entry is counted under in Conntrack.States.
+func StateKey(e conntrack.Entry) string {
+	switch {
+	case e.Proto() == unix.IPPROTO_TCP && conntrack.StateName(e.TCPState) != "":
+		return conntrack.StateName(e.TCPState)
+	case e.Proto() == unix.IPPROTO_UDP:
+		return "UDP"
+	}
+	return "OTHER"
 }
 
 func readInt(path string) (int64, error) {

@@ -1,36 +1,12 @@
 package agent
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"slices"
-	"strconv"
 
 	"golang.org/x/sys/unix"
-)
 
-// ctnetlink attributes of a conntrack entry (linux/netfilter/nfnetlink_conntrack.h).
-const (
-	ipctnlMsgCtGet = 1
-
-	ctaTupleOrig  = 1
-	ctaTupleReply = 2
-	ctaStatus     = 3
-	ctaProtoinfo  = 4
-
-	ctaTupleIP    = 1
-	ctaTupleProto = 2
-	ctaIPv4Src    = 1
-	ctaIPv4Dst    = 2
-	ctaProtoNum   = 1
-	ctaProtoSrc   = 2
-	ctaProtoDst   = 3
-
-	ctaProtoinfoTCP      = 1
-	ctaProtoinfoTCPState = 1
-
-	ipsDstNAT             = 1 << 5
-	tcpConntrackEstablish = 3
+	"github.com/drillkit/drill/pkg/conntrack"
 )
 
 // natConn is one destination-NATed connection: where the client sent it
@@ -47,108 +23,23 @@ type natConn struct {
 // CAP_NET_ADMIN; on a full table it reads every entry, so it is only used
 // where nothing else has connection counts (the lab's IPVS emulation).
 func natConnections() ([]natConn, error) {
+	entries, err := conntrack.Dump()
+	if err != nil {
+		return nil, err
+	}
 	var out []natConn
-	err := ctnetlinkEach(ipctnlMsgCtGet, unix.NLM_F_DUMP, unix.AF_INET, func(p []byte) error {
-		if len(p) < 4 {
-			return nil
-		}
-		var (
-			status      uint32
-			orig, reply tuple
-			state       uint8 = 255
-		)
-		err := attrs(p[4:], func(typ uint16, v []byte) {
-			switch typ {
-			case ctaTupleOrig:
-				orig = parseTuple(v)
-			case ctaTupleReply:
-				reply = parseTuple(v)
-			case ctaStatus:
-				if len(v) >= 4 {
-					status = binary.BigEndian.Uint32(v)
-				}
-			case ctaProtoinfo:
-				_ = attrs(v, func(t uint16, pv []byte) {
-					if t != ctaProtoinfoTCP {
-						return
-					}
-					_ = attrs(pv, func(t uint16, sv []byte) {
-						if t == ctaProtoinfoTCPState && len(sv) >= 1 {
-							state = sv[0]
-						}
-					})
-				})
-			}
-		})
-		if err != nil || status&ipsDstNAT == 0 || !orig.dst.IsValid() || !reply.src.IsValid() {
-			return nil
+	for _, e := range entries {
+		if e.Status&conntrack.StatusDstNAT == 0 || !e.Reply.Src.IsValid() {
+			continue
 		}
 		out = append(out, natConn{
-			Proto:       protoName(orig.proto),
-			Orig:        orig.dst,
-			Backend:     reply.src,
-			Established: orig.proto == unix.IPPROTO_TCP && state == tcpConntrackEstablish,
+			Proto:       conntrack.ProtoName(e.Proto()),
+			Orig:        e.Orig.Dst,
+			Backend:     e.Reply.Src,
+			Established: e.Proto() == unix.IPPROTO_TCP && e.TCPState == conntrack.TCPEstablished,
 		})
-		return nil
-	})
-	return out, err
-}
-
-type tuple struct {
-	proto    uint8
-	src, dst netip.AddrPort
-}
-
-func parseTuple(b []byte) tuple {
-	var t tuple
-	var src, dst netip.Addr
-	var sport, dport uint16
-	_ = attrs(b, func(typ uint16, v []byte) {
-		switch typ {
-		case ctaTupleIP:
-			_ = attrs(v, func(t uint16, a []byte) {
-				if len(a) != 4 {
-					return
-				}
-				switch t {
-				case ctaIPv4Src:
-					src = netip.AddrFrom4([4]byte(a))
-				case ctaIPv4Dst:
-					dst = netip.AddrFrom4([4]byte(a))
-				}
-			})
-		case ctaTupleProto:
-			_ = attrs(v, func(pt uint16, a []byte) {
-				switch {
-				case pt == ctaProtoNum && len(a) >= 1:
-					t.proto = a[0]
-				case pt == ctaProtoSrc && len(a) >= 2:
-					sport = binary.BigEndian.Uint16(a)
-				case pt == ctaProtoDst && len(a) >= 2:
-					dport = binary.BigEndian.Uint16(a)
-				}
-			})
-		}
-	})
-	if src.IsValid() {
-		t.src = netip.AddrPortFrom(src, sport)
 	}
-	if dst.IsValid() {
-		t.dst = netip.AddrPortFrom(dst, dport)
-	}
-	return t
-}
-
-func protoName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "TCP"
-	case unix.IPPROTO_UDP:
-		return "UDP"
-	case unix.IPPROTO_SCTP:
-		return "SCTP"
-	}
-	return strconv.Itoa(int(p))
+	return out, nil
 }
 
 // countConnections fills the real servers' connection counts of emulated

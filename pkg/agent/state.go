@@ -54,6 +54,11 @@ type Conntrack struct {
 	Count int64 `json:"count"`
 	// Max is nf_conntrack_max: the kernel-wide limit.
 	Max int64 `json:"max"`
+	// Timeouts are the namespace's conntrack timeouts in seconds, by
+	// sysctl name without the nf_conntrack_ prefix (tcp_timeout_established,
+	// tcp_timeout_time_wait, tcp_timeout_close_wait, udp_timeout), as
+	// kube-proxy and the node's sysctls set them.
+	Timeouts map[string]int64 `json:"timeouts,omitempty"`
 	// Stats are the per-CPU statistics summed over CPUs; nil when they
 	// could not be read (StatsReason says why).
 	Stats *ConntrackStats `json:"stats,omitempty"`
@@ -61,6 +66,12 @@ type Conntrack struct {
 	PerCPU []ConntrackStats `json:"perCPU,omitempty"`
 	// StatsReason says why the statistics are missing.
 	StatsReason string `json:"statsReason,omitempty"`
+	// States counts the entries by TCP state (ESTABLISHED, TIME_WAIT,
+	// CLOSE_WAIT, ...), the others as UDP or OTHER; only when the
+	// conntrackStates part was asked for. StatesReason says why it is
+	// missing then.
+	States       map[string]int64 `json:"states,omitempty"`
+	StatesReason string           `json:"statesReason,omitempty"`
 }
 
 // Fill is Count/Max, or 0 when Max is unknown.

@@ -2,11 +2,9 @@ package flood
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/drillkit/drill/pkg/netns/netnstest"
 )
 
 func TestAllowed(t *testing.T) {
@@ -155,28 +155,7 @@ func TestRunPausesAtFill(t *testing.T) {
 // TestRunFillsConntrackInNetns floods loopback inside a network namespace of
 // its own (never the host's) and reads the kernel's conntrack count there.
 func TestRunFillsConntrackInNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root to create a network namespace")
-		}
-		t.Skip("needs root to create a network namespace")
-	}
-	ns := fmt.Sprintf("drill-floodtest-%d", os.Getpid())
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
-	run("ip", "netns", "add", ns)
-	defer func() { _ = exec.Command("ip", "netns", "del", ns).Run() }()
-	run("ip", "-n", ns, "link", "set", "lo", "up")
-	// A rule that uses conntrack makes the kernel track this namespace.
-	rules := filepath.Join(t.TempDir(), "ct.nft")
-	if err := os.WriteFile(rules, []byte("table inet drillfloodtest {\n chain out {\n  type filter hook output priority 0; policy accept;\n  ct state new counter\n }\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run("ip", "netns", "exec", ns, "nft", "-f", rules)
+	ns := netnstest.New(t, "drill-floodtest", true)
 	type result struct {
 		before, after int
 		st            Stats

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/drillkit/drill/pkg/flood"
 )
@@ -58,23 +55,12 @@ func (f *ConntrackFlood) Name() string {
 }
 
 func (f *ConntrackFlood) Validate() error {
-	var errs []error
-	if len(f.Nodes) == 0 && f.PodSelector == "" {
-		errs = append(errs, errors.New("conntrackFlood needs nodes (node names) or podSelector (flood the nodes of these pods)"))
-	}
-	if len(f.Nodes) > 0 && f.PodSelector != "" {
-		errs = append(errs, errors.New("conntrackFlood: give nodes or podSelector, not both"))
-	}
+	errs := validateNodes("conntrackFlood", f.Nodes, f.PodSelector)
 	if f.For <= 0 || f.For > flood.MaxDuration {
 		errs = append(errs, fmt.Errorf("conntrackFlood for: %s is outside (0, %s]", f.For, flood.MaxDuration))
 	}
 	if f.Fill < 0 || f.Fill > 1 {
 		errs = append(errs, fmt.Errorf("conntrackFlood fill: %g is outside 0-1 (e.g. 0.9 for 90%%)", f.Fill))
-	}
-	if f.PodSelector != "" {
-		if _, err := metav1.ParseToLabelSelector(f.PodSelector); err != nil {
-			errs = append(errs, fmt.Errorf("conntrackFlood podSelector: %w", err))
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -88,7 +74,7 @@ func (f *ConntrackFlood) Apply(ctx context.Context, env *Env) error {
 	if err := env.Allowed(ctx, f, ns); err != nil {
 		return err
 	}
-	nodes, err := f.targets(ctx, env, ns)
+	nodes, err := targetNodes(ctx, env, "conntrackFlood", ns, f.Nodes, f.PodSelector)
 	if err != nil {
 		return err
 	}
@@ -136,59 +122,11 @@ func (f *ConntrackFlood) Recover(ctx context.Context, env *Env) error {
 		}
 		return nil
 	}
-	pods := env.Cluster.Client.CoreV1().Pods(f.PodNamespace)
-	zero := int64(0)
-	var errs []error
-	for _, name := range f.Pods {
-		env.would("DELETE pods/%s in %s", name, f.PodNamespace)
-		if env.DryRun {
-			continue
-		}
-		if err := pods.Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("delete flood pod %s/%s: %w", f.PodNamespace, name, err))
-		}
-	}
-	if len(errs) > 0 || env.DryRun {
-		return errors.Join(errs...)
-	}
-	for _, name := range f.Pods {
-		err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
-			_, err := pods.Get(ctx, name, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
-				return true, nil
-			}
-			return false, err
-		})
-		if err != nil {
-			return fmt.Errorf("flood pod %s/%s still exists: %w", f.PodNamespace, name, err)
-		}
+	if err := deletePods(ctx, env, f.PodNamespace, f.Pods); err != nil || env.DryRun {
+		return err
 	}
 	env.note("fault", "flood pods deleted: %s", strings.Join(f.Pods, ", "))
 	return nil
-}
-
-// targets returns the nodes to flood: the named ones, which must exist, or
-// those running the pods of podSelector.
-func (f *ConntrackFlood) targets(ctx context.Context, env *Env, ns string) ([]string, error) {
-	if len(f.Nodes) > 0 {
-		return f.Nodes, nil
-	}
-	env.read("GET pods in %s -l %s", ns, f.PodSelector)
-	pods, err := env.Cluster.Client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: f.PodSelector})
-	if err != nil {
-		return nil, fmt.Errorf("conntrackFlood: list pods %s: %w", f.PodSelector, err)
-	}
-	var nodes []string
-	for _, p := range pods.Items {
-		if p.Spec.NodeName != "" && !slices.Contains(nodes, p.Spec.NodeName) {
-			nodes = append(nodes, p.Spec.NodeName)
-		}
-	}
-	if len(nodes) == 0 {
-		return nil, fmt.Errorf("conntrackFlood: no scheduled pod in %s matches %s", ns, f.PodSelector)
-	}
-	slices.Sort(nodes)
-	return nodes, nil
 }
 
 // address returns the address to flood on node, refusing what the flooder
@@ -228,77 +166,16 @@ func (f *ConntrackFlood) pod(ns, node string, addr netip.Addr) *corev1.Pod {
 	if f.Fill > 0 {
 		cmd = append(cmd, "--fill", strconv.FormatFloat(f.Fill, 'f', -1, 64))
 	}
-	grace := int64(1)
-	name := "drill-flood-" + node
-	if len(name) > 50 {
-		name = name[:50]
-	}
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      strings.TrimSuffix(name, "-") + "-" + suffix(),
-			Namespace: ns,
-			Labels:    map[string]string{FloodLabel: "true", "app.kubernetes.io/name": "drill-flood", "app.kubernetes.io/managed-by": "drill"},
-		},
-		Spec: corev1.PodSpec{
-			NodeName:                      node,
-			HostNetwork:                   true,
-			RestartPolicy:                 corev1.RestartPolicyNever,
-			TerminationGracePeriodSeconds: &grace,
-			Tolerations:                   []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
-			Containers: []corev1.Container{{
-				Name:    "flood",
-				Image:   f.Image,
-				Command: cmd,
-			}},
-		},
-	}
+	return nodePod(ns, node, FloodLabel, "flood", f.Image, cmd)
 }
 
 // waitStarted waits until every flood pod runs (or already finished).
 func (f *ConntrackFlood) waitStarted(ctx context.Context, env *Env) error {
-	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
-	defer cancel()
-	pods := env.Cluster.Client.CoreV1().Pods(f.PodNamespace)
-	for _, name := range f.Pods {
-		var last *corev1.Pod
-		err := wait.PollUntilContextCancel(ctx, pollInterval, true, func(ctx context.Context) (bool, error) {
-			p, err := pods.Get(ctx, name, metav1.GetOptions{})
-			if err != nil {
-				return false, err
-			}
-			last = p
-			switch p.Status.Phase {
-			case corev1.PodRunning, corev1.PodSucceeded:
-				return true, nil
-			case corev1.PodFailed:
-				return false, fmt.Errorf("flood pod %s failed: %s", name, podProblem(p))
-			}
-			return false, nil
-		})
-		if err != nil {
-			state := "not found"
-			if last != nil {
-				state = podProblem(last)
-			}
-			return fmt.Errorf("conntrackFlood: pod %s/%s did not start (%s): %w", f.PodNamespace, name, state, err)
-		}
+	if err := waitPods(ctx, env, "conntrackFlood", f.PodNamespace, f.Pods, f.Timeout, corev1.PodRunning, corev1.PodSucceeded); err != nil {
+		return err
 	}
 	env.note("fault", "%d flood pod(s) running", len(f.Pods))
 	return nil
-}
-
-// podProblem describes why a pod is not running.
-func podProblem(p *corev1.Pod) string {
-	out := string(p.Status.Phase)
-	for _, c := range p.Status.ContainerStatuses {
-		switch {
-		case c.State.Waiting != nil:
-			out += fmt.Sprintf(", %s waiting: %s %s", c.Name, c.State.Waiting.Reason, c.State.Waiting.Message)
-		case c.State.Terminated != nil:
-			out += fmt.Sprintf(", %s exited %d: %s %s", c.Name, c.State.Terminated.ExitCode, c.State.Terminated.Reason, c.State.Terminated.Message)
-		}
-	}
-	return out
 }
 
 func (f *ConntrackFlood) ns(env *Env) string {

@@ -10,6 +10,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/conntrack"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 func TestParseNewFaults(t *testing.T) {
@@ -22,13 +24,15 @@ func TestParseNewFaults(t *testing.T) {
       spec: {action: pod-kill, mode: one, selector: {labelSelectors: {app: web}}}
   - {at: 5s, conntrackFlood: {nodes: [node-1], rate: 500, for: 10s, fill: 0.5}}
   - {at: 6s, podKill: {selector: "app in (web)", all: true, mode: chaosMesh}}
+  - {at: 7s, conntrackFlush: {podSelector: app=web, service: web, every: 5s, for: 20s}}
+  - {at: 8s, conntrackFlush: {nodes: [node-1], all: true, proto: udp}}
 `)
 	got, err := Parse(sc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 6 {
-		t.Fatalf("%d faults, want 6", len(got))
+	if len(got) != 8 {
+		t.Fatalf("%d faults, want 8", len(got))
 	}
 	pk := got[0].Fault.(*PodKill)
 	if pk.Count != 2 || pk.GracePeriodSeconds == nil || *pk.GracePeriodSeconds != 0 || pk.Mode != PodKillDelete || !pk.Wait {
@@ -47,6 +51,12 @@ func TestParseNewFaults(t *testing.T) {
 	cf := got[4].Fault.(*ConntrackFlood)
 	if cf.Proto != "udp" || cf.To != "nodeIP" || cf.Rate != 500 || cf.For != 10*time.Second || cf.Fill != 0.5 || cf.Image != DefaultImage {
 		t.Errorf("conntrackFlood %+v", cf)
+	}
+	if fl := got[6].Fault.(*ConntrackFlush); fl.Proto != "tcp" || fl.Service != "web" || fl.Every != 5*time.Second || fl.For != 20*time.Second || fl.Timeout != time.Minute {
+		t.Errorf("conntrackFlush %+v", fl)
+	}
+	if fl := got[7].Fault.(*ConntrackFlush); fl.Proto != "udp" || !fl.All || fl.Every != 0 || fl.Name() != "conntrackFlush node-1 every udp entry once" {
+		t.Errorf("conntrackFlush %+v %q", fl, fl.Name())
 	}
 	spec := got[5].Fault.(*PodKill).podChaosSpec("shop")
 	if spec["mode"] != "all" || spec["action"] != "pod-kill" {
@@ -70,6 +80,15 @@ func TestParseRejectsBadFaults(t *testing.T) {
 		{"flood bounds", "conntrackFlood: {nodes: [n], rate: 1000000, for: 2h, fill: 1.5}", []string{"above the maximum 100000"}},
 		{"flood fill", "conntrackFlood: {nodes: [n], for: 2h, fill: 1.5}", []string{"for: 2h0m0s is outside", "fill: 1.5 is outside"}},
 		{"flood to", "conntrackFlood: {nodes: [n], to: google}", []string{`"google" is not one of nodeIP, loopback`}},
+		{"flush everything", "conntrackFlush: {nodes: [n]}", []string{"f.yaml:7:", "deletes every tcp entry", "all: true"}},
+		{"flush all and a port", "conntrackFlush: {nodes: [n], port: 80, all: true}", []string{"remove all or the filter"}},
+		{"flush nodes", "conntrackFlush: {port: 80}", []string{"conntrackFlush needs nodes"}},
+		{"flush service and port", "conntrackFlush: {nodes: [n], service: web, port: 80}", []string{"service (its ports are resolved) or port"}},
+		{"flush destination", "conntrackFlush: {nodes: [n], destination: web}", []string{"not an IPv4 address or prefix"}},
+		{"flush port", "conntrackFlush: {nodes: [n], port: 70000}", []string{"above the maximum 65535"}},
+		{"flush proto", "conntrackFlush: {nodes: [n], port: 53, proto: icmp}", []string{`"icmp" is not one of tcp, udp, sctp`}},
+		{"flush every", "conntrackFlush: {nodes: [n], port: 80, every: 5s, for: 2h}", []string{"for: 2h0m0s is outside"}},
+		{"flush every above for", "conntrackFlush: {nodes: [n], port: 80, every: 30s, for: 10s}", []string{"longer than for"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(parseScenario(t, "  - at: 1s\n    "+tc.fault+"\n"))
@@ -100,6 +119,10 @@ func TestJournalKeepsUndoState(t *testing.T) {
 		&ChaosMesh{Kind: "NetworkChaos", Body: map[string]any{"action": "delay"}, Timeout: time.Minute,
 			Created: &cluster.Object{Resource: podChaosGVR, Kind: "NetworkChaos", Namespace: "shop", Name: "drill-networkchaos-1"}},
 		&ConntrackFlood{Nodes: []string{"node-1"}, Proto: "udp", To: "nodeIP", Rate: 10, For: time.Second, Pods: []string{"drill-flood-node-1-abc"}, PodNamespace: "shop"},
+		&ConntrackFlush{PodSelector: "app=web", Proto: "tcp", Service: "web", Every: time.Second, For: time.Minute,
+			Filters: []string{"proto=tcp,port=31080"}, Pods: map[string]string{"node-1": "drill-conntrack-flush-node-1-abc"}, PodNamespace: "shop",
+			Flushes: []NodeFlush{{Node: "node-1", Record: conntrack.Record{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Flushed: conntrack.Flushed{Matched: 3, Deleted: 2, Entries: 40}}}},
+			Deleted: map[string]int{"node-1": 2}},
 	}
 	path := t.TempDir() + "/journal.json"
 	j, err := NewJournal(path, Access{Namespace: "shop"})
@@ -126,5 +149,15 @@ func TestJournalKeepsUndoState(t *testing.T) {
 				t.Fatalf("journaled %#v\ncame back %#v", f, pending[i])
 			}
 		})
+	}
+}
+
+// TestFlushOnURLTargetRefused: a url target has no nodes to flush; the
+// scenario is refused with the position of its faults.
+func TestFlushOnURLTargetRefused(t *testing.T) {
+	src := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: f}\ntarget: {url: 'http://127.0.0.1:18080'}\nload: {rate: 10/s, duration: 60s}\nfaults:\n  - {at: 1s, conntrackFlush: {nodes: [n], port: 80}}\n"
+	_, err := scenario.Parse("f.yaml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:6:1: faults: faults need a lab or kube target") {
+		t.Fatalf("conntrackFlush on a url target: %v; want the faults position and the reason", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +27,10 @@ import (
 
 	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/cluster"
+	"github.com/drillkit/drill/pkg/conntrack"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
+	"github.com/drillkit/drill/pkg/netns"
 )
 
 const (
@@ -79,6 +83,7 @@ func TestFaultsOnLab(t *testing.T) {
 	t.Run("blueGreen", h.blueGreen)
 	t.Run("chaosMesh", h.chaosMesh)
 	t.Run("conntrackFlood", h.conntrackFlood)
+	t.Run("conntrackFlush", h.conntrackFlush)
 	t.Run("recoverAfterDelete", h.recoverAfterDelete)
 	t.Run("kubeProxyMode", h.kubeProxyMode)
 }
@@ -115,9 +120,9 @@ func (h *harness) env(t *testing.T, n *notes) *Env {
 }
 
 // applyRecover applies f with a journal, runs during, then recovers a copy
-// of f read back from the journal, twice, and checks that the namespace is
-// as it was before.
-func (h *harness) applyRecover(t *testing.T, f Fault, during func()) {
+// of f read back from the journal, twice, checks that the namespace is as
+// it was before and returns the recovered copy.
+func (h *harness) applyRecover(t *testing.T, f Fault, during func()) Fault {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var n notes
@@ -159,6 +164,7 @@ func (h *harness) applyRecover(t *testing.T, f Fault, during func()) {
 	}
 	after := h.snapshot(ctx, t, labNS)
 	h.same(t, before, after)
+	return pending[0]
 }
 
 // snapshot is what a fault may change in a namespace, without what changes
@@ -265,6 +271,7 @@ func allFaults() []Fault {
 			"selector": map[string]any{"labelSelectors": map[string]any{"app": "web"}}}, Timeout: time.Minute},
 		&ConntrackFlood{Nodes: []string{"node-1"}, Proto: "udp", To: "nodeIP", Rate: 100, For: 10 * time.Second,
 			Image: DefaultImage, Timeout: time.Minute},
+		&ConntrackFlush{Nodes: []string{"node-1"}, Proto: "tcp", Service: "web", For: time.Minute, Image: DefaultImage, Timeout: time.Minute},
 	}
 }
 
@@ -342,6 +349,7 @@ func (h *harness) dryRun(t *testing.T) {
 			"selectorSwitch": "would PUT services/web in faults with spec.selector app=web,track=green (was app=web,track=blue)",
 			"blueGreen":      "would PUT ingresses/web in faults",
 			"conntrackFlood": "would POST pods in faults: drill-flood-node-1-",
+			"conntrackFlush": "would POST pods in faults: drill-conntrack-flush-node-1-",
 		}[ActionOf(f).Name]
 		if !strings.Contains(text, want) {
 			t.Errorf("dry run of %s does not say %q:\n%s", f.Name(), want, text)
@@ -571,18 +579,99 @@ func (h *harness) conntrackFlood(t *testing.T) {
 	})
 }
 
-// requireFlood fails (CI) or skips unless the drill binary has `drill flood`.
-func requireFlood(t *testing.T) {
-	out, err := exec.Command(os.Getenv(lab.EnvDrillBinary), "flood", "-h").CombinedOutput()
-	if err == nil && strings.Contains(string(out), "-fill") {
+// conntrackFlush: connections kept open from the node to the Service's
+// cluster IP have their entries deleted by a flush of the Service, which
+// reports how many per node; a periodic flush flushes more than once and
+// reports each.
+func (h *harness) conntrackFlush(t *testing.T) {
+	requireCommand(t, "conntrack-flush", "-every")
+	ctx := context.Background()
+	node := h.lab.Plan().Nodes[0]
+	svc, err := h.cl.Client.CoreV1().Services(labNS).Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vip := netip.MustParseAddr(svc.Spec.ClusterIP)
+	const conns = 5
+	open := func() {
+		t.Helper()
+		for range conns {
+			c, err := netns.Dial(ctx, netns.Path(node.Netns), &net.Dialer{Timeout: 5 * time.Second}, "tcp4", net.JoinHostPort(vip.String(), "80"))
+			if err != nil {
+				t.Fatalf("connect to web's cluster IP from %s: %v", node.Name, err)
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}
+	toVIP := func() int {
+		t.Helper()
+		n := 0
+		err := netns.Do(netns.Path(node.Netns), func() error {
+			entries, err := conntrack.Dump()
+			for _, e := range entries {
+				if e.Orig.Dst == netip.AddrPortFrom(vip, 80) && e.TCPState == conntrack.TCPEstablished {
+					n++
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	open()
+	if n := toVIP(); n < conns {
+		t.Fatalf("%d established entries to %s:80 on %s before the flush, want %d", n, vip, node.Name, conns)
+	}
+	once := &ConntrackFlush{Nodes: []string{node.Name}, Proto: "tcp", Service: "web", For: time.Minute, Image: DefaultImage, Timeout: time.Minute}
+	h.applyRecover(t, once, func() {
+		if once.Deleted[node.Name] < conns || len(once.Flushes) != 1 {
+			t.Fatalf("flush of service web: deleted %v in %d flushes, want at least %d on %s in one", once.Deleted, len(once.Flushes), conns, node.Name)
+		}
+		if n := toVIP(); n != 0 {
+			t.Fatalf("%d established entries to %s:80 left after the flush", n, vip)
+		}
+		if !slices.Contains(once.Filters, "proto=tcp,port=80,dst="+vip.String()+"/32") {
+			t.Fatalf("filters %v lack the cluster IP and port", once.Filters)
+		}
+	})
+
+	every := &ConntrackFlush{Nodes: []string{node.Name}, Proto: "tcp", Destination: vip.String(), Every: time.Second, For: 30 * time.Second,
+		Image: DefaultImage, Timeout: time.Minute}
+	recovered := h.applyRecover(t, every, func() {
+		open()
+		if err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 20*time.Second, true, func(context.Context) (bool, error) {
+			return toVIP() == 0, nil
+		}); err != nil {
+			t.Fatalf("%d established entries to %s left: the periodic flush did not delete them", toVIP(), vip)
+		}
+	})
+	// Recover read the flushes from the pods' logs (the second recovery,
+	// with the pods gone, keeps them).
+	got := recovered.(*ConntrackFlush)
+	if len(got.Flushes) < 2 || got.Deleted[node.Name] < conns {
+		t.Fatalf("periodic flush: %d flushes deleting %v; want 2 or more, %d or more entries", len(got.Flushes), got.Deleted, conns)
+	}
+	t.Logf("once: %v; every 1s: %d flushes, %v", once.Deleted, len(got.Flushes), got.Deleted)
+}
+
+// requireCommand fails (CI) or skips unless the drill binary has the
+// command (its help naming flag).
+func requireCommand(t *testing.T, command, flag string) {
+	out, err := exec.Command(os.Getenv(lab.EnvDrillBinary), command, "-h").CombinedOutput()
+	if err == nil && strings.Contains(string(out), flag) {
 		return
 	}
-	msg := fmt.Sprintf("%s has no flood command (%v): build drill with cmd/drill/flood.go wired", os.Getenv(lab.EnvDrillBinary), err)
+	msg := fmt.Sprintf("%s has no %s command (%v): build drill from this tree", os.Getenv(lab.EnvDrillBinary), command, err)
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
 }
+
+// requireFlood fails (CI) or skips unless the drill binary has `drill flood`.
+func requireFlood(t *testing.T) { requireCommand(t, "flood", "-fill") }
 
 func nodeConntrack(t *testing.T, netns string) int {
 	n, _ := nodeConntrackMax(t, netns)

@@ -34,6 +34,7 @@ func Actions() []Action {
 		{Name: "selectorSwitch", Doc: "Point a Service at other pods by changing its selector.", New: func() Fault { return &SelectorSwitch{} }},
 		{Name: "blueGreen", Doc: "Point an Ingress's backends at a second Service.", New: func() Fault { return &BlueGreen{} }},
 		{Name: "conntrackFlood", Doc: "Fill nodes' conntrack tables with flood traffic.", New: func() Fault { return &ConntrackFlood{} }},
+		{Name: "conntrackFlush", Doc: "Delete nodes' conntrack entries by protocol, destination port or address, or a Service's ports, once or periodically.", New: func() Fault { return &ConntrackFlush{} }},
 		{Name: "chaosMesh", Doc: "Create a Chaos Mesh resource (kube targets with Chaos Mesh installed).", New: func() Fault { return &ChaosMesh{} }},
 		{Name: "deregistrationDelay", Doc: "Change the deregistration delay of an Ingress's target groups through the load balancer API.",
 			New: func() Fault { return &DeregistrationDelay{} }, UsesELB: true},

@@ -104,6 +104,9 @@ type Config struct {
 	// Down). It is the only change the lab makes to the host, and only on
 	// explicit request.
 	HostConntrackMax int
+	// ConntrackTimeouts are written in every node's network namespace
+	// (per namespace: the host's are untouched) and given to kube-proxy.
+	ConntrackTimeouts ConntrackTimeouts
 	// ReadyTimeout bounds the wait for the API server and all nodes Ready.
 	ReadyTimeout time.Duration
 	// Progress receives one line per step; nil discards them.
@@ -206,6 +209,9 @@ func (c Config) Validate() error {
 		if err != nil || !ap.Addr().IsLoopback() {
 			errs = append(errs, fmt.Errorf("relay address %q: use a loopback address and port like 127.0.0.1:6443", c.RelayAddr))
 		}
+	}
+	if err := validateTimeouts(c.ConntrackTimeouts); err != nil {
+		errs = append(errs, err)
 	}
 	if c.HostConntrackMax < 0 {
 		errs = append(errs, fmt.Errorf("host conntrack max %d: use a positive value, or 0 to leave the host alone", c.HostConntrackMax))

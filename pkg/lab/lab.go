@@ -164,6 +164,14 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		}
 		l.logf("host nf_conntrack_max set to %d (was %d; restored by lab down)", p.HostConntrackMaxSet, p.HostConntrackMaxSaved)
 	}
+	if p.ConntrackTimeouts != (ConntrackTimeouts{}) {
+		for _, n := range p.Nodes {
+			if err := setConntrackTimeouts(filepath.Join(netnsDir, n.Netns), p.ConntrackTimeouts); err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+		}
+		l.logf("conntrack timeouts of every node: %s", TimeoutsString(p.ConntrackTimeouts))
+	}
 	t = time.Now()
 	specs := append(controlPlaneSpecs(p), relaySpec(p))
 	for _, s := range specs {

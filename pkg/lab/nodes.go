@@ -75,6 +75,7 @@ func nodeSpecs(p Plan, n NodePlan) []procSpec {
 			"--healthz-bind-address", "0.0.0.0:10256",
 			"--v", "1",
 		}})
+		specs[len(specs)-1].Args = append(specs[len(specs)-1].Args, kubeProxyFlags(p.ConntrackTimeouts)...)
 	}
 	return specs
 }

@@ -34,6 +34,8 @@ type Plan struct {
 	// changed it (0: untouched).
 	HostConntrackMaxSaved int `json:"hostConntrackMaxSaved,omitempty"`
 	HostConntrackMaxSet   int `json:"hostConntrackMaxSet,omitempty"`
+	// ConntrackTimeouts are set in every node's network namespace.
+	ConntrackTimeouts ConntrackTimeouts `json:"conntrackTimeouts,omitzero"`
 }
 
 // NodePlan is one node's names and addresses.
@@ -61,22 +63,23 @@ func newPlan(c Config) (Plan, error) {
 	pods := netip.MustParsePrefix(c.PodCIDR)
 	svc := netip.MustParsePrefix(c.ServiceCIDR)
 	p := Plan{
-		Name:        c.Name,
-		ProxyMode:   c.ProxyMode,
-		NodeRuntime: c.NodeRuntime,
-		StateDir:    filepath.Join(c.StateRoot, c.Name),
-		KubeBinary:  c.KubeBinary,
-		DrillBinary: c.DrillBinary,
-		VPCCIDR:     c.VPCCIDR,
-		PodCIDR:     c.PodCIDR,
-		ServiceCIDR: c.ServiceCIDR,
-		VPCNetns:    netnsPrefix(c.Name) + "vpc",
-		VPCAddr:     nth(vpc.Addr(), 1).String(),
-		CPNetns:     netnsPrefix(c.Name) + "cp",
-		APIAddr:     nth(vpc.Addr(), 2).String(),
-		APIPort:     6443,
-		ServiceIP:   nth(svc.Addr(), 1).String(),
-		RelayAddr:   c.RelayAddr,
+		Name:              c.Name,
+		ProxyMode:         c.ProxyMode,
+		NodeRuntime:       c.NodeRuntime,
+		ConntrackTimeouts: c.ConntrackTimeouts,
+		StateDir:          filepath.Join(c.StateRoot, c.Name),
+		KubeBinary:        c.KubeBinary,
+		DrillBinary:       c.DrillBinary,
+		VPCCIDR:           c.VPCCIDR,
+		PodCIDR:           c.PodCIDR,
+		ServiceCIDR:       c.ServiceCIDR,
+		VPCNetns:          netnsPrefix(c.Name) + "vpc",
+		VPCAddr:           nth(vpc.Addr(), 1).String(),
+		CPNetns:           netnsPrefix(c.Name) + "cp",
+		APIAddr:           nth(vpc.Addr(), 2).String(),
+		APIPort:           6443,
+		ServiceIP:         nth(svc.Addr(), 1).String(),
+		RelayAddr:         c.RelayAddr,
 	}
 	for i := 1; i <= c.Nodes; i++ {
 		base := nth(pods.Addr(), uint32(i)<<8)

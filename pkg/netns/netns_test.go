@@ -1,35 +1,23 @@
-package netns
+package netns_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/netns"
+	"github.com/drillkit/drill/pkg/netns/netnstest"
 )
 
 // TestDialReachesOnlyInsideTheNamespace starts a listener inside a fresh
 // network namespace: Dial reaches it, a plain dial from the process does not,
 // and the process stays in its own namespace afterwards.
 func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("needs root")
-		}
-		t.Skip("needs root")
-	}
-	name := fmt.Sprintf("drilltest-netns-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	if out, err := exec.Command("ip", "-n", name, "link", "set", "lo", "up").CombinedOutput(); err != nil {
-		t.Fatalf("lo up: %v: %s", err, out)
-	}
+	name := netnstest.New(t, "drilltest-netns", false)
 	before, _ := os.Readlink("/proc/self/ns/net")
 	var l net.Listener
-	if err := Do(Path(name), func() error {
+	if err := netns.Do(netns.Path(name), func() error {
 		var err error
 		l, err = net.Listen("tcp", "127.0.0.1:0")
 		return err
@@ -46,7 +34,7 @@ func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
 			c.Close()
 		}
 	}()
-	c, err := Dial(context.Background(), Path(name), &net.Dialer{}, "tcp", l.Addr().String())
+	c, err := netns.Dial(context.Background(), netns.Path(name), &net.Dialer{}, "tcp", l.Addr().String())
 	if err != nil {
 		t.Fatalf("dial inside the namespace: %v", err)
 	}
@@ -58,7 +46,7 @@ func TestDialReachesOnlyInsideTheNamespace(t *testing.T) {
 	if after, _ := os.Readlink("/proc/self/ns/net"); after != before {
 		t.Fatalf("the process moved from %s to %s", before, after)
 	}
-	if err := Do(Path("no-such-namespace-"+name), func() error { return nil }); err == nil {
+	if err := netns.Do(netns.Path("no-such-namespace-"+name), func() error { return nil }); err == nil {
 		t.Fatal("Do accepted a missing namespace")
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 	"time"
 )
@@ -72,6 +73,7 @@ func conntrackLines(series []ConntrackSeries, seconds int) []string {
 		out = append(out,
 			fmt.Sprintf("%s fill  |%s|  (full height = table full, %d entries)", name, f.String(), limit),
 			fmt.Sprintf("%s drops |%s|  (%s)", name, d.String(), dropsLegend(most, per)))
+		out = append(out, stateLines(s, name, seconds, per, chars)...)
 	}
 	unit := "1 char = 1s"
 	if per > 1 {
@@ -89,4 +91,67 @@ func dropsLegend(most uint64, per int) string {
 		in = fmt.Sprintf("%d seconds", per)
 	}
 	return fmt.Sprintf("full height = %d new connections dropped in %s; · = none", most, in)
+}
+
+// maxStateLines bounds the states drawn per node (the largest first).
+const maxStateLines = 4
+
+// stateLines draws a node's largest TCP states over the run (when sampled),
+// on the fill's scale: each character is the state's highest share of the
+// table in that time.
+func stateLines(s ConntrackSeries, name string, seconds, per, chars int) []string {
+	type peak struct {
+		state string
+		n     int64
+		at    time.Duration
+	}
+	peaks := map[string]*peak{}
+	for _, p := range s.Points {
+		for st, n := range p.States {
+			if pk := peaks[st]; pk == nil || n > pk.n {
+				peaks[st] = &peak{st, n, p.T}
+			}
+		}
+	}
+	var order []*peak
+	for _, pk := range peaks {
+		if pk.n > 0 {
+			order = append(order, pk)
+		}
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].n != order[j].n {
+			return order[i].n > order[j].n
+		}
+		return order[i].state < order[j].state
+	})
+	if len(order) > maxStateLines {
+		order = order[:maxStateLines]
+	}
+	var out []string
+	for _, pk := range order {
+		share := make([]float64, chars)
+		seen := make([]bool, chars)
+		for _, p := range s.Points {
+			if p.T < 0 || p.T >= time.Duration(seconds)*time.Second || p.Max <= 0 {
+				continue
+			}
+			i := int(p.T/time.Second) / per
+			seen[i] = true
+			share[i] = math.Max(share[i], float64(p.States[pk.state])/float64(p.Max))
+		}
+		var b strings.Builder
+		for i := range chars {
+			switch {
+			case !seen[i]:
+				b.WriteRune(' ')
+			case share[i] == 0:
+				b.WriteRune(sparkLevels[0])
+			default:
+				b.WriteRune(level(share[i]))
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %-11s |%s|  (peak %d at %ds)", name, pk.state, b.String(), pk.n, int(pk.at/time.Second)))
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConntrackLines(t *testing.T) {
@@ -31,5 +32,28 @@ func TestConntrackLines(t *testing.T) {
 	}
 	if conntrackLines(nil, 60) != nil {
 		t.Error("lines drawn without any node sampled")
+	}
+}
+
+// TestConntrackStateLines: sampled TCP states get a line each, largest
+// first, on the table's scale, with their peak.
+func TestConntrackStateLines(t *testing.T) {
+	var pts []ConntrackPoint
+	for i := range 10 {
+		pts = append(pts, ConntrackPoint{T: time.Duration(i) * time.Second, Count: int64(100 + 400*i), Max: 4000,
+			States: map[string]int64{"TIME_WAIT": int64(400 * i), "ESTABLISHED": 20, "UDP": 0}})
+	}
+	lines := conntrackLines([]ConntrackSeries{{Node: "node-1", Points: pts}}, 10)
+	if len(lines) != 5 {
+		t.Fatalf("got %d lines, want fill, drops, TIME_WAIT, ESTABLISHED and the axis:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	if !strings.Contains(lines[2], "TIME_WAIT") || !strings.Contains(lines[2], "(peak 3600 at 9s)") || !strings.Contains(lines[2], "|▁▁▂▃▄▄▅▆▇█|") {
+		t.Errorf("TIME_WAIT line %q: want it first, rising to 90%% of the table, peak 3600 at 9s", lines[2])
+	}
+	if !strings.Contains(lines[3], "ESTABLISHED") || !strings.Contains(lines[3], "peak 20") {
+		t.Errorf("ESTABLISHED line %q", lines[3])
+	}
+	if strings.Contains(strings.Join(lines, "\n"), "UDP") {
+		t.Error("a state never seen got a line")
 	}
 }

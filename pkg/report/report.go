@@ -103,6 +103,9 @@ type ConntrackPoint struct {
 	// Drops is how many new connections the table could not take since the
 	// node's previous sample (drop + early_drop + insert_failed).
 	Drops uint64 `json:"drops"`
+	// States counts the entries by TCP state (ESTABLISHED, TIME_WAIT, ...;
+	// UDP and OTHER for the rest), when sample.nodes has conntrackStates.
+	States map[string]int64 `json:"states,omitempty"`
 }
 
 // ScenarioInfo identifies the scenario a run came from.

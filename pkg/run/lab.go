@@ -61,6 +61,9 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, images []strin
 	if mode != plan.ProxyMode {
 		s.notes = append(s.notes, "kube-proxy mode "+mode)
 	}
+	if t := lab.TimeoutsString(plan.ConntrackTimeouts); t != "" {
+		s.target.Details["conntrackTimeouts"] = t
+	}
 	if plan.HostConntrackMaxSet > 0 {
 		s.target.Details["hostConntrackMax"] = strconv.Itoa(plan.HostConntrackMaxSet)
 		s.notes = append(s.notes, fmt.Sprintf("the host's global nf_conntrack_max was set to %d for this run (it was %d; restored afterwards)", plan.HostConntrackMaxSet, plan.HostConntrackMaxSaved))
@@ -78,7 +81,7 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 		return l, nil
 	}
 	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
-		NodeRuntime: spec.NodeRuntime, HostConntrackMax: spec.HostConntrackMax, Progress: progress})
+		NodeRuntime: spec.NodeRuntime, HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: spec.ConntrackTimeouts})
 	if l != nil {
 		// Taking the lab down puts the host back as it was: it is not
 		// cut short by timeouts.delete or a second interrupt. It takes

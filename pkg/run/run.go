@@ -528,7 +528,7 @@ func conntrackSeries(d *sample.Datapath, start time.Time) []report.ConntrackSeri
 	for node, points := range series {
 		s := report.ConntrackSeries{Node: node, Points: make([]report.ConntrackPoint, len(points))}
 		for i, p := range points {
-			s.Points[i] = report.ConntrackPoint{T: p.Time.Sub(start), Count: p.Count, Max: p.Max, Drops: p.Drops}
+			s.Points[i] = report.ConntrackPoint{T: p.Time.Sub(start), Count: p.Count, Max: p.Max, Drops: p.Drops, States: p.States}
 		}
 		out = append(out, s)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/drillkit/drill/pkg/agent"
 )
 
 // Names of the values Datapath derives, as checks refer to them.
@@ -45,6 +47,8 @@ type Point struct {
 	Time       time.Time
 	Count, Max int64
 	Drops      uint64
+	// States counts the entries by TCP state, when sampled.
+	States map[string]int64
 }
 
 // NewDatapath returns an empty accumulator.
@@ -82,6 +86,15 @@ func (d *Datapath) Add(s NodeSample) string {
 			}
 		}
 	}
+	if first && len(c.Timeouts) > 0 {
+		var ts []string
+		for _, k := range agent.TimeoutNames() {
+			if v, ok := c.Timeouts[k]; ok {
+				ts = append(ts, fmt.Sprintf("%s %ds", strings.NewReplacer("tcp_timeout_", "", "_timeout", "").Replace(k), v))
+			}
+		}
+		notes = append(notes, "conntrack timeouts "+strings.Join(ts, ", "))
+	}
 	n.lastFill = f
 	if f > n.maxFill || n.maxAt.IsZero() {
 		n.maxFill, n.maxAt, n.count, n.max = f, s.Time, c.Count, c.Max
@@ -102,7 +115,7 @@ func (d *Datapath) Add(s NodeSample) string {
 		}
 		n.prev, n.havePrev = cur, true
 	}
-	n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta})
+	n.points = append(n.points, Point{Time: s.Time, Count: c.Count, Max: c.Max, Drops: delta, States: c.States})
 	if len(notes) == 0 {
 		return ""
 	}

@@ -155,3 +155,18 @@ func TestDatapathNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestDatapathNotesTimeouts: a node's first sample puts its conntrack
+// timeouts on the timeline, once.
+func TestDatapathNotesTimeouts(t *testing.T) {
+	d := NewDatapath()
+	st := &agent.State{Conntrack: agent.Conntrack{Part: agent.Part{Available: true}, Count: 10, Max: 4096,
+		Timeouts: map[string]int64{"tcp_timeout_established": 86400, "tcp_timeout_time_wait": 10, "tcp_timeout_close_wait": 60, "udp_timeout": 30}}}
+	first := d.Add(NodeSample{Node: "node-1", Time: time.Now(), State: st})
+	if first != "node-1: conntrack timeouts established 86400s, time_wait 10s, close_wait 60s, udp 30s" {
+		t.Errorf("first sample noted %q", first)
+	}
+	if again := d.Add(NodeSample{Node: "node-1", Time: time.Now(), State: st}); again != "" {
+		t.Errorf("second sample noted %q", again)
+	}
+}

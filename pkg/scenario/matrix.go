@@ -34,6 +34,10 @@ const (
 	VarNodes               = "target.lab.nodes"
 	VarNodeRuntime         = "target.lab.nodeRuntime"
 	VarHostConntrackMax    = "target.lab.hostConntrackMax"
+	VarTCPEstablished      = "target.lab.conntrackTimeouts.tcpEstablished"
+	VarTCPTimeWait         = "target.lab.conntrackTimeouts.tcpTimeWait"
+	VarTCPCloseWait        = "target.lab.conntrackTimeouts.tcpCloseWait"
+	VarUDPTimeout          = "target.lab.conntrackTimeouts.udp"
 	VarPreStopSleep        = "setup.preStopSleep"
 	VarGracePeriod         = "setup.terminationGracePeriodSeconds"
 	VarDeregistrationDelay = "setup.deregistrationDelay"
@@ -57,6 +61,10 @@ func matrixVars() []matrixVar {
 		{VarNodes, "integer 1..10", "Number of lab nodes.", intValue(1, 10)},
 		{VarNodeRuntime, "lab | kubelet", "What runs the lab's pods: drill's lab kubelet or the upstream kubelet with containerd and runc.", enumValue("lab", "kubelet")},
 		{VarHostConntrackMax, "integer 0, or 1024..16777216", "The host's global nf_conntrack_max for the run, as target.lab.hostConntrackMax (needs drill run --allow-host-sysctl).", conntrackMaxValue},
+		{VarTCPEstablished, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_established of every lab node, as target.lab.conntrackTimeouts.tcpEstablished.", timeoutValue},
+		{VarTCPTimeWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_time_wait of every lab node, as target.lab.conntrackTimeouts.tcpTimeWait.", timeoutValue},
+		{VarTCPCloseWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_close_wait of every lab node, as target.lab.conntrackTimeouts.tcpCloseWait.", timeoutValue},
+		{VarUDPTimeout, "duration 1s..2147483s, whole seconds", "nf_conntrack_udp_timeout of every lab node, as target.lab.conntrackTimeouts.udp.", timeoutValue},
 		{VarPreStopSleep, "duration 0s..1h, whole seconds", "preStop hook of every container of the setup's Deployments: exec sleep for that long; 0s removes the hook.", secondsValue(time.Hour)},
 		{VarGracePeriod, "integer 0..3600", "terminationGracePeriodSeconds of the setup's Deployments.", intValue(0, 3600)},
 		{VarDeregistrationDelay, "duration 0s..1h, whole seconds", "deregistration_delay.timeout_seconds in the target-group-attributes annotation of the setup's Ingresses.", secondsValue(time.Hour)},
@@ -89,6 +97,30 @@ func conntrackMaxValue(s string) (string, error) {
 		return "", fmt.Errorf("%q: use 0 (leave the host alone) or %d to 16777216", s, minHostConntrackMax)
 	}
 	return strconv.Itoa(n), nil
+}
+
+// timeoutValue reads a conntrack timeout: whole seconds the kernel accepts.
+func timeoutValue(s string) (string, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || checkTimeout(d) != "" {
+		return "", fmt.Errorf("%q: use a duration in whole seconds from 1s to %ds, like 30s", s, int64(MaxConntrackTimeout/time.Second))
+	}
+	return short(d), nil
+}
+
+// checkTimeout says what is wrong with a conntrack timeout, or "".
+func checkTimeout(d time.Duration) string {
+	switch {
+	case d < time.Second || d > MaxConntrackTimeout:
+		v := short(d)
+		if d%time.Second == 0 {
+			v = fmt.Sprintf("%ds", int64(d/time.Second))
+		}
+		return fmt.Sprintf("%s is outside what the kernel accepts: use 1s to %ds (24.8 days, INT_MAX/HZ), or leave it out for the default", v, int64(MaxConntrackTimeout/time.Second))
+	case d%time.Second != 0:
+		return fmt.Sprintf("%s: the kernel takes whole seconds, like %s", short(d), short(d.Round(time.Second)))
+	}
+	return ""
 }
 
 func secondsValue(most time.Duration) func(string) (string, error) {

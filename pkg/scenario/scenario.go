@@ -90,6 +90,14 @@ func (s *Scenario) WithVariant(v Variant) *Scenario {
 			c.Target.Lab.Nodes = n
 		case VarHostConntrackMax:
 			c.Target.Lab.HostConntrackMax = n
+		case VarTCPEstablished:
+			c.Target.Lab.ConntrackTimeouts.TCPEstablished = d
+		case VarTCPTimeWait:
+			c.Target.Lab.ConntrackTimeouts.TCPTimeWait = d
+		case VarTCPCloseWait:
+			c.Target.Lab.ConntrackTimeouts.TCPCloseWait = d
+		case VarUDPTimeout:
+			c.Target.Lab.ConntrackTimeouts.UDP = d
 		case VarPreStopSleep:
 			c.Patch.PreStopSleep = &d
 		case VarGracePeriod:
@@ -140,7 +148,35 @@ type Lab struct {
 	Images      []string `yaml:"images" doc:"Image archives (docker save or OCI archive .tar, relative to the scenario file) loaded into every node before the setup is applied; needs nodeRuntime kubelet. Pods using them need imagePullPolicy IfNotPresent unless their tag is in a reachable registry."`
 	// HostConntrackMax changes a host-wide setting, so a run needs the
 	// user's explicit opt-in (drill run --allow-host-sysctl).
-	HostConntrackMax int `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`
+	HostConntrackMax  int               `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`
+	ConntrackTimeouts ConntrackTimeouts `yaml:"conntrackTimeouts" doc:"Conntrack timeouts of every node's network namespace (per namespace, so the host is untouched); unset ones keep kube-proxy's and the kernel's defaults."`
+}
+
+// ConntrackTimeouts are the nf_conntrack timeouts a lab sets in each node's
+// network namespace; zero leaves a timeout as kube-proxy and the kernel set
+// it (established 24h and close_wait 1h by kube-proxy, time_wait 120s and
+// udp 30s by the kernel).
+type ConntrackTimeouts struct {
+	TCPEstablished time.Duration `yaml:"tcpEstablished" doc:"nf_conntrack_tcp_timeout_established: how long an idle established TCP connection is tracked (kube-proxy's conntrack.tcpEstablishedTimeout). Whole seconds, 1s..2147483s."`
+	TCPTimeWait    time.Duration `yaml:"tcpTimeWait" doc:"nf_conntrack_tcp_timeout_time_wait: how long a closed TCP connection stays in TIME_WAIT. Whole seconds, 1s..2147483s."`
+	TCPCloseWait   time.Duration `yaml:"tcpCloseWait" doc:"nf_conntrack_tcp_timeout_close_wait: how long a half-closed TCP connection stays in CLOSE_WAIT (kube-proxy's conntrack.tcpCloseWaitTimeout). Whole seconds, 1s..2147483s."`
+	UDP            time.Duration `yaml:"udp" doc:"nf_conntrack_udp_timeout: how long an unreplied UDP flow is tracked (kube-proxy's conntrack.udpTimeout). Whole seconds, 1s..2147483s."`
+}
+
+// MaxConntrackTimeout is the longest conntrack timeout drill sets: the
+// kernel stores timeouts in jiffies in an int and refuses more than
+// INT_MAX/HZ seconds; this is that bound for HZ up to 1000.
+const MaxConntrackTimeout = 2147483 * time.Second
+
+// Fields returns the timeouts by their scenario key, in documentation order.
+func (c ConntrackTimeouts) Fields() []struct {
+	Key   string
+	Value time.Duration
+} {
+	return []struct {
+		Key   string
+		Value time.Duration
+	}{{"tcpEstablished", c.TCPEstablished}, {"tcpTimeWait", c.TCPTimeWait}, {"tcpCloseWait", c.TCPCloseWait}, {"udp", c.UDP}}
 }
 
 // Kube configures a real cluster target.
@@ -200,7 +236,7 @@ type Request struct {
 // Sample configures what is sampled during the run.
 type Sample struct {
 	Interval     time.Duration `yaml:"interval" default:"1s" doc:"Time between samples, at least 100ms."`
-	Nodes        []string      `yaml:"nodes" default:"[conntrack]" enum:"conntrack,iptables,nftables,ipvs" doc:"Datapath state sampled on every node: conntrack table, iptables, nftables and IPVS rules."`
+	Nodes        []string      `yaml:"nodes" default:"[conntrack]" enum:"conntrack,conntrackStates,iptables,nftables,ipvs" doc:"Datapath state sampled on every node: conntrack table, its entries by TCP state (conntrackStates: reads every entry), iptables, nftables and IPVS rules."`
 	LoadBalancer bool          `yaml:"loadBalancer" default:"false" doc:"Sample the load balancer's target health states."`
 }
 

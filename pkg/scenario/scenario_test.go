@@ -52,7 +52,7 @@ func TestParseReportsEveryProblem(t *testing.T) {
 		{23, 5, "faults[1].at", `missing required field "at"`},
 		{24, 1, "sample", "sampling needs a lab or kube target"},
 		{24, 20, "sample.interval", "below the minimum of 100ms"},
-		{24, 45, "sample.nodes[1]", `"contrack" is not one of conntrack, iptables, nftables, ipvs; did you mean "conntrack"?`},
+		{24, 45, "sample.nodes[1]", `"contrack" is not one of conntrack, conntrackStates, iptables, nftables, ipvs; did you mean "conntrack"?`},
 		{26, 21, "checks[0]", `success_rate is a ratio: threshold "300ms" has unit "ms"`},
 		{27, 6, "checks[1]", `unknown metric "p98"; did you mean "p90"?`},
 		{29, 5, "abortWhen[0]", "p95 cannot be used in an abort condition"},
@@ -155,6 +155,15 @@ func TestParseProblems(t *testing.T) {
 		}},
 		{"host conntrack max on an existing lab", head + "target: {lab: {name: shared, hostConntrackMax: 4096}}\nload: {rate: 1/s, duration: 1s}\n", []want{
 			{4, 30, "target.lab.hostConntrackMax", "hostConntrackMax cannot be set together with name"},
+		}},
+		{"conntrack timeouts out of range", head + "target: {lab: {conntrackTimeouts: {tcpTimeWait: 0s, udp: 2147484s, tcpCloseWait: 1500ms}}}\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.conntrackTimeouts.tcpEstablished: [86400s, -1s]\n", []want{
+			{4, 49, "target.lab.conntrackTimeouts.tcpTimeWait", "0s is outside what the kernel accepts: use 1s to 2147483s"},
+			{4, 58, "target.lab.conntrackTimeouts.udp", "2147484s is outside what the kernel accepts"},
+			{4, 82, "target.lab.conntrackTimeouts.tcpCloseWait", "the kernel takes whole seconds"},
+			{7, 57, "matrix.target.lab.conntrackTimeouts.tcpEstablished[1]", `"-1s": use a duration in whole seconds from 1s to 2147483s`},
+		}},
+		{"conntrack timeouts on an existing lab", head + "target: {lab: {name: shared, conntrackTimeouts: {udp: 10s}}}\nload: {rate: 1/s, duration: 1s}\n", []want{
+			{4, 30, "target.lab.conntrackTimeouts", "conntrackTimeouts cannot be set together with name"},
 		}},
 		{"matrix problems", head + "target: {lab: {proxyMode: ipvs}}\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.proxyMode: [ipvs]\n  setup.preStopSleep: [1.5s, 0s, 0s]\n  proxyMode: [x]\n  target.lab.nodes: []\n", []want{
 			{7, 3, "matrix.target.lab.proxyMode", "target.lab.proxyMode is also set in the target"},
@@ -510,6 +519,28 @@ func TestMatrixVariants(t *testing.T) {
 	}
 	if sc.Target.Lab.ProxyMode != "iptables" || sc.Patch.PreStopSleep != nil {
 		t.Fatalf("WithVariant changed the original: %+v %+v", sc.Target.Lab, sc.Patch)
+	}
+}
+
+// TestMatrixConntrackTimeouts: the timeouts vary as matrix variables, each
+// combination setting its values in the target's lab and no other.
+func TestMatrixConntrackTimeouts(t *testing.T) {
+	sc, err := Parse("m.yaml", []byte(head+"target: {lab: {nodes: 2, conntrackTimeouts: {tcpEstablished: 86400s}}}\nload: {rate: 1/s, duration: 1s}\n"+
+		"matrix:\n  target.lab.conntrackTimeouts.tcpTimeWait: [120s, 10s]\n  target.lab.conntrackTimeouts.udp: [30000ms]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := sc.Matrix.Variants()
+	if len(vs) != 2 || vs[1].Label != "tcpTimeWait=10s udp=30s" {
+		t.Fatalf("variants %+v", vs)
+	}
+	v := sc.WithVariant(vs[1])
+	want := ConntrackTimeouts{TCPEstablished: 86400 * time.Second, TCPTimeWait: 10 * time.Second, UDP: 30 * time.Second}
+	if v.Target.Lab.ConntrackTimeouts != want {
+		t.Fatalf("variant timeouts %+v, want %+v", v.Target.Lab.ConntrackTimeouts, want)
+	}
+	if sc.Target.Lab.ConntrackTimeouts.TCPTimeWait != 0 {
+		t.Fatalf("WithVariant changed the original: %+v", sc.Target.Lab.ConntrackTimeouts)
 	}
 }
 

@@ -132,7 +132,7 @@ func validateTarget(d *decoder, s *Scenario) {
 		if msg := checkName(l.Name); msg != "" {
 			d.errorf(d.valueAt("target.lab.name"), "target.lab.name", "%s", msg)
 		}
-		for _, f := range []string{"nodes", "proxyMode", "nodeRuntime", "hostConntrackMax"} {
+		for _, f := range []string{"nodes", "proxyMode", "nodeRuntime", "hostConntrackMax", "conntrackTimeouts"} {
 			if p := "target.lab." + f; d.has(p) {
 				d.errorf(d.at(p), p, "%s cannot be set together with name: an existing lab keeps its own settings; remove one of them", f)
 			}
@@ -140,6 +140,17 @@ func validateTarget(d *decoder, s *Scenario) {
 	}
 	if l := s.Target.Lab; l != nil && l.HostConntrackMax > 0 && l.HostConntrackMax < minHostConntrackMax {
 		d.errorf(d.valueAt("target.lab.hostConntrackMax"), "target.lab.hostConntrackMax", "%d is too small for the host to keep working; use 0 (leave it alone) or at least %d", l.HostConntrackMax, minHostConntrackMax)
+	}
+	if l := s.Target.Lab; l != nil {
+		for _, f := range l.ConntrackTimeouts.Fields() {
+			p := "target.lab.conntrackTimeouts." + f.Key
+			if !d.has(p) {
+				continue
+			}
+			if msg := checkTimeout(f.Value); msg != "" {
+				d.errorf(d.valueAt(p), p, "%s", msg)
+			}
+		}
 	}
 	if k := s.Target.Kube; k != nil {
 		if d.has("target.kube.namespace") {
