@@ -150,7 +150,13 @@ func (f *ConntrackFlush) Apply(ctx context.Context, env *Env) error {
 	}
 	pods := map[string]*corev1.Pod{}
 	for _, n := range nodes {
-		pods[n] = nodePod(ns, n, FlushLabel, "conntrack-flush", f.Image, cmd)
+		p := nodePod(ns, n, FlushLabel, "conntrack-flush", f.Image, cmd)
+		// Deleting conntrack entries through netlink needs CAP_NET_ADMIN in
+		// the node's network namespace.
+		p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{
+			Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"NET_ADMIN"}},
+		}
+		pods[n] = p
 	}
 	if !env.DryRun {
 		f.PodNamespace, f.Pods, f.Filters = ns, map[string]string{}, nil
