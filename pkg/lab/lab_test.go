@@ -523,7 +523,7 @@ func dumpLogs(t *testing.T, l *Lab) {
 }
 
 func createEcho(ctx context.Context, cs kubernetes.Interface, replicas int32) error {
-	return createEchoImage(ctx, cs, replicas, "drill")
+	return createEchoImage(ctx, cs, replicas, DrillLatestImage)
 }
 
 // createEchoImage creates the echo Deployment and its NodePort Service with
