@@ -283,15 +283,23 @@ func TestLabNFTables(t *testing.T) {
 	if err := waitRollout(ctx, cs, "default", "echo", 3); err != nil {
 		t.Fatal(err)
 	}
+	// kube-proxy may program the last endpoints a moment after the
+	// Deployment is available: look again until the rules hold all three.
+	err = retry(ctx, 30*time.Second, func() error {
+		out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "nft", "list", "table", "ip", "kube-proxy")
+		for _, want := range []string{"numgen random mod 3", "default/echo"} {
+			if !strings.Contains(out, want) {
+				return fmt.Errorf("nft table ip kube-proxy in %s lacks %q", l.Plan().Nodes[0].Netns, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 	backends := nodePortBackends(t, ctx, cs, l, l.Plan().Nodes, 30)
 	if len(backends) < 2 {
 		t.Errorf("60 connections reached %d backend(s) %v, want several", len(backends), backends)
-	}
-	out := inNetns(t, ctx, l.Plan().Nodes[0].Netns, "nft", "list", "table", "ip", "kube-proxy")
-	for _, want := range []string{"numgen random mod 3", "default/echo"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("nft table ip kube-proxy in %s lacks %q", l.Plan().Nodes[0].Netns, want)
-		}
 	}
 
 	t.Run("down by name after losing the lab state", func(t *testing.T) {
