@@ -3,7 +3,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube containerd deps test bench demo clean
+.PHONY: build kube containerd deps test test-unit bench demo clean
+
+# Built binaries that take minutes are kept by content under CACHE: a fresh
+# clone of the same sources copies them instead of building them again.
+CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/drill
 
 # The lab's Kubernetes components (separate Go module kube/, one multi-call
 # binary). Rebuilt only when kube/ sources change; a cold build takes minutes.
@@ -26,8 +30,16 @@ build:
 
 kube: $(BIN)/drill-kube
 
+KUBE_HASH = $(shell (echo '$(KUBE_LDFLAGS)'; cat $(KUBE_SRCS)) | sha256sum | cut -c1-16)
+
 $(BIN)/drill-kube: $(KUBE_SRCS)
-	cd kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o ../$(BIN)/drill-kube ./cmd/drill-kube
+	@mkdir -p $(BIN) $(CACHE)
+	if [ -x $(CACHE)/drill-kube-$(KUBE_HASH) ]; then \
+		cp $(CACHE)/drill-kube-$(KUBE_HASH) $@; \
+	else \
+		(cd kube && go build -trimpath -ldflags "$(KUBE_LDFLAGS)" -o ../$@.tmp ./cmd/drill-kube) && \
+		rm -f $(CACHE)/drill-kube-* && cp $@.tmp $(CACHE)/drill-kube-$(KUBE_HASH) && mv $@.tmp $@; \
+	fi
 
 # containerd v2 and its runc shim for the lab's kubelet node runtime, built
 # from the Go module proxy. A stamp file names the pinned version, so the
@@ -38,23 +50,41 @@ CONTAINERD_STAMP := $(BIN)/.containerd-$(CONTAINERD_VERSION)
 
 containerd: $(CONTAINERD_STAMP)
 
+CONTAINERD_CACHE := $(CACHE)/containerd-$(CONTAINERD_VERSION)
+CONTAINERD_BINS := containerd containerd-shim-runc-v2 ctr
+
 $(CONTAINERD_STAMP):
 	rm -f $(BIN)/.containerd-*
-	GOBIN=$(CURDIR)/$(BIN) CGO_ENABLED=0 go install -trimpath \
-		-ldflags "-X $(CONTAINERD_MOD)/version.Version=$(CONTAINERD_VERSION)" \
-		$(CONTAINERD_MOD)/cmd/containerd@$(CONTAINERD_VERSION) \
-		$(CONTAINERD_MOD)/cmd/containerd-shim-runc-v2@$(CONTAINERD_VERSION) \
-		$(CONTAINERD_MOD)/cmd/ctr@$(CONTAINERD_VERSION)
+	@mkdir -p $(BIN)
+	if [ ! -f $(CONTAINERD_CACHE)/.complete ]; then \
+		rm -rf $(CONTAINERD_CACHE) && mkdir -p $(CONTAINERD_CACHE) && \
+		GOBIN=$(CONTAINERD_CACHE) CGO_ENABLED=0 go install -trimpath \
+			-ldflags "-X $(CONTAINERD_MOD)/version.Version=$(CONTAINERD_VERSION)" \
+			$(CONTAINERD_MOD)/cmd/containerd@$(CONTAINERD_VERSION) \
+			$(CONTAINERD_MOD)/cmd/containerd-shim-runc-v2@$(CONTAINERD_VERSION) \
+			$(CONTAINERD_MOD)/cmd/ctr@$(CONTAINERD_VERSION) && \
+		touch $(CONTAINERD_CACHE)/.complete; \
+	fi
+	cd $(CONTAINERD_CACHE) && cp $(CONTAINERD_BINS) $(CURDIR)/$(BIN)/
 	touch $@
 
 deps:
 	bash scripts/deps.sh
 
+# Every tier as root: unit tests and, with the lab build tag, the tests
+# that need root, network namespaces and the lab (docs/testing.md).
+LAB_ENV := DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/drill-kube
+
 test: deps build kube containerd
-	go vet ./...
-	DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/drill-kube go test -count=1 -timeout 30m ./...
+	go vet -tags lab ./...
+	$(LAB_ENV) go test -tags lab -count=1 -timeout 30m ./...
 	# Tests that change the host's global conntrack limit run alone, after the rest.
-	DRILL_HOST_SYSCTL_TESTS=1 DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/drill-kube go test -count=1 -timeout 15m -run 'TestConntrackScenarios|TestConntrackTimeWaitScenarios' -v ./cmd/drill
+	DRILL_HOST_SYSCTL_TESTS=1 $(LAB_ENV) go test -tags lab -count=1 -timeout 15m -run 'TestConntrackScenarios|TestConntrackTimeWaitScenarios' -v ./cmd/drill
+
+# The unit tier alone: no root, no lab, nothing installed.
+test-unit:
+	go vet ./...
+	go test -count=1 ./...
 
 bench: build
 	go test -run '^$$' -bench . -benchtime 3x ./...

@@ -1,9 +1,13 @@
+//go:build lab
+
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -16,13 +20,27 @@ type labScenario struct {
 	code int
 }
 
+// runLabs counts the labs this test process's drill runs bring up.
+var runLabs atomic.Int64
+
+// runLabName gives a drill run of these tests a lab of its own, so that
+// runs go side by side, here and beside another test run on the machine.
+func runLabName(t *testing.T) string {
+	return labtest.Name(t, fmt.Sprintf("r%d", runLabs.Add(1)))
+}
+
 // runScenarios runs each scenario with drill run (plus args) in a subtest,
-// checks its exit code, and hands its report to check.
-func runScenarios(t *testing.T, scenarios []labScenario, args []string, check func(t *testing.T, sc labScenario, r *report.Report)) {
+// checks its exit code, and hands its report to check. Parallel subtests
+// run beside the other parallel lab tests, each on a lab of its own.
+func runScenarios(t *testing.T, scenarios []labScenario, args []string, parallel bool, check func(t *testing.T, sc labScenario, lab string, r *report.Report)) {
 	for _, sc := range scenarios {
 		t.Run(filepath.Base(sc.file), func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			lab := runLabName(t)
 			dir := filepath.Join(t.TempDir(), "run")
-			res := drill(t, append(append([]string{"run", "--quiet", "--dir", dir}, args...), sc.file)...)
+			res := drill(t, append(append([]string{"run", "--quiet", "--dir", dir, "--lab-name", lab}, args...), sc.file)...)
 			r, err := report.Load(dir)
 			if err != nil {
 				t.Fatalf("exit %d, no report: %v\n%s", res.code, err, res.stderr)
@@ -31,7 +49,7 @@ func runScenarios(t *testing.T, scenarios []labScenario, args []string, check fu
 			if res.code != sc.code {
 				t.Fatalf("exit %d, want %d\n%s", res.code, sc.code, res.stderr)
 			}
-			check(t, sc, r)
+			check(t, sc, lab, r)
 		})
 	}
 }
@@ -45,7 +63,7 @@ func TestRollingUpdateScenarios(t *testing.T) {
 	runScenarios(t, []labScenario{
 		{"../../scenarios/rolling-update-no-prestop.yaml", report.ExitChecksFailed},
 		{"../../scenarios/rolling-update-prestop.yaml", report.ExitOK},
-	}, nil, func(t *testing.T, sc labScenario, r *report.Report) {
+	}, nil, true, func(t *testing.T, sc labScenario, lab string, r *report.Report) {
 		failed := r.Summary.Requests - r.Summary.Successes
 		if sc.code == report.ExitOK && failed != 0 {
 			t.Fatalf("%d requests failed with preStop", failed)
@@ -64,11 +82,11 @@ func TestRollingUpdateScenarios(t *testing.T) {
 		if !rolled || !targets {
 			t.Fatalf("timeline lacks the completed rollout (%v) or a draining target (%v)", rolled, targets)
 		}
-		leftovers, _ := filepath.Glob("/run/netns/drill-run-*")
+		leftovers, _ := filepath.Glob("/run/netns/drill-" + lab + "-*")
 		if len(leftovers) > 0 {
 			t.Fatalf("the run's lab left network namespaces: %v", leftovers)
 		}
-		if _, err := os.Stat("/run/drill/labs/run"); err == nil {
+		if _, err := os.Stat("/run/drill/labs/" + lab); err == nil {
 			t.Fatal("the run's lab left its state directory")
 		}
 	})
@@ -97,7 +115,7 @@ func TestConntrackScenarios(t *testing.T) {
 	runScenarios(t, []labScenario{
 		{"../../scenarios/conntrack-overflow.yaml", report.ExitChecksFailed},
 		{"../../scenarios/conntrack-overflow-tuned.yaml", report.ExitOK},
-	}, []string{"--allow-host-sysctl"}, func(t *testing.T, sc labScenario, r *report.Report) {
+	}, []string{"--allow-host-sysctl"}, false, func(t *testing.T, sc labScenario, lab string, r *report.Report) {
 		if after, _ := os.ReadFile(sysctl); string(after) != string(before) {
 			t.Fatalf("nf_conntrack_max is %q after the run, was %q", after, before)
 		}
@@ -135,7 +153,7 @@ func TestConntrackTimeWaitScenarios(t *testing.T) {
 	runScenarios(t, []labScenario{
 		{"../../scenarios/conntrack-timewait.yaml", report.ExitChecksFailed},
 		{"../../scenarios/conntrack-timewait-tuned.yaml", report.ExitOK},
-	}, []string{"--allow-host-sysctl"}, func(t *testing.T, sc labScenario, r *report.Report) {
+	}, []string{"--allow-host-sysctl"}, false, func(t *testing.T, sc labScenario, lab string, r *report.Report) {
 		drops, fill := r.Sampled["conntrack_drops"], r.Sampled["conntrack_max_fill"]
 		var timeWait int64
 		for _, s := range r.Conntrack {
@@ -166,7 +184,7 @@ func TestBlueGreenScenarios(t *testing.T) {
 	runScenarios(t, []labScenario{
 		{"../../scenarios/selector-switch.yaml", report.ExitChecksFailed},
 		{"../../scenarios/blue-green.yaml", report.ExitOK},
-	}, nil, func(t *testing.T, sc labScenario, r *report.Report) {
+	}, nil, true, func(t *testing.T, sc labScenario, lab string, r *report.Report) {
 		// Requests blue answered well after the switch at 10s (kube-proxy
 		// has long synced by 13s) and before blue is retired at 20s.
 		var blueAfterSwitch uint64
@@ -196,8 +214,8 @@ func TestBlueGreenScenarios(t *testing.T) {
 // nothing.
 func TestSelectorSwitchFlushScenario(t *testing.T) {
 	labtest.Require(t)
-	runScenarios(t, []labScenario{{"../../scenarios/selector-switch-flush.yaml", report.ExitChecksFailed}}, nil,
-		func(t *testing.T, sc labScenario, r *report.Report) {
+	runScenarios(t, []labScenario{{"../../scenarios/selector-switch-flush.yaml", report.ExitChecksFailed}}, nil, true,
+		func(t *testing.T, sc labScenario, lab string, r *report.Report) {
 			var flushed string
 			for _, e := range r.Events {
 				if strings.HasPrefix(e.Message, "conntrack entries deleted: ") {
@@ -236,8 +254,9 @@ func TestSelectorSwitchFlushScenario(t *testing.T) {
 // printed at the end calls the second better.
 func TestMatrixScenario(t *testing.T) {
 	labtest.Require(t)
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
-	res := drill(t, "run", "--quiet", "--dir", dir, "../../scenarios/rolling-update-matrix.yaml")
+	res := drill(t, "run", "--quiet", "--dir", dir, "--lab-name", runLabName(t), "../../scenarios/rolling-update-matrix.yaml")
 	if res.code != report.ExitChecksFailed {
 		t.Fatalf("exit %d, want %d (the worst of the two runs)\n%s", res.code, report.ExitChecksFailed, res.stderr)
 	}
@@ -270,8 +289,9 @@ func TestMatrixScenario(t *testing.T) {
 // ALB has a deterministic connection model.
 func TestPodImbalanceScenario(t *testing.T) {
 	labtest.Require(t)
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "run")
-	res := drill(t, "run", "--quiet", "--dir", dir, "../../scenarios/pod-imbalance.yaml")
+	res := drill(t, "run", "--quiet", "--dir", dir, "--lab-name", runLabName(t), "../../scenarios/pod-imbalance.yaml")
 	if res.code != report.ExitOK && res.code != report.ExitChecksFailed {
 		t.Fatalf("exit %d, want 0 or %d\n%s", res.code, report.ExitChecksFailed, res.stderr)
 	}

@@ -1,3 +1,5 @@
+//go:build lab
+
 package main
 
 import (
@@ -45,6 +47,7 @@ const (
 // and drill recover finishes the fault it left.
 func TestWaitsAreBounded(t *testing.T) {
 	labtest.Require(t)
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "waits", Nodes: 1})

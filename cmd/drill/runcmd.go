@@ -32,6 +32,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
 	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
 	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
+	labName := fs.String("lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
 	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.Usage = func() {
@@ -87,7 +88,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
 				}
-				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS}, stdout); err != nil {
+				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS, LabName: *labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
 					return report.ExitError
 				}
@@ -106,7 +107,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, LabName: *labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir

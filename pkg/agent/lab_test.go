@@ -1,3 +1,5 @@
+//go:build lab
+
 package agent_test
 
 import (
@@ -5,11 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"

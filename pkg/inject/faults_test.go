@@ -8,6 +8,7 @@ import (
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/conntrack"
@@ -161,3 +162,5 @@ func TestFlushOnURLTargetRefused(t *testing.T) {
 		t.Fatalf("conntrackFlush on a url target: %v; want the faults position and the reason", err)
 	}
 }
+
+var podChaosGVR = schema.GroupVersionResource{Group: "chaos-mesh.org", Version: "v1alpha1", Resource: "podchaos"}

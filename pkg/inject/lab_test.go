@@ -1,3 +1,5 @@
+//go:build lab
+
 package inject
 
 import (
@@ -22,7 +24,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/drillkit/drill/pkg/awslb"
@@ -37,8 +38,6 @@ const (
 	labNS    = "faults" // opted in
 	closedNS = "closed" // not opted in
 )
-
-var podChaosGVR = schema.GroupVersionResource{Group: "chaos-mesh.org", Version: "v1alpha1", Resource: "podchaos"}
 
 // TestFaultsOnLab applies and recovers every fault against the lab's real
 // API server and kubelets, and checks that the cluster ends as it was, that

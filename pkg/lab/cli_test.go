@@ -1,3 +1,5 @@
+//go:build lab
+
 package lab
 
 import (
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/drillkit/drill/pkg/testenv"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -20,7 +24,10 @@ func TestCLI(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := t.TempDir()
-	const name = "labcli"
+	name, err := testenv.LabName("labcli")
+	if err != nil {
+		t.Fatal(err)
+	}
 	run := func(args ...string) (string, string, error) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, drill, append([]string{"lab"}, args...)...)

@@ -1,3 +1,5 @@
+//go:build lab
+
 package lab
 
 import (
@@ -19,6 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/drillkit/drill/pkg/testenv"
 )
 
 // requireLab skips (or, in CI, fails) when the lab cannot run here: it
@@ -73,6 +77,10 @@ func upLabRuntime(t *testing.T, ctx context.Context, name string, nodes int, mod
 	t.Helper()
 	drill, kube := requireLab(t)
 	root := t.TempDir()
+	name, err := testenv.LabName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, NodeRuntime: runtime, StateRoot: root,
 		DrillBinary: drill, KubeBinary: kube, Progress: progressWriter{t}}
 	start := time.Now()

@@ -34,7 +34,7 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	default:
 		l := sc.Target.Lab
 		if l.Name == "" {
-			fmt.Fprintf(w, "target: would bring up lab %q with %d nodes (pods run by %s), kube-proxy %s, and its ALB\n", RunLabName, l.Nodes, lab.NodeRuntimeLabel(l.NodeRuntime), lab.ProxyModeLabel(l.ProxyMode))
+			fmt.Fprintf(w, "target: would bring up lab %q with %d nodes (pods run by %s), kube-proxy %s, and its ALB\n", runLabName(opts), l.Nodes, lab.NodeRuntimeLabel(l.NodeRuntime), lab.ProxyModeLabel(l.ProxyMode))
 			break
 		}
 		fmt.Fprintf(w, "target: running lab %q and its ALB\n", l.Name)

@@ -16,14 +16,23 @@ import (
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-// RunLabName is the name of the lab a run brings up for itself.
+// RunLabName is the name of the lab a run brings up for itself unless
+// Options.LabName names another.
 const RunLabName = "run"
+
+// runLabName is the name of the lab a run with opts brings up.
+func runLabName(opts Options) string {
+	if opts.LabName != "" {
+		return opts.LabName
+	}
+	return RunLabName
+}
 
 // openLab brings up the embedded lab for a run (or opens the one named),
 // loads the scenario's image archives into its nodes, starts its ALB in
 // this process, and points the load at the ALB.
-func (s *system) openLab(ctx context.Context, spec *scenario.Lab, images []string, progress io.Writer) error {
-	l, err := s.lab(ctx, spec, progress)
+func (s *system) openLab(ctx context.Context, spec *scenario.Lab, name string, images []string, progress io.Writer) error {
+	l, err := s.lab(ctx, spec, name, progress)
 	if err != nil {
 		return &Error{Code: report.ExitError, Err: err}
 	}
@@ -71,8 +80,9 @@ func (s *system) openLab(ctx context.Context, spec *scenario.Lab, images []strin
 	return nil
 }
 
-// lab opens the named lab, or brings one up that the run tears down.
-func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer) (*lab.Lab, error) {
+// lab opens the lab the scenario names, or brings one up under name that
+// the run tears down.
+func (s *system) lab(ctx context.Context, spec *scenario.Lab, name string, progress io.Writer) (*lab.Lab, error) {
 	if spec.Name != "" {
 		l, err := lab.Open(spec.Name)
 		if err != nil {
@@ -80,7 +90,7 @@ func (s *system) lab(ctx context.Context, spec *scenario.Lab, progress io.Writer
 		}
 		return l, nil
 	}
-	l, err := lab.Up(ctx, lab.Config{Name: RunLabName, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
+	l, err := lab.Up(ctx, lab.Config{Name: name, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
 		NodeRuntime: spec.NodeRuntime, HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: spec.ConntrackTimeouts})
 	if l != nil {
 		// Taking the lab down puts the host back as it was: it is not

@@ -59,6 +59,9 @@ type Options struct {
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode).
 	AllowClusterChanges bool
+	// LabName names the lab a lab-target run brings up (RunLabName when
+	// empty), so that runs on one machine can each have their own.
+	LabName string
 	// RequireChecks fails a run without checks (report.ExitChecksFailed)
 	// instead of letting it end unjudged with report.ExitOK.
 	RequireChecks bool

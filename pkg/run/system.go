@@ -81,7 +81,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 			s.elbAPI = &inject.LoadBalancerAPI{Options: elbv2.Options{Region: s.elb.Region()}}
 		}
 	default:
-		if err := s.openLab(ctx, sc.Target.Lab, sc.ImageFiles(), progress); err != nil {
+		if err := s.openLab(ctx, sc.Target.Lab, runLabName(opts), sc.ImageFiles(), progress); err != nil {
 			return s, err
 		}
 	}

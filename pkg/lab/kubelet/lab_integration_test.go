@@ -1,3 +1,5 @@
+//go:build lab
+
 package kubelet_test
 
 import (
@@ -173,8 +175,8 @@ func TestLabKubelet(t *testing.T) {
 				t.Errorf("%s container status %+v", p.Name, cs0)
 			}
 			pid, _ := strconv.Atoi(strings.TrimPrefix(cs0.ContainerID, "drill://"))
-			if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err != nil || !bytes.Contains(env, []byte("DRILL_LAB="+labName+"\x00")) {
-				t.Errorf("%s process %d does not carry DRILL_LAB=%s (%v)", p.Name, pid, labName, err)
+			if env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err != nil || !bytes.Contains(env, []byte("DRILL_LAB="+l.Name()+"\x00")) {
+				t.Errorf("%s process %d does not carry DRILL_LAB=%s (%v)", p.Name, pid, l.Name(), err)
 			}
 			// From a node namespace (the other node's for half the pods: across the VPC).
 			for _, n := range plan.Nodes {
@@ -757,7 +759,7 @@ func TestLabKubelet(t *testing.T) {
 		defer logf.Close()
 		cmd := exec.Command("nsenter", "--net=/run/netns/"+n.Netns, "--", os.Getenv("DRILL_BIN"),
 			"lab", "kubelet", "--config", filepath.Join(plan.StateDir, "kubelet-"+n.Name+".json"))
-		cmd.Env = append(os.Environ(), "DRILL_LAB="+labName)
+		cmd.Env = append(os.Environ(), "DRILL_LAB="+l.Name())
 		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 		if err := cmd.Start(); err != nil {

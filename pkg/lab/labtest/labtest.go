@@ -13,6 +13,7 @@ import (
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/testenv"
 )
 
 // Require returns the drill and drill-kube binaries for a lab test, or ends
@@ -45,11 +46,13 @@ func Require(t testing.TB) (drill, kube string) {
 	return drill, kube
 }
 
-// Up brings up a lab named name for the test and tears it down when the
-// test ends, printing its logs if the test failed.
+// Up brings up a lab for the test and tears it down when the test ends,
+// printing its logs if the test failed. The lab's name is cfg.Name with
+// the test process's own prefix (testenv.LabName): read it from the lab.
 func Up(ctx context.Context, t testing.TB, cfg lab.Config) *lab.Lab {
 	t.Helper()
 	cfg.DrillBinary, cfg.KubeBinary = Require(t)
+	cfg.Name = Name(t, cfg.Name)
 	if cfg.StateRoot == "" {
 		cfg.StateRoot = t.TempDir()
 	}
@@ -71,6 +74,16 @@ func Up(ctx context.Context, t testing.TB, cfg lab.Config) *lab.Lab {
 		}
 	})
 	return l
+}
+
+// Name is testenv.LabName for a test: short with this test process's prefix.
+func Name(t testing.TB, short string) string {
+	t.Helper()
+	name, err := testenv.LabName(short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // DumpLogs writes the tail of every log of l to the test log.
