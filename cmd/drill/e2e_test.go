@@ -361,6 +361,9 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("drill %v: exit %d, want 2", args, res.code)
 		}
 	}
+	if res := drill(t, "run", "--lab-name", "Run-1", "../../scenarios/echo-steady.yaml"); res.code != report.ExitUsage || !strings.Contains(res.stderr, "--lab-name") {
+		t.Errorf("drill run --lab-name Run-1: exit %d, want 2 naming the flag\n%s", res.code, res.stderr)
+	}
 	if res := drill(t, "explain"); res.code != 0 || !strings.Contains(res.stdout, "apiVersion") {
 		t.Errorf("drill explain: exit %d", res.code)
 	}

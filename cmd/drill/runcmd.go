@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
@@ -54,6 +55,10 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 	}
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "drill run: -o %q: use one of table, md, json, junit, html\n", *format)
+		return report.ExitUsage
+	}
+	if err := lab.CheckName(*labName); err != nil {
+		fmt.Fprintf(stderr, "drill run: --lab-name: %v\n", err)
 		return report.ExitUsage
 	}
 	// Every scenario is validated before any load starts.

@@ -67,6 +67,14 @@ const (
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
 
+// CheckName reports whether name can name a lab.
+func CheckName(name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("lab name %q: use 1-12 lowercase letters and digits, starting with a letter", name)
+	}
+	return nil
+}
+
 // Config describes a lab to bring up. The zero value is usable: every empty
 // field gets its Default value.
 type Config struct {
@@ -151,8 +159,8 @@ func (c Config) withDefaults() Config {
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
-	if !namePattern.MatchString(c.Name) {
-		errs = append(errs, fmt.Errorf("name %q: use 1-12 lowercase letters and digits, starting with a letter", c.Name))
+	if err := CheckName(c.Name); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Nodes < 1 || c.Nodes > MaxNodes {
 		errs = append(errs, fmt.Errorf("nodes %d: use 1 to %d", c.Nodes, MaxNodes))

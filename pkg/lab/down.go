@@ -27,8 +27,8 @@ func DownIn(ctx context.Context, stateRoot, name string, progress io.Writer) err
 }
 
 func down(ctx context.Context, root, name string, progress io.Writer) error {
-	if !namePattern.MatchString(name) {
-		return fmt.Errorf("lab name %q: use 1-12 lowercase letters and digits, starting with a letter", name)
+	if err := CheckName(name); err != nil {
+		return err
 	}
 	if progress == nil {
 		progress = io.Discard

@@ -274,8 +274,8 @@ func OpenIn(stateRoot, name string) (*Lab, error) {
 }
 
 func open(root, name string, progress io.Writer) (*Lab, error) {
-	if !namePattern.MatchString(name) {
-		return nil, fmt.Errorf("lab name %q: use 1-12 lowercase letters and digits, starting with a letter", name)
+	if err := CheckName(name); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(root, name, "lab.json")
 	b, err := os.ReadFile(path)
