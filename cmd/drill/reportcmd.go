@@ -82,7 +82,7 @@ func reaggregate(r *report.Report, path, backend string, stderr io.Writer) error
 	} else if err != nil {
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
-	r.Summary = s
+	r.Summary = report.SummaryOf(s)
 	if err := run.Rejudge(r); err != nil {
 		return err
 	}

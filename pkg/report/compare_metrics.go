@@ -33,10 +33,10 @@ func (c comparer) metrics() []MetricDelta {
 	return out
 }
 
-func failedOf(s metric.Summary) uint64 { return s.Requests - min(s.Successes, s.Requests) }
+func failedOf(s Summary) uint64 { return s.Requests - min(s.Successes, s.Requests) }
 
 // codeClass counts responses whose status code starts with digit.
-func codeClass(s metric.Summary, digit byte) uint64 {
+func codeClass(s Summary, digit byte) uint64 {
 	var n uint64
 	for code, c := range s.Codes {
 		if len(code) == 3 && code[0] == digit {
@@ -48,7 +48,7 @@ func codeClass(s metric.Summary, digit byte) uint64 {
 
 // transportErrors counts failed requests that got no usable response:
 // every error class but http.
-func transportErrors(s metric.Summary) uint64 {
+func transportErrors(s Summary) uint64 {
 	var n uint64
 	for class, c := range s.Errors {
 		if class != metric.ClassHTTP {
@@ -95,7 +95,7 @@ func direction(delta float64, lowerIsBetter bool) Verdict {
 
 // histogramSample turns a latency histogram into weighted values at the
 // bucket midpoints, in nanoseconds.
-func histogramSample(h metric.Histogram) []stats.Weighted {
+func histogramSample(h Histogram) []stats.Weighted {
 	out := make([]stats.Weighted, 0, len(h.Buckets))
 	for _, b := range h.Buckets {
 		out = append(out, stats.Weighted{Value: float64(b.LowNs) + float64(b.HighNs-b.LowNs)/2, Count: b.Count})
@@ -104,7 +104,7 @@ func histogramSample(h metric.Histogram) []stats.Weighted {
 }
 
 // bucketWidth returns the width of the histogram bucket holding v.
-func bucketWidth(h metric.Histogram, v float64) time.Duration {
+func bucketWidth(h Histogram, v float64) time.Duration {
 	for _, b := range h.Buckets {
 		if v >= float64(b.LowNs) && v < float64(b.HighNs) {
 			return time.Duration(b.HighNs - b.LowNs)
@@ -159,7 +159,7 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	return m
 }
 
-func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb, xk []stats.Weighted, seed uint64) MetricDelta {
+func (c comparer) quantile(key, name string, q float64, hb Histogram, xb, xk []stats.Weighted, seed uint64) MetricDelta {
 	m := MetricDelta{Key: key, Name: name, LowerIsBetter: true}
 	rng := rand.New(rand.NewPCG(seed, 0x6472696c6c)) // "drill"
 	res, err := stats.BootstrapQuantileDiff(xb, xk, q, c.opts.Confidence, c.opts.Resamples, rng)

@@ -32,8 +32,8 @@ func recordedRun(t *testing.T, seed uint64, slow float64, failFrom, failTo int) 
 		rec.Add(res)
 	}
 	s := rec.Summary()
-	r := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "recorded"}, StartedAt: start, EndedAt: start.Add(time.Minute), Status: StatusPassed, Summary: s}
-	r.Score = ScoreRun(s, nil)
+	r := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "recorded"}, StartedAt: start, EndedAt: start.Add(time.Minute), Status: StatusPassed, Summary: SummaryOf(s)}
+	r.Score = ScoreRun(r.Summary, nil)
 	return r
 }
 

@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"bytes"
-	"github.com/drillkit/drill/pkg/metric"
 	"strings"
 	"testing"
 	"time"
@@ -226,7 +225,7 @@ func wideHistogramReport(shift float64) *Report {
 		for i := range int64(64) {
 			lo := low + i*w
 			count := uint64(1000 * math.Exp(-math.Abs(float64(p)+float64(i)/64-22-shift)))
-			r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets, metric.Bucket{LowNs: lo, HighNs: lo + w, Count: count + 1})
+			r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets, Bucket{LowNs: lo, HighNs: lo + w, Count: count + 1})
 		}
 	}
 	return r
@@ -243,10 +242,10 @@ func BenchmarkCompare(b *testing.B) {
 // buckets one millisecond wide, and the mean of it.
 func withLatency(r *Report, buckets ...[2]int) *Report {
 	var n, sum uint64
-	r.Summary.Histogram = metric.Histogram{}
+	r.Summary.Histogram = Histogram{}
 	for _, b := range buckets {
 		r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets,
-			metric.Bucket{LowNs: int64(ms(float64(b[0]))), HighNs: int64(ms(float64(b[0] + 1))), Count: uint64(b[1])})
+			Bucket{LowNs: int64(ms(float64(b[0]))), HighNs: int64(ms(float64(b[0] + 1))), Count: uint64(b[1])})
 		n += uint64(b[1])
 		sum += uint64(b[1]) * uint64(ms(float64(b[0])+0.5))
 	}
@@ -273,7 +272,7 @@ func TestCompareDistributionVerdictAgreesWithTheMean(t *testing.T) {
 
 // Figures that round to zero are shown as 0, never as -0.00.
 func TestNoNegativeZero(t *testing.T) {
-	all := ScoreRun(metric.Summary{Requests: 100, Successes: 0}, nil)
+	all := ScoreRun(Summary{Requests: 100, Successes: 0}, nil)
 	if e := all.Components[0].Explanation; strings.Contains(e, "-0") {
 		t.Errorf("availability of a run without success: %q", e)
 	}

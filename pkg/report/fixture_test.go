@@ -12,9 +12,9 @@ var fixtureStart = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 // [burstFrom, burstTo) fail `fail` requests each (502s and resets), and
 // latency of every request is drawn from a fixed set of buckets scaled by
 // slow (1 = baseline).
-func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Summary {
+func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) Summary {
 	const secs, rate = 60, 100
-	s := metric.Summary{
+	s := Summary{
 		Start:    fixtureStart,
 		End:      fixtureStart.Add(secs * time.Second),
 		Duration: secs * time.Second,
@@ -22,7 +22,7 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 		Errors:   map[string]uint64{},
 	}
 	for t := range secs {
-		sec := metric.Second{T: t, Requests: rate, Successes: rate, P50: ms(4 * slow), P99: ms(20 * slow), Max: ms(40 * slow),
+		sec := Second{T: t, Requests: rate, Successes: rate, P50: ms(4 * slow), P99: ms(20 * slow), Max: ms(40 * slow),
 			Codes: map[string]uint64{}, Errors: map[string]uint64{}, Backends: map[string]uint64{}}
 		if t >= burstFrom && t < burstTo {
 			sec.Successes = rate - fail
@@ -60,7 +60,7 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 	}
 	s.Rate = float64(s.Requests) / secs
 	s.Throughput = float64(s.Successes) / secs
-	s.Latency = metric.Latency{Mean: ms(6 * slow), P50: ms(5 * slow), P90: ms(9 * slow), P95: ms(12 * slow),
+	s.Latency = Latency{Mean: ms(6 * slow), P50: ms(5 * slow), P90: ms(9 * slow), P95: ms(12 * slow),
 		P99: ms(20 * slow), P999: ms(300 * slow), Max: ms(900 * slow)}
 	// A coarse histogram: 2 to 4 ms wide buckets, and a tail bucket.
 	shares := []struct {
@@ -74,21 +74,21 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 			n = left
 		}
 		left -= n
-		s.Histogram.Buckets = append(s.Histogram.Buckets, metric.Bucket{LowNs: int64(ms(b.lowMs * slow)), HighNs: int64(ms(b.highMs * slow)), Count: n})
+		s.Histogram.Buckets = append(s.Histogram.Buckets, Bucket{LowNs: int64(ms(b.lowMs * slow)), HighNs: int64(ms(b.highMs * slow)), Count: n})
 	}
 	// Two named requests, 9 to 1; the failures fall on them in the same proportion.
 	failed := s.Requests - s.Successes
-	home := metric.NamedRequests{Name: "home", Requests: s.Requests * 9 / 10, P50: ms(5 * slow), P99: ms(20 * slow)}
-	cart := metric.NamedRequests{Name: "cart", Requests: s.Requests / 10, P50: ms(6 * slow), P99: ms(24 * slow)}
+	home := NamedRequests{Name: "home", Requests: s.Requests * 9 / 10, P50: ms(5 * slow), P99: ms(20 * slow)}
+	cart := NamedRequests{Name: "cart", Requests: s.Requests / 10, P50: ms(6 * slow), P99: ms(24 * slow)}
 	home.Successes = home.Requests - (failed - failed/10)
 	cart.Successes = cart.Requests - failed/10
-	s.ByName = []metric.NamedRequests{cart, home}
+	s.ByName = []NamedRequests{cart, home}
 	if fail > 0 {
-		s.ErrorSet = []metric.ErrorCount{
+		s.ErrorSet = []ErrorCount{
 			{Message: "502 Bad Gateway", Count: s.Errors[metric.ClassHTTP]},
 			{Message: `Get "http://127.0.0.1:18080/": read tcp 127.0.0.1:41234->127.0.0.1:18080: read: connection reset by peer`, Count: s.Errors[metric.ClassReset]},
 		}
-		s.Bursts = []metric.Burst{{StartT: burstFrom, EndT: burstTo, Failures: fail * uint64(burstTo-burstFrom), Recovery: time.Duration(burstTo-burstFrom+2) * time.Second}}
+		s.Bursts = []Burst{{StartT: burstFrom, EndT: burstTo, Failures: fail * uint64(burstTo-burstFrom), Recovery: time.Duration(burstTo-burstFrom+2) * time.Second}}
 	}
 	perBackend := map[string]uint64{}
 	for _, sec := range s.Timeline {
@@ -98,7 +98,7 @@ func fixtureSummary(burstFrom, burstTo int, fail uint64, slow float64) metric.Su
 	}
 	for _, name := range sortedKeys(perBackend) {
 		n := perBackend[name]
-		s.Backends = append(s.Backends, metric.Backend{Name: name, Requests: n, Share: float64(n) / float64(s.Successes)})
+		s.Backends = append(s.Backends, Backend{Name: name, Requests: n, Share: float64(n) / float64(s.Successes)})
 	}
 	return s
 }

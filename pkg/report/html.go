@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/drillkit/drill/pkg/metric"
 )
 
 // htmlStyle keeps the page self-contained: one file to attach to a CI run.
@@ -105,7 +103,7 @@ const (
 // failed requests (full height = all failed), a blue line for p99 (full
 // height = the worst second), and a dashed marker with a tooltip for every
 // fault event.
-func timelineSVG(tl []metric.Second, events []Event) string {
+func timelineSVG(tl []Second, events []Event) string {
 	secs := dense(tl)
 	if len(secs) == 0 {
 		return ""

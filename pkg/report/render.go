@@ -52,7 +52,7 @@ func render(w io.Writer, r *Report, format string) error {
 	case FormatMarkdown:
 		return writeMarkdown(w, verdictLines(r, true), reportSections(r, true))
 	case FormatJSON:
-		return writeJSON(w, normalized(r))
+		return Encode(w, r)
 	case FormatJUnit:
 		return writeJUnit(w, r)
 	case FormatHTML:

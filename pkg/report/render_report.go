@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"strings"
-
-	"github.com/drillkit/drill/pkg/metric"
 )
 
 // statusMark returns the verdict word for a status, with an emoji in
@@ -158,7 +156,7 @@ func runFacts(r *Report) [][2]string {
 	return facts
 }
 
-func loadLine(s metric.Summary) string {
+func loadLine(s Summary) string {
 	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
 	if s.Requests > 0 {
 		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
@@ -234,7 +232,7 @@ func scoreTable(sc Score) *table {
 	return t
 }
 
-func requestParts(s metric.Summary) []part {
+func requestParts(s Summary) []part {
 	if s.Requests == 0 {
 		return []part{{text: []string{"No requests were made."}}}
 	}
@@ -265,7 +263,7 @@ func requestParts(s metric.Summary) []part {
 const maxErrorRows = 10
 
 // errorSetParts lists the most frequent error messages.
-func errorSetParts(s metric.Summary) []part {
+func errorSetParts(s Summary) []part {
 	if len(s.ErrorSet) == 0 {
 		return nil
 	}
@@ -282,7 +280,7 @@ func errorSetParts(s metric.Summary) []part {
 }
 
 // byNameTable breaks the requests down by the scenario's request names.
-func byNameTable(names []metric.NamedRequests) *table {
+func byNameTable(names []NamedRequests) *table {
 	t := newTable("request", "requests", "success", "p50", "p99").alignRight(1, 2, 3, 4)
 	for _, n := range names {
 		success := "-"
@@ -294,7 +292,7 @@ func byNameTable(names []metric.NamedRequests) *table {
 	return t
 }
 
-func latencyTable(s metric.Summary) *table {
+func latencyTable(s Summary) *table {
 	l := s.Latency
 	t := newTable("mean", "p50", "p90", "p95", "p99", "p99.9", "max").alignRight(0, 1, 2, 3, 4, 5, 6)
 	t.add(fmtDur(l.Mean), fmtDur(l.P50), fmtDur(l.P90), fmtDur(l.P95), fmtDur(l.P99), fmtDur(l.P999), fmtDur(l.Max))
@@ -321,7 +319,7 @@ func burstParts(r *Report) []part {
 		if b.Recovery == 0 {
 			rec = "not before the end"
 		}
-		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), fmtDur(burstLength(b)), fmt.Sprint(b.Failures), rec)
+		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), fmtDur(b.Length()), fmt.Sprint(b.Failures), rec)
 	}
 	parts := []part{{table: t}}
 	if len(bs) > len(shown) {
@@ -370,7 +368,7 @@ func eventLine(e Event) string {
 	return line
 }
 
-func backendParts(s metric.Summary) []part {
+func backendParts(s Summary) []part {
 	t := newTable("backend", "requests", "share").alignRight(1, 2)
 	for _, b := range s.Backends {
 		t.add(b.Name, fmt.Sprint(b.Requests), fmtShare(b.Share))

@@ -8,7 +8,6 @@ import (
 
 	"bytes"
 	"flag"
-	"github.com/drillkit/drill/pkg/metric"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,9 +121,9 @@ func TestTimelineWindowsAndSparklineWidth(t *testing.T) {
 }
 
 func TestBackendTableGroupsOthers(t *testing.T) {
-	var tl []metric.Second
+	var tl []Second
 	for i := range 12 {
-		tl = append(tl, metric.Second{T: i, Requests: 10, Successes: 10, Backends: map[string]uint64{fmt.Sprintf("pod-%02d", i): 10}})
+		tl = append(tl, Second{T: i, Requests: 10, Successes: 10, Backends: map[string]uint64{fmt.Sprintf("pod-%02d", i): 10}})
 	}
 	bt := backendTable(tl)
 	if len(bt.header) != maxBackendColumns+1 || bt.header[maxBackendColumns] != "5 others" {
@@ -194,7 +193,7 @@ func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
 		r.Events = append(r.Events, Event{T: time.Duration(i*12) * time.Second, Kind: EventPod, Source: fmt.Sprintf("web-%d", i), Message: "terminating"})
 	}
 	for i := range 80 {
-		r.Summary.Bursts = append(r.Summary.Bursts, metric.Burst{StartT: i * 45, EndT: i*45 + 2, Failures: 10, Recovery: 3 * time.Second})
+		r.Summary.Bursts = append(r.Summary.Bursts, Burst{StartT: i * 45, EndT: i*45 + 2, Failures: 10, Recovery: 3 * time.Second})
 	}
 	var buf bytes.Buffer
 	if err := Render(&buf, r, FormatMarkdown); err != nil {
@@ -238,7 +237,7 @@ func TestErrorSetIsCutToTopMessages(t *testing.T) {
 	r := fixtureReport()
 	r.Summary.ErrorSet = nil
 	for i := range 25 {
-		r.Summary.ErrorSet = append(r.Summary.ErrorSet, metric.ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
+		r.Summary.ErrorSet = append(r.Summary.ErrorSet, ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
 	}
 	for _, format := range []string{FormatTable, FormatMarkdown, FormatHTML, FormatJUnit} {
 		var buf bytes.Buffer

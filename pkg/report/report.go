@@ -7,7 +7,6 @@ package report
 import (
 	"time"
 
-	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/redact"
 )
 
@@ -65,7 +64,7 @@ type Report struct {
 	// ExitCode is the process exit code drill returned for this run.
 	ExitCode int `json:"exitCode"`
 
-	Summary metric.Summary `json:"summary"`
+	Summary Summary `json:"summary"`
 	// Sampled holds the check metrics that come from the samplers rather
 	// than the load (conntrack_drops, conntrack_max_fill), when sampled.
 	Sampled map[string]float64 `json:"sampled,omitempty"`

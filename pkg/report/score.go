@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/drillkit/drill/pkg/metric"
 )
 
 // Score weights: the points each component is worth. They add up to 100.
@@ -69,7 +67,7 @@ type Component struct {
 // ScoreRun scores a run from its summary and check results. The score is
 // deterministic: the same inputs always give the same score. See
 // docs/report.md for the formula.
-func ScoreRun(s metric.Summary, checks []CheckResult) Score {
+func ScoreRun(s Summary, checks []CheckResult) Score {
 	comps := []Component{
 		availability(s),
 		bursts(s),
@@ -91,7 +89,7 @@ func ScoreRun(s metric.Summary, checks []CheckResult) Score {
 
 // availability maps the success rate to nines: 99% is 2 nines, 99.9% is 3,
 // 99.99% (TargetNines) or better earns everything.
-func availability(s metric.Summary) Component {
+func availability(s Summary) Component {
 	c := Component{Name: ComponentAvailability, Weight: WeightAvailability}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -112,7 +110,7 @@ func availability(s metric.Summary) Component {
 
 // bursts grades the worst error burst: its length, or the time until the
 // success rate recovered if that was longer. Every BurstHalfLife halves it.
-func bursts(s metric.Summary) Component {
+func bursts(s Summary) Component {
 	c := Component{Name: ComponentBursts, Weight: WeightBursts}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -127,16 +125,16 @@ func bursts(s metric.Summary) Component {
 	b := s.Bursts[which]
 	c.Value = math.Pow(0.5, float64(worst)/float64(BurstHalfLife))
 	c.Explanation = fmt.Sprintf("worst burst t=%ds..%ds lasted %s, recovered after %s; every %s halves the points",
-		b.StartT, b.EndT, fmtDur(burstLength(b)), fmtRecovery(b), fmtDur(BurstHalfLife))
+		b.StartT, b.EndT, fmtDur(b.Length()), fmtRecovery(b), fmtDur(BurstHalfLife))
 	return c
 }
 
 // worstBurst returns the longest outage among bursts (length or recovery
 // time, whichever is longer) and its index, or -1 when there is none.
-func worstBurst(bs []metric.Burst) (time.Duration, int) {
+func worstBurst(bs []Burst) (time.Duration, int) {
 	worst, which := time.Duration(0), -1
 	for i, b := range bs {
-		d := max(burstLength(b), b.Recovery)
+		d := max(b.Length(), b.Recovery)
 		if which < 0 || d > worst {
 			worst, which = d, i
 		}
@@ -144,11 +142,7 @@ func worstBurst(bs []metric.Burst) (time.Duration, int) {
 	return worst, which
 }
 
-func burstLength(b metric.Burst) time.Duration {
-	return time.Duration(max(b.EndT-b.StartT, 0)) * time.Second
-}
-
-func fmtRecovery(b metric.Burst) string {
+func fmtRecovery(b Burst) string {
 	if b.Recovery == 0 {
 		return "the end of the run (not recovered)"
 	}
@@ -159,7 +153,7 @@ func fmtRecovery(b metric.Burst) string {
 // thresholds of the scenario's latency checks, else p99 against
 // DefaultLatencyBudget. Half the budget or less earns everything, exactly
 // the budget half, twice the budget nothing.
-func latency(s metric.Summary, checks []CheckResult) Component {
+func latency(s Summary, checks []CheckResult) Component {
 	c := Component{Name: ComponentLatency, Weight: WeightLatency}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -207,7 +201,7 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 // latencyStat returns the summary statistic a latency check metric names:
 // p50, p90, p95, p99, p999 (or p99.9), max_latency, mean_latency (also
 // max, mean and a "latency_" prefix).
-func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
+func latencyStat(l Latency, name string) (time.Duration, bool) {
 	n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "latency_")
 	switch n {
 	case "p50", "median":

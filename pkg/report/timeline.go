@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/drillkit/drill/pkg/metric"
 )
 
 // Windows around an error burst whose events are shown with it: the events
@@ -29,14 +27,14 @@ var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 
 // dense returns the timeline indexed by second, with zero seconds where the
 // summary has none, and how many seconds it spans.
-func dense(tl []metric.Second) []metric.Second {
+func dense(tl []Second) []Second {
 	n := 0
 	for _, s := range tl {
 		if s.T < maxSeconds {
 			n = max(n, s.T+1)
 		}
 	}
-	out := make([]metric.Second, n)
+	out := make([]Second, n)
 	for i := range out {
 		out[i].T = i
 	}
@@ -50,7 +48,7 @@ func dense(tl []metric.Second) []metric.Second {
 
 // sparklines draws the failed share and the p99 of every second (or group of
 // seconds) as one line each.
-func sparklines(tl []metric.Second) []string {
+func sparklines(tl []Second) []string {
 	secs := dense(tl)
 	if len(secs) == 0 {
 		return nil
@@ -119,7 +117,7 @@ func windowSize(seconds int) int {
 }
 
 // timelineTable aggregates the per-second timeline into windows.
-func timelineTable(tl []metric.Second) *table {
+func timelineTable(tl []Second) *table {
 	secs := dense(tl)
 	t := newTable("window", "requests", "success", "failed", "non-2xx codes", "errors", "worst p99").alignRight(1, 2, 3, 6)
 	size := windowSize(len(secs))
@@ -170,7 +168,7 @@ func fmtCounts(m map[string]uint64) string {
 
 // eventsAround returns the events from BurstContextBefore before the burst
 // began until BurstContextAfter after it ended.
-func eventsAround(events []Event, b metric.Burst) []Event {
+func eventsAround(events []Event, b Burst) []Event {
 	from := time.Duration(b.StartT)*time.Second - BurstContextBefore
 	to := time.Duration(b.EndT)*time.Second + BurstContextAfter
 	var out []Event
@@ -189,7 +187,7 @@ const maxBackendColumns = 8
 // backendTable shows each window's responses per backend, backends in the
 // order they first answered, so a rollout reads from left to right: old pods
 // fade out, new ones take over. nil when fewer than two backends answered.
-func backendTable(tl []metric.Second) *table {
+func backendTable(tl []Second) *table {
 	secs := dense(tl)
 	var order []string
 	seen := map[string]bool{}
