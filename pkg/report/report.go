@@ -1,7 +1,7 @@
-// Package report holds the result of a drill run: a versioned JSON document
-// (the source of truth), the score, the renderers that turn it into terminal
-// tables, Markdown, JUnit XML or JSON, and the comparison of several runs with
-// a statistical verdict per metric.
+// Package report holds the result of a drill run: the versioned JSON
+// document drill.report/v1 (the source of truth), its verdict, score and
+// exit code. Package render turns it into tables, Markdown, JUnit XML or
+// HTML; package compare compares runs with a statistical verdict per metric.
 package report
 
 import (

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
 // TestSchemaIsPinned holds the JSON of a report to its schema version: every
@@ -18,11 +21,11 @@ import (
 // so a field may be added (record it with -update) but never renamed,
 // removed, retyped or given or stripped of omitempty without a new Schema.
 func TestSchemaIsPinned(t *testing.T) {
-	got := schemaLines(t, reflect.TypeFor[Report]())
-	version := Schema[strings.LastIndex(Schema, "/")+1:]
+	got := schemaLines(t, reflect.TypeFor[report.Report]())
+	version := report.Schema[strings.LastIndex(report.Schema, "/")+1:]
 	path := filepath.Join("testdata", "schema-"+version+".golden")
 	data, err := os.ReadFile(path)
-	if err != nil && !(os.IsNotExist(err) && *update) {
+	if err != nil && !(os.IsNotExist(err) && reporttest.Updating()) {
 		t.Fatalf("%v; a new schema version records its fields with go test ./pkg/report -run TestSchemaIsPinned -update", err)
 	}
 	want := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
@@ -44,15 +47,15 @@ func TestSchemaIsPinned(t *testing.T) {
 		t.Fatalf("the report JSON no longer has these fields of %s as recorded in %s:\n  %s\n"+
 			"a renamed, removed or retyped field (or one that gained or lost omitempty) breaks every reader of %s: "+
 			"keep the field as it is, or make the change a new schema version (a new Schema constant, recorded with -update in a new golden file) and describe it in docs/report.md",
-			Schema, path, strings.Join(gone, "\n  "), Schema)
+			report.Schema, path, strings.Join(gone, "\n  "), report.Schema)
 	}
 	if len(added) == 0 {
 		return
 	}
-	if !*update {
+	if !reporttest.Updating() {
 		t.Fatalf("the report JSON has fields %s does not record:\n  %s\n"+
 			"adding fields keeps %s: record them with go test ./pkg/report -run TestSchemaIsPinned -update and describe them in docs/report.md",
-			path, strings.Join(added, "\n  "), Schema)
+			path, strings.Join(added, "\n  "), report.Schema)
 	}
 	if err := os.WriteFile(path, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)

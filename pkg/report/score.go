@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // Score weights: the points each component is worth. They add up to 100.
@@ -104,7 +106,7 @@ func availability(s Summary) Component {
 	rate := float64(s.Successes) / float64(s.Requests)
 	nines := math.Abs(math.Log10(1 - rate)) // >= 0; Abs also turns -0 into 0
 	c.Value = clamp01(nines / TargetNines)
-	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", fmtRate(rate), nines, TargetNines)
+	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", human.Rate(rate), nines, TargetNines)
 	return c
 }
 
@@ -125,7 +127,7 @@ func bursts(s Summary) Component {
 	b := s.Bursts[which]
 	c.Value = math.Pow(0.5, float64(worst)/float64(BurstHalfLife))
 	c.Explanation = fmt.Sprintf("worst burst t=%ds..%ds lasted %s, recovered after %s; every %s halves the points",
-		b.StartT, b.EndT, fmtDur(b.Length()), fmtRecovery(b), fmtDur(BurstHalfLife))
+		b.StartT, b.EndT, human.Duration(b.Length()), fmtRecovery(b), human.Duration(BurstHalfLife))
 	return c
 }
 
@@ -146,7 +148,7 @@ func fmtRecovery(b Burst) string {
 	if b.Recovery == 0 {
 		return "the end of the run (not recovered)"
 	}
-	return fmtDur(b.Recovery)
+	return human.Duration(b.Recovery)
 }
 
 // latency grades the worst ratio of a latency statistic to its budget: the
@@ -172,12 +174,12 @@ func latency(s Summary, checks []CheckResult) Component {
 		}
 		if r := float64(stat) / float64(budget); r > worst {
 			worst = r
-			desc = fmt.Sprintf("%s %s vs budget %s from check %q", ch.Metric, fmtDur(stat), fmtDur(budget), ch.Expr)
+			desc = fmt.Sprintf("%s %s vs budget %s from check %q", ch.Metric, human.Duration(stat), human.Duration(budget), ch.Expr)
 		}
 	}
 	if worst < 0 {
 		worst = float64(s.Latency.P99) / float64(DefaultLatencyBudget)
-		desc = fmt.Sprintf("p99 %s vs default budget %s (no latency check)", fmtDur(s.Latency.P99), fmtDur(DefaultLatencyBudget))
+		desc = fmt.Sprintf("p99 %s vs default budget %s (no latency check)", human.Duration(s.Latency.P99), human.Duration(DefaultLatencyBudget))
 	}
 	switch {
 	case worst <= 0.5:
@@ -192,7 +194,7 @@ func latency(s Summary, checks []CheckResult) Component {
 		// A fast failure is not fast service: only the share of requests
 		// that succeeded earns latency points.
 		rate := float64(s.Successes) / float64(s.Requests)
-		c.Explanation += fmt.Sprintf("; × success rate %s", fmtRate(rate))
+		c.Explanation += fmt.Sprintf("; × success rate %s", human.Rate(rate))
 		c.Value *= rate
 	}
 	return c

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // A summary from the real recorder, with every list and map filled: the
@@ -39,18 +40,18 @@ func TestSummaryOfKeepsMetricJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := json.Marshal(SummaryOf(m))
+	got, err := json.Marshal(report.SummaryOf(m))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("report summary JSON differs from metric's:\ngot  %s\nwant %s", got, want)
 	}
-	if back := SummaryOf(m).Metric(); !reflect.DeepEqual(back, m) {
+	if back := report.SummaryOf(m).Metric(); !reflect.DeepEqual(back, m) {
 		t.Errorf("Metric(SummaryOf(s)) differs from s:\ngot  %+v\nwant %+v", back, m)
 	}
 	for _, name := range []string{"error_rate", "p99", "max_error_burst", "backend_share_cv", "status_5xx"} {
-		gv, gok := SummaryOf(m).Value(name)
+		gv, gok := report.SummaryOf(m).Value(name)
 		wv, wok := m.Value(name)
 		if gv != wv || gok != wok {
 			t.Errorf("Value(%q) = %v, %v; metric says %v, %v", name, gv, gok, wv, wok)
@@ -72,17 +73,17 @@ func TestDecodeEncodeIsIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 		var head struct{ Schema string }
-		if json.Unmarshal(data, &head) != nil || head.Schema != Schema {
+		if json.Unmarshal(data, &head) != nil || head.Schema != report.Schema {
 			continue // not a report (a comparison)
 		}
 		n++
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			r, err := Decode(data, file)
+			r, err := report.Decode(data, file)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			if err := Encode(&buf, r); err != nil {
+			if err := report.Encode(&buf, r); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(buf.Bytes(), data) {

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"fmt"
@@ -6,6 +6,9 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // htmlStyle keeps the page self-contained: one file to attach to a CI run.
@@ -103,7 +106,7 @@ const (
 // failed requests (full height = all failed), a blue line for p99 (full
 // height = the worst second), and a dashed marker with a tooltip for every
 // fault event.
-func timelineSVG(tl []Second, events []Event) string {
+func timelineSVG(tl []report.Second, events []report.Event) string {
 	secs := dense(tl)
 	if len(secs) == 0 {
 		return ""
@@ -143,10 +146,10 @@ func timelineSVG(tl []Second, events []Event) string {
 			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(float64(s.T)+0.5), y(float64(s.P99)/float64(maxP99))))
 		}
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#0969da" stroke-width="1.5"><title>p99 per second (top = %s)</title></polyline>`+"\n",
-			strings.Join(pts, " "), html.EscapeString(fmtDur(maxP99)))
+			strings.Join(pts, " "), html.EscapeString(human.Duration(maxP99)))
 	}
 	for _, ev := range events {
-		if ev.Kind != EventFault {
+		if ev.Kind != report.EventFault {
 			continue
 		}
 		at := x(ev.T.Seconds())
@@ -156,7 +159,7 @@ func timelineSVG(tl []Second, events []Event) string {
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">0s</text>`+"\n", x(0), chartHeight-8)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" text-anchor="end">%ds</text>`+"\n", x(n), chartHeight-8, len(secs))
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11">red: failed share per second · blue: p99 (top = %s) · dashed: faults</text>`+"\n",
-		x(0), chartPad-10, html.EscapeString(fmtDur(maxP99)))
+		x(0), chartPad-10, html.EscapeString(human.Duration(maxP99)))
 	b.WriteString("</svg>")
 	return b.String()
 }
