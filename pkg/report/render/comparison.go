@@ -33,7 +33,7 @@ func renderComparison(w io.Writer, c *compare.Comparison, format string) error {
 		if c.Regressed() {
 			class = "worse"
 		}
-		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), "")
+		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), nil)
 	}
 	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(ComparisonFormats, ", "))
 }

@@ -60,7 +60,7 @@ func renderReport(w io.Writer, r *report.Report, format string) error {
 		return writeJUnit(w, r)
 	case FormatHTML:
 		return writeHTML(w, "drill: "+r.Title(), string(r.Status), verdictLines(r, false), reportSections(r, false),
-			timelineSVG(r.Summary.Timeline, sortedEvents(r.Events)))
+			timelineChart(r.Summary.Timeline, sortedEvents(r.Events)))
 	}
 	return fmt.Errorf("render report: unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
 }

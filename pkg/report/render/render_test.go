@@ -112,6 +112,8 @@ func TestHTMLIsSafeAndChartParses(t *testing.T) {
 	r := reporttest.Failed()
 	r.Scenario.Name = "evil <script>alert(1)</script>"
 	r.Events[0].Source = `"><script>x</script>`
+	r.Status = `failed" onmouseover="alert(1)`
+	r.Checks[0].Message = "</title></rect><script>y</script>"
 	var buf bytes.Buffer
 	if err := Report(&buf, r, FormatHTML); err != nil {
 		t.Fatal(err)
@@ -119,6 +121,9 @@ func TestHTMLIsSafeAndChartParses(t *testing.T) {
 	out := buf.String()
 	if strings.Contains(out, "<script>") {
 		t.Error("html contains an unescaped <script>")
+	}
+	if strings.Contains(out, `" onmouseover="`) {
+		t.Error("a status breaks out of the heading's class attribute")
 	}
 	start, end := strings.Index(out, "<svg"), strings.Index(out, "</svg>")
 	if start < 0 || end < start {
