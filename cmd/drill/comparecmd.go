@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/compare"
+	"github.com/drillkit/drill/pkg/report/render"
 )
 
 func compareCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill compare", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("o", report.FormatTable, "output format: table, md, json, html")
-	confidence := fs.Float64("confidence", report.DefaultConfidence, "confidence level of every verdict")
+	format := fs.String("o", render.FormatTable, "output format: table, md, json, html")
+	confidence := fs.Float64("confidence", compare.DefaultConfidence, "confidence level of every verdict")
 	failOnRegression := fs.Bool("fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
 	labels := fs.String("labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")
 	fs.Usage = func() {
@@ -29,7 +31,7 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return report.ExitUsage
 	}
-	opts := report.CompareOptions{Confidence: *confidence}
+	opts := compare.Options{Confidence: *confidence}
 	if *labels != "" {
 		opts.Labels = strings.Split(*labels, ",")
 		if len(opts.Labels) != len(pos) {
@@ -55,8 +57,8 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 			pos[i], pos[j], runs[i].Scenario.Name, runs[i].StartedAt.Format(time.RFC3339))
 		return report.ExitUsage
 	}
-	c := report.Compare(runs, opts)
-	if err := report.RenderComparison(stdout, c, *format); err != nil {
+	c := compare.Runs(runs, opts)
+	if err := render.Comparison(stdout, c, *format); err != nil {
 		fmt.Fprintf(stderr, "drill compare: %v\n", err)
 		return report.ExitUsage
 	}

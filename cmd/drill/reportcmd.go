@@ -15,13 +15,14 @@ import (
 	"github.com/drillkit/drill/pkg/echo"
 	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/render"
 	"github.com/drillkit/drill/pkg/run"
 )
 
 func reportCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("o", report.FormatTable, "output format: table, md, json, junit, html")
+	format := fs.String("o", render.FormatTable, "output format: table, md, json, junit, html")
 	fromResults := fs.Bool("from-results", false, "recompute the metrics and checks from the run's raw results file")
 	backend := fs.String("backend-header", echo.DefaultBackendHeader, "with --from-results: response header naming the backend")
 	fs.Usage = func() {
@@ -51,7 +52,7 @@ func reportCmd(args []string, stdout, stderr io.Writer) int {
 			return report.ExitError
 		}
 	}
-	if err := report.Render(stdout, r, *format); err != nil {
+	if err := render.Report(stdout, r, *format); err != nil {
 		fmt.Fprintf(stderr, "drill report: %v\n", err)
 		return report.ExitError
 	}
@@ -82,7 +83,7 @@ func reaggregate(r *report.Report, path, backend string, stderr io.Writer) error
 	} else if err != nil {
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
-	r.Summary = s
+	r.Summary = report.SummaryOf(s)
 	if err := run.Rejudge(r); err != nil {
 		return err
 	}

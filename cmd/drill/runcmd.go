@@ -16,6 +16,8 @@ import (
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/compare"
+	"github.com/drillkit/drill/pkg/report/render"
 	"github.com/drillkit/drill/pkg/run"
 	"github.com/drillkit/drill/pkg/scenario"
 )
@@ -26,7 +28,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 	out := fs.String("out", "runs", "directory under which each run gets its own directory")
 	dir := fs.String("dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
 	overwrite := fs.Bool("overwrite", false, "with --dir: replace the run already in that directory")
-	format := fs.String("o", report.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
+	format := fs.String("o", render.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
 	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
@@ -148,7 +150,7 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 	opts.Dir = runDir
 	r, err := run.Run(ctx, plan, opts)
 	if r != nil {
-		if rerr := report.Render(stdout, r, format); rerr != nil {
+		if rerr := render.Report(stdout, r, format); rerr != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", rerr)
 		}
 		if !errors.Is(err, run.ErrNoReport) {
@@ -204,11 +206,11 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 		return worst(codes)
 	}
 	cmpFormat := format
-	if cmpFormat == report.FormatJUnit {
-		cmpFormat = report.FormatTable // a comparison has no JUnit form
+	if cmpFormat == render.FormatJUnit {
+		cmpFormat = render.FormatTable // a comparison has no JUnit form
 	}
 	fmt.Fprintf(stdout, "\nComparison of the matrix's %d runs with the first (drill compare %s):\n", len(runs), strings.Join(dirs, " "))
-	if err := report.RenderComparison(stdout, report.Compare(runs, report.CompareOptions{Confidence: report.DefaultConfidence}), cmpFormat); err != nil {
+	if err := render.Comparison(stdout, compare.Runs(runs, compare.Options{Confidence: compare.DefaultConfidence}), cmpFormat); err != nil {
 		fmt.Fprintf(stderr, "drill run: %v\n", err)
 	}
 	return worst(codes)
@@ -265,7 +267,7 @@ func newRunDir(base, name string, now time.Time) string {
 }
 
 func validFormat(f string) bool {
-	for _, v := range report.Formats {
+	for _, v := range render.Formats {
 		if v == f {
 			return true
 		}

@@ -19,8 +19,8 @@ const (
 	ClassOther     = "other"
 )
 
-// Summary is the aggregate of a whole run. It is the metric part of a report
-// and is stored in the report JSON as it is.
+// Summary is the aggregate of a whole run. A report stores it as
+// report.Summary, whose JSON is pinned by the report's schema.
 type Summary struct {
 	Start    time.Time     `json:"start"`
 	End      time.Time     `json:"end"`

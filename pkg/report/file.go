@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ func Write(path string, r *Report) error {
 		r.Schema = Schema
 	}
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, normalized(r)); err != nil {
+	if err := Encode(&buf, r); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	data := r.Redactor.Bytes(buf.Bytes())
@@ -104,6 +105,18 @@ func Decode(data []byte, name string) (*Report, error) {
 		return nil, fmt.Errorf("load report %s: %w", name, err)
 	}
 	return &r, nil
+}
+
+// Encode writes r as the indented JSON of a report file, as it is:
+// credentials are left for the caller to remove (see Report.Redactor).
+func Encode(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(normalized(r)); err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	return nil
 }
 
 // normalized returns r with empty lists instead of nil ones, so the JSON

@@ -1,25 +1,27 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
 func TestWriteLoadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
-	want := fixtureReport()
-	path := filepath.Join(dir, FileName)
-	if err := Write(path, want); err != nil {
+	want := reporttest.Failed()
+	path := filepath.Join(dir, report.FileName)
+	if err := report.Write(path, want); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, dir} {
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			got, err := Load(p)
+			got, err := report.Load(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,23 +41,23 @@ func TestWriteLoadRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(entries) != 1 {
-		t.Errorf("directory holds %d entries after Write, want only %s (no temp files left)", len(entries), FileName)
+		t.Errorf("directory holds %d entries after Write, want only %s (no temp files left)", len(entries), report.FileName)
 	}
 }
 
 func TestWriteReplacesAtomically(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "r.json")
-	first := fixtureReport()
-	if err := Write(path, first); err != nil {
+	first := reporttest.Failed()
+	if err := report.Write(path, first); err != nil {
 		t.Fatal(err)
 	}
-	second := fixtureReport()
+	second := reporttest.Failed()
 	second.Variant = "preStopSleep=30s"
-	if err := Write(path, second); err != nil {
+	if err := report.Write(path, second); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(path)
+	got, err := report.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,22 +68,22 @@ func TestWriteReplacesAtomically(t *testing.T) {
 
 func TestWriteSetsSchema(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.json")
-	r := fixtureReport()
+	r := reporttest.Failed()
 	r.Schema = ""
-	if err := Write(path, r); err != nil {
+	if err := report.Write(path, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Load(path)
+	got, err := report.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Schema != Schema {
-		t.Errorf("schema = %q, want %q", got.Schema, Schema)
+	if got.Schema != report.Schema {
+		t.Errorf("schema = %q, want %q", got.Schema, report.Schema)
 	}
 }
 
 func TestWriteMissingDir(t *testing.T) {
-	err := Write(filepath.Join(t.TempDir(), "nope", "r.json"), fixtureReport())
+	err := report.Write(filepath.Join(t.TempDir(), "nope", "r.json"), reporttest.Failed())
 	if err == nil || !strings.Contains(err.Error(), "directory exists") {
 		t.Errorf("err = %v, want one saying to check the directory", err)
 	}
@@ -105,58 +107,29 @@ func TestLoadRejects(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Load(path)
+			_, err := report.Load(path)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
 	}
 	t.Run("missing", func(t *testing.T) {
-		_, err := Load(t.TempDir())
+		_, err := report.Load(t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), "does not exist") {
 			t.Errorf("err = %v, want a does-not-exist message", err)
 		}
 	})
 }
 
-func TestJUnitIsWellFormed(t *testing.T) {
-	r := fixtureReport()
-	r.Status = StatusError
-	r.IncompleteReason = "lab setup failed: etcd did not start"
-	var buf bytes.Buffer
-	if err := Render(&buf, r, FormatJUnit); err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Errors   int `xml:"errors,attr"`
-		Suites   []struct {
-			Cases []struct {
-				Name    string `xml:"name,attr"`
-				Failure *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"failure"`
-				Error *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"error"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("junit output does not parse: %v", err)
-	}
-	if doc.Tests != 5 || doc.Failures != 3 || doc.Errors != 1 {
-		t.Errorf("tests/failures/errors = %d/%d/%d, want 5/3/1", doc.Tests, doc.Failures, doc.Errors)
-	}
-	if len(doc.Suites) != 1 {
-		t.Fatalf("suites = %d, want 1", len(doc.Suites))
-	}
-	run := doc.Suites[0].Cases[0]
-	if run.Error == nil || run.Error.Message != r.IncompleteReason {
-		t.Errorf("run testcase = %+v, want an error with the reason", run)
-	}
-	if c := doc.Suites[0].Cases[1]; c.Name != "success_rate >= 99.9%" || c.Failure == nil {
-		t.Errorf("first check testcase = %+v, want the failed success_rate check", c)
+// The fixture runs encode exactly as their saved report files.
+func TestEncodeGolden(t *testing.T) {
+	for name, r := range reporttest.Named() {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := report.Encode(&buf, r); err != nil {
+				t.Fatal(err)
+			}
+			reporttest.Golden(t, name+".json.golden", buf.Bytes())
+		})
 	}
 }

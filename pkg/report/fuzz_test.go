@@ -1,15 +1,21 @@
-package report
+package report_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/compare"
+	"github.com/drillkit/drill/pkg/report/render"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
-// FuzzDecode feeds arbitrary bytes to the report decoder and renders what it
-// accepts: neither may panic, and every accepted report renders.
+// FuzzDecode feeds arbitrary bytes to the report decoder and renders and
+// compares what it accepts: none of it may panic, and every accepted report
+// renders.
 func FuzzDecode(f *testing.F) {
-	good, err := json.Marshal(fixtureReport())
+	good, err := json.Marshal(reporttest.Failed())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -18,17 +24,17 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"schema":"drill.report/v1","summary":{"timeline":[{"t":3},{"t":-1}],"bursts":[{"startT":5,"endT":2}]}}`))
 	f.Add([]byte(`{"schema":"drill.report/v9"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := Decode(data, "fuzz")
+		r, err := report.Decode(data, "fuzz")
 		if err != nil {
 			return
 		}
-		for _, format := range Formats {
-			if err := Render(&bytes.Buffer{}, r, format); err != nil {
+		for _, format := range render.Formats {
+			if err := render.Report(&bytes.Buffer{}, r, format); err != nil {
 				t.Fatalf("render %s of an accepted report: %v", format, err)
 			}
 		}
-		c := Compare([]*Report{r, r}, CompareOptions{Resamples: 100})
-		if err := RenderComparison(&bytes.Buffer{}, c, FormatJSON); err != nil {
+		c := compare.Runs([]*report.Report{r, r}, compare.Options{Resamples: 100})
+		if err := render.Comparison(&bytes.Buffer{}, c, render.FormatJSON); err != nil {
 			t.Fatalf("comparison json: %v", err)
 		}
 	})

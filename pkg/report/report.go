@@ -1,13 +1,12 @@
-// Package report holds the result of a drill run: a versioned JSON document
-// (the source of truth), the score, the renderers that turn it into terminal
-// tables, Markdown, JUnit XML or JSON, and the comparison of several runs with
-// a statistical verdict per metric.
+// Package report holds the result of a drill run: the versioned JSON
+// document drill.report/v1 (the source of truth), its verdict, score and
+// exit code. Package render turns it into tables, Markdown, JUnit XML or
+// HTML; package compare compares runs with a statistical verdict per metric.
 package report
 
 import (
 	"time"
 
-	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/redact"
 )
 
@@ -65,7 +64,7 @@ type Report struct {
 	// ExitCode is the process exit code drill returned for this run.
 	ExitCode int `json:"exitCode"`
 
-	Summary metric.Summary `json:"summary"`
+	Summary Summary `json:"summary"`
 	// Sampled holds the check metrics that come from the samplers rather
 	// than the load (conntrack_drops, conntrack_max_fill), when sampled.
 	Sampled map[string]float64 `json:"sampled,omitempty"`

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // Score weights: the points each component is worth. They add up to 100.
@@ -69,7 +69,7 @@ type Component struct {
 // ScoreRun scores a run from its summary and check results. The score is
 // deterministic: the same inputs always give the same score. See
 // docs/report.md for the formula.
-func ScoreRun(s metric.Summary, checks []CheckResult) Score {
+func ScoreRun(s Summary, checks []CheckResult) Score {
 	comps := []Component{
 		availability(s),
 		bursts(s),
@@ -91,7 +91,7 @@ func ScoreRun(s metric.Summary, checks []CheckResult) Score {
 
 // availability maps the success rate to nines: 99% is 2 nines, 99.9% is 3,
 // 99.99% (TargetNines) or better earns everything.
-func availability(s metric.Summary) Component {
+func availability(s Summary) Component {
 	c := Component{Name: ComponentAvailability, Weight: WeightAvailability}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -106,13 +106,13 @@ func availability(s metric.Summary) Component {
 	rate := float64(s.Successes) / float64(s.Requests)
 	nines := math.Abs(math.Log10(1 - rate)) // >= 0; Abs also turns -0 into 0
 	c.Value = clamp01(nines / TargetNines)
-	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", fmtRate(rate), nines, TargetNines)
+	c.Explanation = fmt.Sprintf("success rate %s = %.2f nines; %.0f nines earn full points", human.Rate(rate), nines, TargetNines)
 	return c
 }
 
 // bursts grades the worst error burst: its length, or the time until the
 // success rate recovered if that was longer. Every BurstHalfLife halves it.
-func bursts(s metric.Summary) Component {
+func bursts(s Summary) Component {
 	c := Component{Name: ComponentBursts, Weight: WeightBursts}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -127,16 +127,16 @@ func bursts(s metric.Summary) Component {
 	b := s.Bursts[which]
 	c.Value = math.Pow(0.5, float64(worst)/float64(BurstHalfLife))
 	c.Explanation = fmt.Sprintf("worst burst t=%ds..%ds lasted %s, recovered after %s; every %s halves the points",
-		b.StartT, b.EndT, fmtDur(burstLength(b)), fmtRecovery(b), fmtDur(BurstHalfLife))
+		b.StartT, b.EndT, human.Duration(b.Length()), fmtRecovery(b), human.Duration(BurstHalfLife))
 	return c
 }
 
 // worstBurst returns the longest outage among bursts (length or recovery
 // time, whichever is longer) and its index, or -1 when there is none.
-func worstBurst(bs []metric.Burst) (time.Duration, int) {
+func worstBurst(bs []Burst) (time.Duration, int) {
 	worst, which := time.Duration(0), -1
 	for i, b := range bs {
-		d := max(burstLength(b), b.Recovery)
+		d := max(b.Length(), b.Recovery)
 		if which < 0 || d > worst {
 			worst, which = d, i
 		}
@@ -144,22 +144,18 @@ func worstBurst(bs []metric.Burst) (time.Duration, int) {
 	return worst, which
 }
 
-func burstLength(b metric.Burst) time.Duration {
-	return time.Duration(max(b.EndT-b.StartT, 0)) * time.Second
-}
-
-func fmtRecovery(b metric.Burst) string {
+func fmtRecovery(b Burst) string {
 	if b.Recovery == 0 {
 		return "the end of the run (not recovered)"
 	}
-	return fmtDur(b.Recovery)
+	return human.Duration(b.Recovery)
 }
 
 // latency grades the worst ratio of a latency statistic to its budget: the
 // thresholds of the scenario's latency checks, else p99 against
 // DefaultLatencyBudget. Half the budget or less earns everything, exactly
 // the budget half, twice the budget nothing.
-func latency(s metric.Summary, checks []CheckResult) Component {
+func latency(s Summary, checks []CheckResult) Component {
 	c := Component{Name: ComponentLatency, Weight: WeightLatency}
 	if s.Requests == 0 {
 		c.Explanation = "no requests were made"
@@ -178,12 +174,12 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 		}
 		if r := float64(stat) / float64(budget); r > worst {
 			worst = r
-			desc = fmt.Sprintf("%s %s vs budget %s from check %q", ch.Metric, fmtDur(stat), fmtDur(budget), ch.Expr)
+			desc = fmt.Sprintf("%s %s vs budget %s from check %q", ch.Metric, human.Duration(stat), human.Duration(budget), ch.Expr)
 		}
 	}
 	if worst < 0 {
 		worst = float64(s.Latency.P99) / float64(DefaultLatencyBudget)
-		desc = fmt.Sprintf("p99 %s vs default budget %s (no latency check)", fmtDur(s.Latency.P99), fmtDur(DefaultLatencyBudget))
+		desc = fmt.Sprintf("p99 %s vs default budget %s (no latency check)", human.Duration(s.Latency.P99), human.Duration(DefaultLatencyBudget))
 	}
 	switch {
 	case worst <= 0.5:
@@ -198,7 +194,7 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 		// A fast failure is not fast service: only the share of requests
 		// that succeeded earns latency points.
 		rate := float64(s.Successes) / float64(s.Requests)
-		c.Explanation += fmt.Sprintf("; × success rate %s", fmtRate(rate))
+		c.Explanation += fmt.Sprintf("; × success rate %s", human.Rate(rate))
 		c.Value *= rate
 	}
 	return c
@@ -207,7 +203,7 @@ func latency(s metric.Summary, checks []CheckResult) Component {
 // latencyStat returns the summary statistic a latency check metric names:
 // p50, p90, p95, p99, p999 (or p99.9), max_latency, mean_latency (also
 // max, mean and a "latency_" prefix).
-func latencyStat(l metric.Latency, name string) (time.Duration, bool) {
+func latencyStat(l Latency, name string) (time.Duration, bool) {
 	n := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "latency_")
 	switch n {
 	case "p50", "median":

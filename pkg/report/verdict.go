@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // Outcome is how a run ended: what Judge needs besides the report's Summary,
@@ -118,9 +120,9 @@ func joinReasons(failure, unrecovered string) string {
 // coverageText says how much of the planned duration a run covered.
 func coverageText(ran, planned time.Duration) string {
 	if planned <= 0 {
-		return fmt.Sprintf("stopped after %s", fmtDur(ran))
+		return fmt.Sprintf("stopped after %s", human.Duration(ran))
 	}
-	return fmt.Sprintf("stopped after %s of %s planned", fmtDur(ran), fmtDur(planned))
+	return fmt.Sprintf("stopped after %s of %s planned", human.Duration(ran), human.Duration(planned))
 }
 
 // prorate makes the score of a cut-short run partial: its total is scaled by
@@ -136,11 +138,4 @@ func (sc *Score) prorate(ran, planned time.Duration) {
 	sc.Total = round1(full * coverage)
 	sc.PartialReason = fmt.Sprintf("%.1f × coverage %.3f: the run was cut short %s",
 		full, coverage, strings.TrimPrefix(coverageText(ran, planned), "stopped "))
-}
-
-// sortedEvents returns the events in time order without changing them.
-func sortedEvents(events []Event) []Event {
-	out := slices.Clone(events)
-	slices.SortStableFunc(out, func(a, b Event) int { return cmp.Compare(a.T, b.T) })
-	return out
 }

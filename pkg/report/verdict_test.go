@@ -1,43 +1,46 @@
-package report
+package report_test
 
 import (
 	"testing"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
 func TestJudge(t *testing.T) {
-	passing := CheckResult{Expr: "p99 < 500ms", Metric: "p99", Op: "<", Threshold: "500ms", Passed: true}
-	failing := CheckResult{Expr: "status_5xx == 0", Metric: "status_5xx", Op: "==", Threshold: "0"}
-	noData := CheckResult{Expr: "conntrack_drops == 0", Metric: "conntrack_drops", Op: "==", Threshold: "0", NoData: true}
-	abort := &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 9}
+	passing := report.CheckResult{Expr: "p99 < 500ms", Metric: "p99", Op: "<", Threshold: "500ms", Passed: true}
+	failing := report.CheckResult{Expr: "status_5xx == 0", Metric: "status_5xx", Op: "==", Threshold: "0"}
+	noData := report.CheckResult{Expr: "conntrack_drops == 0", Metric: "conntrack_drops", Op: "==", Threshold: "0", NoData: true}
+	abort := &report.AbortResult{Expr: "error_rate > 20% for 5s", AtT: 9}
 	tests := []struct {
 		name    string
-		checks  []CheckResult
-		o       Outcome
-		want    Status
+		checks  []report.CheckResult
+		o       report.Outcome
+		want    report.Status
 		code    int
 		partial bool
 	}{
-		{"all pass", []CheckResult{passing}, Outcome{}, StatusPassed, ExitOK, false},
-		{"no data fails", []CheckResult{passing, noData}, Outcome{}, StatusFailed, ExitChecksFailed, false},
-		{"no checks", nil, Outcome{}, StatusUnjudged, ExitOK, false},
-		{"no checks, required", nil, Outcome{RequireChecks: true}, StatusUnjudged, ExitChecksFailed, false},
-		{"a check fails", []CheckResult{passing, failing}, Outcome{}, StatusFailed, ExitChecksFailed, false},
-		{"aborted", []CheckResult{passing, failing}, Outcome{Abort: abort}, StatusAborted, ExitAborted, true},
-		{"interrupted", []CheckResult{passing}, Outcome{Failure: "interrupted"}, StatusError, ExitError, true},
-		{"refused before the load", nil, Outcome{Failure: "the run did not start: refused", FailureCode: ExitUsage}, StatusError, ExitUsage, true},
-		{"unrecovered", []CheckResult{passing}, Outcome{Unrecovered: "recover scale web: timeout"}, StatusError, ExitUnrecovered, false},
-		{"interrupted and unrecovered", nil, Outcome{Failure: "interrupted", Unrecovered: "recover scale web: timeout"}, StatusError, ExitUnrecovered, true},
+		{"all pass", []report.CheckResult{passing}, report.Outcome{}, report.StatusPassed, report.ExitOK, false},
+		{"no data fails", []report.CheckResult{passing, noData}, report.Outcome{}, report.StatusFailed, report.ExitChecksFailed, false},
+		{"no checks", nil, report.Outcome{}, report.StatusUnjudged, report.ExitOK, false},
+		{"no checks, required", nil, report.Outcome{RequireChecks: true}, report.StatusUnjudged, report.ExitChecksFailed, false},
+		{"a check fails", []report.CheckResult{passing, failing}, report.Outcome{}, report.StatusFailed, report.ExitChecksFailed, false},
+		{"aborted", []report.CheckResult{passing, failing}, report.Outcome{Abort: abort}, report.StatusAborted, report.ExitAborted, true},
+		{"interrupted", []report.CheckResult{passing}, report.Outcome{Failure: "interrupted"}, report.StatusError, report.ExitError, true},
+		{"refused before the load", nil, report.Outcome{Failure: "the run did not start: refused", FailureCode: report.ExitUsage}, report.StatusError, report.ExitUsage, true},
+		{"unrecovered", []report.CheckResult{passing}, report.Outcome{Unrecovered: "recover scale web: timeout"}, report.StatusError, report.ExitUnrecovered, false},
+		{"interrupted and unrecovered", nil, report.Outcome{Failure: "interrupted", Unrecovered: "recover scale web: timeout"}, report.StatusError, report.ExitUnrecovered, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := fixtureReport()
-			r.Summary = fixtureSummary(0, 0, 0, 1) // every request succeeded
+			r := reporttest.Failed()
+			r.Summary = reporttest.Summary(0, 0, 0, 1) // every request succeeded
 			r.EndedAt = r.StartedAt.Add(15 * time.Second)
 			r.Checks = tt.checks
-			r.Events = []Event{{T: 5 * time.Second, Message: "b"}, {T: time.Second, Message: "a"}}
+			r.Events = []report.Event{{T: 5 * time.Second, Message: "b"}, {T: time.Second, Message: "a"}}
 			tt.o.Planned = time.Minute
-			Judge(r, tt.o)
+			report.Judge(r, tt.o)
 			if r.Status != tt.want || r.ExitCode != tt.code {
 				t.Errorf("status %q exit %d, want %q %d", r.Status, r.ExitCode, tt.want, tt.code)
 			}
@@ -50,12 +53,12 @@ func TestJudge(t *testing.T) {
 			if complete := tt.o.Failure == "" && tt.o.Abort == nil; r.Score.Total >= 100 && !(complete && len(tt.checks) > 0) {
 				t.Errorf("score %.1f: only a complete run with checks can score 100", r.Score.Total)
 			}
-			if r.Schema != Schema || r.Events[0].Message != "a" {
+			if r.Schema != report.Schema || r.Events[0].Message != "a" {
 				t.Errorf("schema %q, events %+v: want the schema set and events sorted", r.Schema, r.Events)
 			}
 			// Judged again from what the report says, it comes to the same.
 			before := *r
-			Judge(r, OutcomeOf(r))
+			report.Judge(r, report.OutcomeOf(r))
 			if r.Status != before.Status || r.ExitCode != before.ExitCode || r.Score.Total != before.Score.Total ||
 				r.IncompleteReason != before.IncompleteReason || r.Incomplete != before.Incomplete {
 				t.Errorf("re-judged: %q %d %.1f %q, first %q %d %.1f %q", r.Status, r.ExitCode, r.Score.Total, r.IncompleteReason,

@@ -36,7 +36,8 @@ type measured struct {
 // samples and checks. report.Judge gives the verdict.
 func (m measured) fill(r *report.Report) {
 	t := m.t
-	r.Summary = t.rec.Summary()
+	summary := t.rec.Summary()
+	r.Summary = report.SummaryOf(summary)
 	r.Events = t.snapshot()
 	t.mu.Lock()
 	r.Environment.Notes = append(slices.Clone(m.sys.notes), t.notes...)
@@ -47,7 +48,7 @@ func (m measured) fill(r *report.Report) {
 	}
 	r.Sampled = datapathValues(m.datapath)
 	r.Conntrack = conntrackSeries(m.datapath, r.StartedAt)
-	r.Checks = evaluate(m.sc.Exprs(), values{r.Summary, r.Sampled})
+	r.Checks = evaluate(m.sc.Exprs(), values{summary, r.Sampled})
 }
 
 // checkpointer writes a run's provisional report when the load starts and

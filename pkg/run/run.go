@@ -570,7 +570,7 @@ func Rejudge(r *report.Report) error {
 		}
 		exprs = append(exprs, e)
 	}
-	r.Checks = evaluate(exprs, values{r.Summary, r.Sampled})
+	r.Checks = evaluate(exprs, values{r.Summary.Metric(), r.Sampled})
 	report.Judge(r, report.OutcomeOf(r))
 	return nil
 }

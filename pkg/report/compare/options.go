@@ -1,11 +1,11 @@
-package report
+package compare
 
 import (
 	"fmt"
 	"strings"
 )
 
-// Defaults of CompareOptions.
+// Defaults of Options.
 const (
 	DefaultConfidence = 0.95
 	DefaultResamples  = 2000
@@ -20,8 +20,8 @@ const (
 	DefaultMinEffect = 0.05
 )
 
-// CompareOptions tunes Compare. Zero fields take the defaults.
-type CompareOptions struct {
+// Options tunes Compare. Zero fields take the defaults.
+type Options struct {
 	// Confidence is the confidence level of every verdict, e.g. 0.95.
 	Confidence float64
 	// Resamples is the number of bootstrap replicates for quantile intervals.
@@ -40,7 +40,7 @@ type CompareOptions struct {
 	Labels []string
 }
 
-func (o CompareOptions) withDefaults() CompareOptions {
+func (o Options) withDefaults() Options {
 	if o.Confidence == 0 {
 		o.Confidence = DefaultConfidence
 	}
@@ -66,7 +66,7 @@ func (o CompareOptions) withDefaults() CompareOptions {
 }
 
 // Validate reports options that cannot work, with what to use instead.
-func (o CompareOptions) Validate() error {
+func (o Options) Validate() error {
 	var errs []string
 	if o.Confidence != 0 && (o.Confidence <= 0.5 || o.Confidence >= 1) {
 		errs = append(errs, fmt.Sprintf("confidence %v must be above 0.5 and below 1, e.g. 0.95", o.Confidence))

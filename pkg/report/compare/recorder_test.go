@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"math"
@@ -10,12 +10,13 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // recordedRun feeds a minute of synthetic results at 200 requests/s through
 // the real metric recorder: log-normal latencies around 8ms scaled by slow,
 // and, during [failFrom, failTo), every fifth request answered 502.
-func recordedRun(t *testing.T, seed uint64, slow float64, failFrom, failTo int) *Report {
+func recordedRun(t *testing.T, seed uint64, slow float64, failFrom, failTo int) *report.Report {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 99))
 	start := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
@@ -32,8 +33,8 @@ func recordedRun(t *testing.T, seed uint64, slow float64, failFrom, failTo int) 
 		rec.Add(res)
 	}
 	s := rec.Summary()
-	r := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "recorded"}, StartedAt: start, EndedAt: start.Add(time.Minute), Status: StatusPassed, Summary: s}
-	r.Score = ScoreRun(s, nil)
+	r := &report.Report{Schema: report.Schema, Scenario: report.ScenarioInfo{Name: "recorded"}, StartedAt: start, EndedAt: start.Add(time.Minute), Status: report.StatusPassed, Summary: report.SummaryOf(s)}
+	r.Score = report.ScoreRun(r.Summary, nil)
 	return r
 }
 
@@ -46,7 +47,7 @@ func TestCompareRecordedRuns(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		run  *Report
+		run  *report.Report
 		want map[string]Verdict
 	}{
 		{"same configuration, other sample", recordedRun(t, 2, 1, 0, 0), map[string]Verdict{
@@ -60,7 +61,7 @@ func TestCompareRecordedRuns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := Compare([]*Report{base, tt.run}, CompareOptions{})
+			c := Runs([]*report.Report{base, tt.run}, Options{})
 			for key, want := range tt.want {
 				if m := metricOf(t, c.Candidates[0], key); m.Verdict != want {
 					t.Errorf("%s: verdict %q, want %q (%s vs %s, %s %s)", key, m.Verdict, want, m.Baseline, m.Candidate, m.Evidence, m.Note)

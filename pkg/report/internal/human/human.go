@@ -1,15 +1,16 @@
-package report
+// Package human formats the numbers of reports and comparisons the way every
+// rendering shows them.
+package human
 
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 )
 
-// fmtDur formats a duration compactly with about three significant digits.
-func fmtDur(d time.Duration) string {
+// Duration formats a duration compactly with about three significant digits.
+func Duration(d time.Duration) string {
 	neg := d < 0
 	if neg {
 		d = -d
@@ -37,9 +38,9 @@ func fmtDur(d time.Duration) string {
 	return s
 }
 
-// fmtRate formats a fraction in [0, 1] as a percentage with three decimals
+// Rate formats a fraction in [0, 1] as a percentage with three decimals
 // (success and error rates, where 99.9% and 99.99% must read differently).
-func fmtRate(f float64) string {
+func Rate(f float64) string {
 	if f == 1 {
 		return "100%"
 	}
@@ -49,18 +50,13 @@ func fmtRate(f float64) string {
 	return fmt.Sprintf("%.3f%%", f*100)
 }
 
-// fmtShare formats a fraction as a percentage with one decimal.
-func fmtShare(f float64) string {
+// Share formats a fraction as a percentage with one decimal.
+func Share(f float64) string {
 	return fmt.Sprintf("%.1f%%", f*100)
 }
 
-// fmtOffset formats an offset from the start of the run.
-func fmtOffset(d time.Duration) string {
-	return fmt.Sprintf("t=%.1fs", d.Seconds())
-}
-
-// fmtFloat formats a number with up to three decimals and no trailing zeros.
-func fmtFloat(v float64) string {
+// Float formats a number with up to three decimals and no trailing zeros.
+func Float(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
 	}
@@ -69,33 +65,6 @@ func fmtFloat(v float64) string {
 		return "0"
 	}
 	return s
-}
-
-// fmtTime formats a wall-clock time in UTC.
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// fmtKV formats a map as "k=v k=v" in key order.
-func fmtKV(m map[string]string) string {
-	parts := make([]string, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		parts = append(parts, k+"="+m[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // trimZeros drops trailing zeros of a decimal number, and the point if

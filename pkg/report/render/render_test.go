@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"encoding/xml"
@@ -7,85 +7,54 @@ import (
 	"time"
 
 	"bytes"
-	"flag"
-	"github.com/drillkit/drill/pkg/metric"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v; run go test ./pkg/report -update to create it", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./pkg/report -update rewrites it); got:\n%s", path, got)
-	}
-}
-
 func TestRenderGolden(t *testing.T) {
-	aborted := fixtureReport()
-	aborted.EndedAt = aborted.StartedAt.Add(36 * time.Second)
-	Judge(aborted, Outcome{Planned: time.Minute,
-		Abort: &AbortResult{Expr: "error_rate > 20% for 5s", AtT: 36, Message: "error_rate was 30.000% from t=31s"}})
-
-	clean := fixtureReport()
-	clean.Summary = fixtureSummary(0, 0, 0, 1)
-	clean.Checks = clean.Checks[1:2]
-	clean.Events = nil
-	Judge(clean, Outcome{Planned: time.Minute})
-
-	unjudged := fixtureReport()
-	unjudged.Summary = fixtureSummary(0, 0, 0, 1)
-	unjudged.Checks = nil
-	unjudged.Events = nil
-	Judge(unjudged, Outcome{Planned: time.Minute})
-
-	reports := map[string]*Report{"failed": fixtureReport(), "aborted": aborted, "passed": clean, "unjudged": unjudged}
+	reports := reporttest.Named()
 	for _, name := range []string{"failed", "aborted", "passed", "unjudged"} {
 		for _, format := range Formats {
 			t.Run(name+"/"+format, func(t *testing.T) {
 				var buf bytes.Buffer
-				if err := Render(&buf, reports[name], format); err != nil {
+				if err := Report(&buf, reports[name], format); err != nil {
 					t.Fatal(err)
 				}
-				ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json", FormatJUnit: "xml", FormatHTML: "html"}[format]
-				golden(t, name+"."+ext+".golden", buf.Bytes())
+				if format == FormatJSON {
+					// The report itself, pinned by pkg/report's golden files.
+					var want bytes.Buffer
+					if err := report.Encode(&want, reports[name]); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(buf.Bytes(), want.Bytes()) {
+						t.Errorf("json rendering differs from the report file:\n%s", buf.Bytes())
+					}
+					return
+				}
+				ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJUnit: "xml", FormatHTML: "html"}[format]
+				reporttest.Golden(t, name+"."+ext+".golden", buf.Bytes())
 			})
 		}
 	}
 }
 
 func TestRenderUnknownFormat(t *testing.T) {
-	err := Render(&bytes.Buffer{}, fixtureReport(), "pdf")
+	err := Report(&bytes.Buffer{}, reporttest.Failed(), "pdf")
 	if err == nil || !strings.Contains(err.Error(), "table, md, json, junit, html") {
 		t.Errorf("err = %v, want one listing the formats", err)
 	}
 }
 
 func TestMarkdownEscapesRunData(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Failed()
 	r.Scenario.Name = "evil <script>alert(1)</script>"
 	r.Checks[0].Message = "a | b *c* [x](http://example.com)"
 	r.Events[1].Message = "```\n# heading"
 	var buf bytes.Buffer
-	if err := Render(&buf, r, FormatMarkdown); err != nil {
+	if err := Report(&buf, r, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -102,7 +71,7 @@ func TestMarkdownEscapesRunData(t *testing.T) {
 }
 
 func TestTimelineWindowsAndSparklineWidth(t *testing.T) {
-	s := fixtureSummary(31, 38, 30, 1)
+	s := reporttest.Summary(31, 38, 30, 1)
 	// Stretch to a 10-minute run: 600 seconds.
 	for i := 60; i < 600; i++ {
 		sec := s.Timeline[i%60]
@@ -122,9 +91,9 @@ func TestTimelineWindowsAndSparklineWidth(t *testing.T) {
 }
 
 func TestBackendTableGroupsOthers(t *testing.T) {
-	var tl []metric.Second
+	var tl []report.Second
 	for i := range 12 {
-		tl = append(tl, metric.Second{T: i, Requests: 10, Successes: 10, Backends: map[string]uint64{fmt.Sprintf("pod-%02d", i): 10}})
+		tl = append(tl, report.Second{T: i, Requests: 10, Successes: 10, Backends: map[string]uint64{fmt.Sprintf("pod-%02d", i): 10}})
 	}
 	bt := backendTable(tl)
 	if len(bt.header) != maxBackendColumns+1 || bt.header[maxBackendColumns] != "5 others" {
@@ -140,16 +109,21 @@ func TestBackendTableGroupsOthers(t *testing.T) {
 }
 
 func TestHTMLIsSafeAndChartParses(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Failed()
 	r.Scenario.Name = "evil <script>alert(1)</script>"
 	r.Events[0].Source = `"><script>x</script>`
+	r.Status = `failed" onmouseover="alert(1)`
+	r.Checks[0].Message = "</title></rect><script>y</script>"
 	var buf bytes.Buffer
-	if err := Render(&buf, r, FormatHTML); err != nil {
+	if err := Report(&buf, r, FormatHTML); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
 	if strings.Contains(out, "<script>") {
 		t.Error("html contains an unescaped <script>")
+	}
+	if strings.Contains(out, `" onmouseover="`) {
+		t.Error("a status breaks out of the heading's class attribute")
 	}
 	start, end := strings.Index(out, "<svg"), strings.Index(out, "</svg>")
 	if start < 0 || end < start {
@@ -180,24 +154,24 @@ func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
 	// A long, eventful run: an hour, a sample event per second, 300 pod
 	// events and 80 bursts. The PR comment must stay under GitHub's 65536
 	// characters.
-	r := fixtureReport()
-	r.Summary = fixtureSummary(0, 0, 0, 1)
+	r := reporttest.Failed()
+	r.Summary = reporttest.Summary(0, 0, 0, 1)
 	for i := range 3600 {
 		sec := r.Summary.Timeline[i%60]
 		sec.T = i
 		if i >= 60 {
 			r.Summary.Timeline = append(r.Summary.Timeline, sec)
 		}
-		r.Events = append(r.Events, Event{T: time.Duration(i) * time.Second, Kind: EventSample, Source: "node lab-node-1", Message: "conntrack 1234/262144"})
+		r.Events = append(r.Events, report.Event{T: time.Duration(i) * time.Second, Kind: report.EventSample, Source: "node lab-node-1", Message: "conntrack 1234/262144"})
 	}
 	for i := range 300 {
-		r.Events = append(r.Events, Event{T: time.Duration(i*12) * time.Second, Kind: EventPod, Source: fmt.Sprintf("web-%d", i), Message: "terminating"})
+		r.Events = append(r.Events, report.Event{T: time.Duration(i*12) * time.Second, Kind: report.EventPod, Source: fmt.Sprintf("web-%d", i), Message: "terminating"})
 	}
 	for i := range 80 {
-		r.Summary.Bursts = append(r.Summary.Bursts, metric.Burst{StartT: i * 45, EndT: i*45 + 2, Failures: 10, Recovery: 3 * time.Second})
+		r.Summary.Bursts = append(r.Summary.Bursts, report.Burst{StartT: i * 45, EndT: i*45 + 2, Failures: 10, Recovery: 3 * time.Second})
 	}
 	var buf bytes.Buffer
-	if err := Render(&buf, r, FormatMarkdown); err != nil {
+	if err := Report(&buf, r, FormatMarkdown); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -217,10 +191,10 @@ func TestMarkdownStaysUnderCommentLimit(t *testing.T) {
 // The error messages and the per-name breakdown are in every rendering, not
 // only in report.json.
 func TestErrorSetAndNamesInEveryRenderer(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Failed()
 	for _, format := range Formats {
 		var buf bytes.Buffer
-		if err := Render(&buf, r, format); err != nil {
+		if err := Report(&buf, r, format); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
@@ -235,14 +209,14 @@ func TestErrorSetAndNamesInEveryRenderer(t *testing.T) {
 // A rendering lists the most frequent messages and says how many more
 // report.json holds.
 func TestErrorSetIsCutToTopMessages(t *testing.T) {
-	r := fixtureReport()
+	r := reporttest.Failed()
 	r.Summary.ErrorSet = nil
 	for i := range 25 {
-		r.Summary.ErrorSet = append(r.Summary.ErrorSet, metric.ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
+		r.Summary.ErrorSet = append(r.Summary.ErrorSet, report.ErrorCount{Message: fmt.Sprintf("message-%02d", i), Count: uint64(100 - i)})
 	}
 	for _, format := range []string{FormatTable, FormatMarkdown, FormatHTML, FormatJUnit} {
 		var buf bytes.Buffer
-		if err := Render(&buf, r, format); err != nil {
+		if err := Report(&buf, r, format); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()

@@ -1,23 +1,26 @@
-package report
+package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/drillkit/drill/pkg/report/compare"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 	"github.com/drillkit/drill/pkg/stats"
 )
 
-// CompareFormats lists the formats RenderComparison accepts.
-var CompareFormats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML}
+// ComparisonFormats lists the formats Comparison accepts.
+var ComparisonFormats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML}
 
-// RenderComparison writes c to w in format "table", "md", "json" or "html".
+// Comparison writes c to w in format "table", "md", "json" or "html".
 // It is written in one piece, without the userinfo of URLs.
-func RenderComparison(w io.Writer, c *Comparison, format string) error {
+func Comparison(w io.Writer, c *compare.Comparison, format string) error {
 	return writeRedacted(w, nil, func(w io.Writer) error { return renderComparison(w, c, format) })
 }
 
-func renderComparison(w io.Writer, c *Comparison, format string) error {
+func renderComparison(w io.Writer, c *compare.Comparison, format string) error {
 	switch format {
 	case FormatTable:
 		return writeText(w, comparisonHeading(c, false), comparisonSections(c, false))
@@ -30,13 +33,13 @@ func renderComparison(w io.Writer, c *Comparison, format string) error {
 		if c.Regressed() {
 			class = "worse"
 		}
-		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), "")
+		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), nil)
 	}
-	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(CompareFormats, ", "))
+	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(ComparisonFormats, ", "))
 }
 
-func comparisonHeading(c *Comparison, markdown bool) []string {
-	conf := fmt.Sprintf("%s%% confidence", fmtFloat(c.Confidence*100))
+func comparisonHeading(c *compare.Comparison, markdown bool) []string {
+	conf := fmt.Sprintf("%s%% confidence", human.Float(c.Confidence*100))
 	what := fmt.Sprintf("%d run(s) against baseline %s at %s", len(c.Candidates), c.Baseline.Label, conf)
 	regs := c.Regressions()
 	var head string
@@ -61,8 +64,8 @@ func comparisonHeading(c *Comparison, markdown bool) []string {
 	return lines
 }
 
-func comparisonSections(c *Comparison, markdown bool) []section {
-	all := append([]RunRef{c.Baseline}, candRefs(c)...)
+func comparisonSections(c *compare.Comparison, markdown bool) []section {
+	all := append([]compare.RunRef{c.Baseline}, candRefs(c)...)
 	sameScenario := true
 	for _, r := range all {
 		sameScenario = sameScenario && r.Scenario == c.Baseline.Scenario
@@ -97,8 +100,8 @@ func comparisonSections(c *Comparison, markdown bool) []section {
 	return secs
 }
 
-func candRefs(c *Comparison) []RunRef {
-	out := make([]RunRef, len(c.Candidates))
+func candRefs(c *compare.Comparison) []compare.RunRef {
+	out := make([]compare.RunRef, len(c.Candidates))
 	for i, cand := range c.Candidates {
 		out[i] = cand.Run
 	}
@@ -127,30 +130,40 @@ func shortMethod(m stats.Method) string {
 	return "-"
 }
 
-func verdictMark(v Verdict, markdown bool) string {
-	if v == VerdictNone {
+func verdictMark(v compare.Verdict, markdown bool) string {
+	if v == compare.VerdictNone {
 		return "-"
 	}
 	if !markdown {
 		return string(v)
 	}
 	switch v {
-	case VerdictWorse:
+	case compare.VerdictWorse:
 		return "🔴 worse"
-	case VerdictBetter:
+	case compare.VerdictBetter:
 		return "🟢 better"
 	}
 	return "⚪ " + string(v)
 }
 
-func methodText(c *Comparison) []string {
+func methodText(c *compare.Comparison) []string {
 	return []string{
-		fmt.Sprintf("Verdicts are two-sided at %s%% confidence; the first run is the baseline.", fmtFloat(c.Confidence*100)),
+		fmt.Sprintf("Verdicts are two-sided at %s%% confidence; the first run is the baseline.", human.Float(c.Confidence*100)),
 		"Rates: two-proportion z-test, or Fisher's exact test when an expected cell count is below 5.",
-		fmt.Sprintf("Latency distribution: Mann-Whitney U on the latency histograms (ties corrected); called better or worse only when a candidate request is slower or faster than a baseline one at least %s of the time.", fmtShare(0.5+c.MinEffect)),
-		fmt.Sprintf("p50 and p99: bootstrap percentile interval of the difference (%d resamples, seed %d); called better or worse only when the interval excludes zero and the change exceeds %s of the baseline and one histogram bucket.", c.Resamples, c.Seed, fmtShare(c.LatencyTolerance)),
+		fmt.Sprintf("Latency distribution: Mann-Whitney U on the latency histograms (ties corrected); called better or worse only when a candidate request is slower or faster than a baseline one at least %s of the time.", human.Share(0.5+c.MinEffect)),
+		fmt.Sprintf("p50 and p99: bootstrap percentile interval of the difference (%d resamples, seed %d); called better or worse only when the interval excludes zero and the change exceeds %s of the baseline and one histogram bucket.", c.Resamples, c.Seed, human.Share(c.LatencyTolerance)),
 		"P(slower) is the probability that a candidate request is slower than a baseline one; \"bucket\" is the histogram resolution at the baseline value.",
 		"Score, checks passed, longest error burst, time to recover and backend share CV are shown side by side without a test.",
 		"The tests treat requests as independent; requests in one burst are not, so read verdicts on short runs with care.",
 	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	return nil
 }

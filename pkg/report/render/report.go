@@ -1,15 +1,16 @@
-package report
+package render
 
 import (
 	"fmt"
 	"strings"
 
-	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // statusMark returns the verdict word for a status, with an emoji in
 // Markdown where it makes a PR comment scannable.
-func statusMark(s Status, markdown bool) string {
+func statusMark(s report.Status, markdown bool) string {
 	word := strings.ToUpper(string(s))
 	if word == "" {
 		word = "UNKNOWN"
@@ -18,13 +19,13 @@ func statusMark(s Status, markdown bool) string {
 		return word
 	}
 	switch s {
-	case StatusPassed:
+	case report.StatusPassed:
 		return "✅ " + word
-	case StatusFailed:
+	case report.StatusFailed:
 		return "❌ " + word
-	case StatusAborted:
+	case report.StatusAborted:
 		return "🛑 " + word
-	case StatusUnjudged:
+	case report.StatusUnjudged:
 		return "⚪ " + word
 	default:
 		return "⚠️ " + word
@@ -33,7 +34,7 @@ func statusMark(s Status, markdown bool) string {
 
 // verdictLines are the first lines of a rendered report: status, name,
 // score, then why the run stopped early if it did.
-func verdictLines(r *Report, markdown bool) []string {
+func verdictLines(r *report.Report, markdown bool) []string {
 	score := scoreText(r.Score)
 	var lines []string
 	if markdown {
@@ -42,9 +43,9 @@ func verdictLines(r *Report, markdown bool) []string {
 		lines = append(lines, fmt.Sprintf("%s  %s  %s", statusMark(r.Status, false), r.Title(), score))
 	}
 	var extra []string
-	if r.Status == StatusUnjudged {
+	if r.Status == report.StatusUnjudged {
 		e := "No checks: nothing judged"
-		if r.ExitCode == ExitChecksFailed {
+		if r.ExitCode == report.ExitChecksFailed {
 			e += "; the run was required to have checks (--require-checks)"
 		}
 		extra = append(extra, e)
@@ -65,10 +66,10 @@ func verdictLines(r *Report, markdown bool) []string {
 }
 
 // scoreText is the score as the verdict line shows it.
-func scoreText(sc Score) string {
+func scoreText(sc report.Score) string {
 	s := fmt.Sprintf("score %.1f/100", sc.Total)
 	if sc.Partial {
-		s += fmt.Sprintf(" (partial: %s of the planned run)", fmtShare(sc.Coverage))
+		s += fmt.Sprintf(" (partial: %s of the planned run)", human.Share(sc.Coverage))
 	}
 	return s
 }
@@ -82,7 +83,7 @@ func suffix(msg string) string {
 
 // reportSections lays out a report; table and Markdown render the same
 // sections.
-func reportSections(r *Report, markdown bool) []section {
+func reportSections(r *report.Report, markdown bool) []section {
 	sorted := *r
 	sorted.Events = sortedEvents(r.Events)
 	r = &sorted
@@ -118,7 +119,7 @@ func reportSections(r *Report, markdown bool) []section {
 	return secs
 }
 
-func runFacts(r *Report) [][2]string {
+func runFacts(r *report.Report) [][2]string {
 	target := string(r.Target.Kind)
 	if r.Target.URL != "" {
 		target += " " + r.Target.URL
@@ -136,7 +137,7 @@ func runFacts(r *Report) [][2]string {
 	facts = append(facts,
 		[2]string{"Target", target},
 		[2]string{"Started", fmtTime(r.StartedAt)},
-		[2]string{"Duration", fmtDur(r.Duration())},
+		[2]string{"Duration", human.Duration(r.Duration())},
 		[2]string{"Load", loadLine(r.Summary)},
 		[2]string{"Exit code", fmt.Sprint(r.ExitCode)},
 	)
@@ -158,15 +159,15 @@ func runFacts(r *Report) [][2]string {
 	return facts
 }
 
-func loadLine(s metric.Summary) string {
-	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, fmtFloat(s.Rate), fmtFloat(s.Throughput))
+func loadLine(s report.Summary) string {
+	line := fmt.Sprintf("%d requests, rate %s/s, throughput %s/s", s.Requests, human.Float(s.Rate), human.Float(s.Throughput))
 	if s.Requests > 0 {
-		line += ", success " + fmtRate(float64(s.Successes)/float64(s.Requests))
+		line += ", success " + human.Rate(float64(s.Successes)/float64(s.Requests))
 	}
 	return line
 }
 
-func hostLine(h Host) string {
+func hostLine(h report.Host) string {
 	var parts []string
 	if h.Hostname != "" {
 		parts = append(parts, h.Hostname)
@@ -186,7 +187,7 @@ func hostLine(h Host) string {
 	return strings.Join(parts, ", ")
 }
 
-func checkMark(c CheckResult, markdown bool) string {
+func checkMark(c report.CheckResult, markdown bool) string {
 	switch {
 	case c.NoData && markdown:
 		return "❌ no data"
@@ -203,7 +204,7 @@ func checkMark(c CheckResult, markdown bool) string {
 	}
 }
 
-func checksPart(r *Report, markdown bool) part {
+func checksPart(r *report.Report, markdown bool) part {
 	if len(r.Checks) == 0 && r.Abort == nil {
 		return part{text: []string{"No checks defined: nothing judged."}}
 	}
@@ -221,10 +222,10 @@ func checksPart(r *Report, markdown bool) part {
 	return part{table: t}
 }
 
-func scoreTable(sc Score) *table {
+func scoreTable(sc report.Score) *table {
 	t := newTable("component", "weight", "value", "points", "how").alignRight(1, 2, 3)
 	for _, c := range sc.Components {
-		t.add(c.Name, fmtFloat(c.Weight), fmt.Sprintf("%.3f", c.Value), fmt.Sprintf("%.1f", c.Points), c.Explanation)
+		t.add(c.Name, human.Float(c.Weight), fmt.Sprintf("%.3f", c.Value), fmt.Sprintf("%.1f", c.Points), c.Explanation)
 	}
 	if sc.Partial {
 		t.add("total", "100", fmt.Sprintf("%.3f", sc.Coverage), fmt.Sprintf("%.1f", sc.Total), sc.PartialReason)
@@ -234,7 +235,7 @@ func scoreTable(sc Score) *table {
 	return t
 }
 
-func requestParts(s metric.Summary) []part {
+func requestParts(s report.Summary) []part {
 	if s.Requests == 0 {
 		return []part{{text: []string{"No requests were made."}}}
 	}
@@ -244,13 +245,13 @@ func requestParts(s metric.Summary) []part {
 		if c == "0" {
 			label = "0 (no response)"
 		}
-		codes.add(label, fmt.Sprint(s.Codes[c]), fmtShare(float64(s.Codes[c])/float64(s.Requests)))
+		codes.add(label, fmt.Sprint(s.Codes[c]), human.Share(float64(s.Codes[c])/float64(s.Requests)))
 	}
 	parts := []part{{table: codes}}
 	if len(s.Errors) > 0 {
 		errs := newTable("error class", "count", "share").alignRight(1, 2)
 		for _, c := range sortedKeys(s.Errors) {
-			errs.add(c, fmt.Sprint(s.Errors[c]), fmtShare(float64(s.Errors[c])/float64(s.Requests)))
+			errs.add(c, fmt.Sprint(s.Errors[c]), human.Share(float64(s.Errors[c])/float64(s.Requests)))
 		}
 		parts = append(parts, part{table: errs})
 	}
@@ -265,14 +266,14 @@ func requestParts(s metric.Summary) []part {
 const maxErrorRows = 10
 
 // errorSetParts lists the most frequent error messages.
-func errorSetParts(s metric.Summary) []part {
+func errorSetParts(s report.Summary) []part {
 	if len(s.ErrorSet) == 0 {
 		return nil
 	}
 	t := newTable("error message", "count", "share").alignRight(1, 2)
 	shown := s.ErrorSet[:min(len(s.ErrorSet), maxErrorRows)]
 	for _, e := range shown {
-		t.add(e.Message, fmt.Sprint(e.Count), fmtShare(float64(e.Count)/float64(s.Requests)))
+		t.add(e.Message, fmt.Sprint(e.Count), human.Share(float64(e.Count)/float64(s.Requests)))
 	}
 	parts := []part{{table: t}}
 	if more := len(s.ErrorSet) - len(shown); more > 0 {
@@ -282,22 +283,22 @@ func errorSetParts(s metric.Summary) []part {
 }
 
 // byNameTable breaks the requests down by the scenario's request names.
-func byNameTable(names []metric.NamedRequests) *table {
+func byNameTable(names []report.NamedRequests) *table {
 	t := newTable("request", "requests", "success", "p50", "p99").alignRight(1, 2, 3, 4)
 	for _, n := range names {
 		success := "-"
 		if n.Requests > 0 {
-			success = fmtRate(float64(n.Successes) / float64(n.Requests))
+			success = human.Rate(float64(n.Successes) / float64(n.Requests))
 		}
-		t.add(n.Name, fmt.Sprint(n.Requests), success, fmtDur(n.P50), fmtDur(n.P99))
+		t.add(n.Name, fmt.Sprint(n.Requests), success, human.Duration(n.P50), human.Duration(n.P99))
 	}
 	return t
 }
 
-func latencyTable(s metric.Summary) *table {
+func latencyTable(s report.Summary) *table {
 	l := s.Latency
 	t := newTable("mean", "p50", "p90", "p95", "p99", "p99.9", "max").alignRight(0, 1, 2, 3, 4, 5, 6)
-	t.add(fmtDur(l.Mean), fmtDur(l.P50), fmtDur(l.P90), fmtDur(l.P95), fmtDur(l.P99), fmtDur(l.P999), fmtDur(l.Max))
+	t.add(human.Duration(l.Mean), human.Duration(l.P50), human.Duration(l.P90), human.Duration(l.P95), human.Duration(l.P99), human.Duration(l.P999), human.Duration(l.Max))
 	return t
 }
 
@@ -309,7 +310,7 @@ const (
 	maxEventRows      = 200
 )
 
-func burstParts(r *Report) []part {
+func burstParts(r *report.Report) []part {
 	bs := r.Summary.Bursts
 	if len(bs) == 0 {
 		return []part{{text: []string{"No error bursts: no second had a failed request."}}}
@@ -317,11 +318,11 @@ func burstParts(r *Report) []part {
 	t := newTable("#", "window", "length", "failed", "recovered after").alignRight(0, 2, 3)
 	shown := bs[:min(len(bs), maxBurstRows)]
 	for i, b := range shown {
-		rec := fmtDur(b.Recovery)
+		rec := human.Duration(b.Recovery)
 		if b.Recovery == 0 {
 			rec = "not before the end"
 		}
-		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), fmtDur(burstLength(b)), fmt.Sprint(b.Failures), rec)
+		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), human.Duration(b.Length()), fmt.Sprint(b.Failures), rec)
 	}
 	parts := []part{{table: t}}
 	if len(bs) > len(shown) {
@@ -334,7 +335,7 @@ func burstParts(r *Report) []part {
 	var lines []string
 	for i, b := range shown {
 		around := eventsAround(events, b)
-		head := fmt.Sprintf("Burst %d (t=%ds..%ds), events from %s before to %s after:", i+1, b.StartT, b.EndT, fmtDur(BurstContextBefore), fmtDur(BurstContextAfter))
+		head := fmt.Sprintf("Burst %d (t=%ds..%ds), events from %s before to %s after:", i+1, b.StartT, b.EndT, human.Duration(BurstContextBefore), human.Duration(BurstContextAfter))
 		if len(around) == 0 {
 			lines = append(lines, head+" none")
 			continue
@@ -352,17 +353,17 @@ func burstParts(r *Report) []part {
 
 // notSamples leaves out sample events: samplers emit one per interval, which
 // would drown the faults and state changes a reader is looking for.
-func notSamples(events []Event) []Event {
-	var out []Event
+func notSamples(events []report.Event) []report.Event {
+	var out []report.Event
 	for _, e := range events {
-		if e.Kind != EventSample {
+		if e.Kind != report.EventSample {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-func eventLine(e Event) string {
+func eventLine(e report.Event) string {
 	line := fmt.Sprintf("%-8s %-8s %s: %s", fmtOffset(e.T), e.Kind, e.Source, e.Message)
 	if len(e.Fields) > 0 {
 		line += " (" + fmtKV(e.Fields) + ")"
@@ -370,10 +371,10 @@ func eventLine(e Event) string {
 	return line
 }
 
-func backendParts(s metric.Summary) []part {
+func backendParts(s report.Summary) []part {
 	t := newTable("backend", "requests", "share").alignRight(1, 2)
 	for _, b := range s.Backends {
-		t.add(b.Name, fmt.Sprint(b.Requests), fmtShare(b.Share))
+		t.add(b.Name, fmt.Sprint(b.Requests), human.Share(b.Share))
 	}
 	parts := []part{{table: t}}
 	if cv, ok := s.Value("backend_share_cv"); ok && len(s.Backends) > 1 {
@@ -382,7 +383,7 @@ func backendParts(s metric.Summary) []part {
 	return parts
 }
 
-func eventParts(events []Event) []part {
+func eventParts(events []report.Event) []part {
 	shown := notSamples(events)
 	samples := len(events) - len(shown)
 	more := 0

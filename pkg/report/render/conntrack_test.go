@@ -1,13 +1,16 @@
-package report
+package render
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 )
 
 func TestConntrackLines(t *testing.T) {
-	lines := conntrackLines(fixtureConntrack(), 60)
+	lines := conntrackLines(reporttest.Conntrack(), 60)
 	if len(lines) != 5 {
 		t.Fatalf("got %d lines, want fill and drops for 2 nodes and an axis:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
@@ -38,12 +41,12 @@ func TestConntrackLines(t *testing.T) {
 // TestConntrackStateLines: sampled TCP states get a line each, largest
 // first, on the table's scale, with their peak.
 func TestConntrackStateLines(t *testing.T) {
-	var pts []ConntrackPoint
+	var pts []report.ConntrackPoint
 	for i := range 10 {
-		pts = append(pts, ConntrackPoint{T: time.Duration(i) * time.Second, Count: int64(100 + 400*i), Max: 4000,
+		pts = append(pts, report.ConntrackPoint{T: time.Duration(i) * time.Second, Count: int64(100 + 400*i), Max: 4000,
 			States: map[string]int64{"TIME_WAIT": int64(400 * i), "ESTABLISHED": 20, "UDP": 0}})
 	}
-	lines := conntrackLines([]ConntrackSeries{{Node: "node-1", Points: pts}}, 10)
+	lines := conntrackLines([]report.ConntrackSeries{{Node: "node-1", Points: pts}}, 10)
 	if len(lines) != 5 {
 		t.Fatalf("got %d lines, want fill, drops, TIME_WAIT, ESTABLISHED and the axis:\n%s", len(lines), strings.Join(lines, "\n"))
 	}

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"fmt"
@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 	"github.com/drillkit/drill/pkg/stats"
 )
 
 // comparer compares one candidate with the baseline.
 type comparer struct {
-	opts       CompareOptions
-	base, cand *Report
+	opts       Options
+	base, cand *report.Report
 	seed       uint64
 }
 
@@ -23,7 +25,7 @@ func (c comparer) metrics() []MetricDelta {
 	out := []MetricDelta{
 		{Key: "requests", Name: "requests", Baseline: fmt.Sprint(b.Requests), Candidate: fmt.Sprint(k.Requests),
 			BaselineValue: float64(b.Requests), CandidateValue: float64(k.Requests),
-			DeltaValue: float64(k.Requests) - float64(b.Requests), Delta: signed(float64(k.Requests)-float64(b.Requests), fmtFloat)},
+			DeltaValue: float64(k.Requests) - float64(b.Requests), Delta: signed(float64(k.Requests)-float64(b.Requests), human.Float)},
 		c.proportion("error_rate", "error rate", failedOf(b), b.Requests, failedOf(k), k.Requests),
 		c.proportion("status_5xx_rate", "5xx rate", codeClass(b, '5'), b.Requests, codeClass(k, '5'), k.Requests),
 		c.proportion("transport_error_rate", "transport error rate", transportErrors(b), b.Requests, transportErrors(k), k.Requests),
@@ -33,10 +35,10 @@ func (c comparer) metrics() []MetricDelta {
 	return out
 }
 
-func failedOf(s metric.Summary) uint64 { return s.Requests - min(s.Successes, s.Requests) }
+func failedOf(s report.Summary) uint64 { return s.Requests - min(s.Successes, s.Requests) }
 
 // codeClass counts responses whose status code starts with digit.
-func codeClass(s metric.Summary, digit byte) uint64 {
+func codeClass(s report.Summary, digit byte) uint64 {
 	var n uint64
 	for code, c := range s.Codes {
 		if len(code) == 3 && code[0] == digit {
@@ -48,7 +50,7 @@ func codeClass(s metric.Summary, digit byte) uint64 {
 
 // transportErrors counts failed requests that got no usable response:
 // every error class but http.
-func transportErrors(s metric.Summary) uint64 {
+func transportErrors(s report.Summary) uint64 {
 	var n uint64
 	for class, c := range s.Errors {
 		if class != metric.ClassHTTP {
@@ -67,8 +69,8 @@ func (c comparer) proportion(key, name string, x1, n1, x2, n2 uint64) MetricDelt
 	}
 	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
 	m.BaselineValue, m.CandidateValue, m.DeltaValue = p1, p2, p2-p1
-	m.Baseline = fmt.Sprintf("%s (%d)", fmtRate(p1), x1)
-	m.Candidate = fmt.Sprintf("%s (%d)", fmtRate(p2), x2)
+	m.Baseline = fmt.Sprintf("%s (%d)", human.Rate(p1), x1)
+	m.Candidate = fmt.Sprintf("%s (%d)", human.Rate(p2), x2)
 	m.Delta = signed((p2-p1)*100, func(v float64) string { return fmt.Sprintf("%.3f", v) }) + " pp"
 	res, err := stats.ProportionTest(x1, n1, x2, n2)
 	if err != nil {
@@ -95,7 +97,7 @@ func direction(delta float64, lowerIsBetter bool) Verdict {
 
 // histogramSample turns a latency histogram into weighted values at the
 // bucket midpoints, in nanoseconds.
-func histogramSample(h metric.Histogram) []stats.Weighted {
+func histogramSample(h report.Histogram) []stats.Weighted {
 	out := make([]stats.Weighted, 0, len(h.Buckets))
 	for _, b := range h.Buckets {
 		out = append(out, stats.Weighted{Value: float64(b.LowNs) + float64(b.HighNs-b.LowNs)/2, Count: b.Count})
@@ -104,7 +106,7 @@ func histogramSample(h metric.Histogram) []stats.Weighted {
 }
 
 // bucketWidth returns the width of the histogram bucket holding v.
-func bucketWidth(h metric.Histogram, v float64) time.Duration {
+func bucketWidth(h report.Histogram, v float64) time.Duration {
 	for _, b := range h.Buckets {
 		if v >= float64(b.LowNs) && v < float64(b.HighNs) {
 			return time.Duration(b.HighNs - b.LowNs)
@@ -144,7 +146,7 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 		return m
 	}
 	if math.Abs(res.Effect-0.5) < c.opts.MinEffect {
-		m.Note += fmt.Sprintf(", within 0.5±%s", fmtFloat(c.opts.MinEffect))
+		m.Note += fmt.Sprintf(", within 0.5±%s", human.Float(c.opts.MinEffect))
 		return m
 	}
 	if slower := res.Effect > 0.5; (slower && k < b) || (!slower && k > b) {
@@ -159,7 +161,7 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	return m
 }
 
-func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb, xk []stats.Weighted, seed uint64) MetricDelta {
+func (c comparer) quantile(key, name string, q float64, hb report.Histogram, xb, xk []stats.Weighted, seed uint64) MetricDelta {
 	m := MetricDelta{Key: key, Name: name, LowerIsBetter: true}
 	rng := rand.New(rand.NewPCG(seed, 0x6472696c6c)) // "drill"
 	res, err := stats.BootstrapQuantileDiff(xb, xk, q, c.opts.Confidence, c.opts.Resamples, rng)
@@ -176,7 +178,7 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 	m.Interval = &iv
 	m.Evidence = fmt.Sprintf("[%s, %s]", signedDur(time.Duration(res.Interval.Low)), signedDur(time.Duration(res.Interval.High)))
 	width := bucketWidth(hb, base)
-	m.Note = fmt.Sprintf("bucket %s", fmtDur(width))
+	m.Note = fmt.Sprintf("bucket %s", human.Duration(width))
 	m.Verdict = VerdictNoDifference
 	diff := cand - base
 	significant := res.Interval.Low > 0 || res.Interval.High < 0
@@ -184,7 +186,7 @@ func (c comparer) quantile(key, name string, q float64, hb metric.Histogram, xb,
 		return m
 	}
 	if math.Abs(diff) < c.opts.LatencyTolerance*base || math.Abs(diff) < float64(width) {
-		m.Note += fmt.Sprintf(", change within %s or one bucket", fmtShare(c.opts.LatencyTolerance))
+		m.Note += fmt.Sprintf(", change within %s or one bucket", human.Share(c.opts.LatencyTolerance))
 		return m
 	}
 	m.Verdict = direction(diff, true)
@@ -201,7 +203,7 @@ func noteOf(err error) string {
 
 func (m *MetricDelta) setDurations(b, k time.Duration) {
 	m.BaselineValue, m.CandidateValue, m.DeltaValue = b.Seconds(), k.Seconds(), (k - b).Seconds()
-	m.Baseline, m.Candidate = fmtDur(b), fmtDur(k)
+	m.Baseline, m.Candidate = human.Duration(b), human.Duration(k)
 	m.Delta = signedDur(k - b)
 	if b > 0 {
 		if pct := signed(float64(k-b)/float64(b)*100, func(v float64) string { return fmt.Sprintf("%.1f", v) }); pct != "0" {
@@ -217,13 +219,13 @@ func (c comparer) sideBySide() []MetricDelta {
 		return MetricDelta{Key: key, Name: name, Baseline: f(bv), Candidate: f(kv), Delta: signed(kv-bv, f),
 			BaselineValue: bv, CandidateValue: kv, DeltaValue: kv - bv, LowerIsBetter: lowerIsBetter}
 	}
-	secs := func(v float64) string { return fmtDur(time.Duration(v * float64(time.Second))) }
+	secs := func(v float64) string { return human.Duration(time.Duration(v * float64(time.Second))) }
 	out := []MetricDelta{
 		num("score", "score", b.Score.Total, k.Score.Total, false, func(v float64) string { return fmt.Sprintf("%.1f", v) }),
 	}
 	bp, bn := checksPassed(b.Checks)
 	kp, kn := checksPassed(k.Checks)
-	cp := num("checks_passed", "checks passed", float64(bp), float64(kp), false, fmtFloat)
+	cp := num("checks_passed", "checks passed", float64(bp), float64(kp), false, human.Float)
 	cp.Baseline = fmt.Sprintf("%d/%d", bp, bn)
 	cp.Candidate = fmt.Sprintf("%d/%d", kp, kn)
 	out = append(out, cp)
@@ -244,7 +246,7 @@ func (c comparer) sideBySide() []MetricDelta {
 	return out
 }
 
-func checksPassed(cs []CheckResult) (passed, total int) {
+func checksPassed(cs []report.CheckResult) (passed, total int) {
 	for _, c := range cs {
 		if c.Passed && !c.NoData {
 			passed++
@@ -275,7 +277,7 @@ func signed(v float64, f func(float64) string) string {
 }
 
 func signedDur(d time.Duration) string {
-	return signed(float64(d), func(v float64) string { return fmtDur(time.Duration(v)) })
+	return signed(float64(d), func(v float64) string { return human.Duration(time.Duration(v)) })
 }
 
 func fmtP(p float64) string {

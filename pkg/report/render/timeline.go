@@ -1,13 +1,16 @@
-package report
+package render
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/drillkit/drill/pkg/metric"
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // Windows around an error burst whose events are shown with it: the events
@@ -29,14 +32,14 @@ var sparkLevels = []rune("▁▂▃▄▅▆▇█")
 
 // dense returns the timeline indexed by second, with zero seconds where the
 // summary has none, and how many seconds it spans.
-func dense(tl []metric.Second) []metric.Second {
+func dense(tl []report.Second) []report.Second {
 	n := 0
 	for _, s := range tl {
 		if s.T < maxSeconds {
 			n = max(n, s.T+1)
 		}
 	}
-	out := make([]metric.Second, n)
+	out := make([]report.Second, n)
 	for i := range out {
 		out[i].T = i
 	}
@@ -50,7 +53,7 @@ func dense(tl []metric.Second) []metric.Second {
 
 // sparklines draws the failed share and the p99 of every second (or group of
 // seconds) as one line each.
-func sparklines(tl []metric.Second) []string {
+func sparklines(tl []report.Second) []string {
 	secs := dense(tl)
 	if len(secs) == 0 {
 		return nil
@@ -96,7 +99,7 @@ func sparklines(tl []metric.Second) []string {
 	}
 	return []string{
 		fmt.Sprintf("failed %s  (height = failed share; · = none)", "|"+errs.String()+"|"),
-		fmt.Sprintf("p99    %s  (full height = %s)", "|"+lat.String()+"|", fmtDur(maxP99)),
+		fmt.Sprintf("p99    %s  (full height = %s)", "|"+lat.String()+"|", human.Duration(maxP99)),
 		fmt.Sprintf("       0s .. %ds, %s", len(secs), unit),
 	}
 }
@@ -119,7 +122,7 @@ func windowSize(seconds int) int {
 }
 
 // timelineTable aggregates the per-second timeline into windows.
-func timelineTable(tl []metric.Second) *table {
+func timelineTable(tl []report.Second) *table {
 	secs := dense(tl)
 	t := newTable("window", "requests", "success", "failed", "non-2xx codes", "errors", "worst p99").alignRight(1, 2, 3, 6)
 	size := windowSize(len(secs))
@@ -144,10 +147,10 @@ func timelineTable(tl []metric.Second) *table {
 		}
 		success := "-"
 		if req > 0 {
-			success = fmtRate(float64(ok) / float64(req))
+			success = human.Rate(float64(ok) / float64(req))
 		}
 		t.add(fmt.Sprintf("%ds-%ds", start, start+len(group)),
-			fmt.Sprint(req), success, fmt.Sprint(req-ok), fmtCounts(codes), fmtCounts(errs), fmtDur(p99))
+			fmt.Sprint(req), success, fmt.Sprint(req-ok), fmtCounts(codes), fmtCounts(errs), human.Duration(p99))
 	}
 	return t
 }
@@ -170,10 +173,10 @@ func fmtCounts(m map[string]uint64) string {
 
 // eventsAround returns the events from BurstContextBefore before the burst
 // began until BurstContextAfter after it ended.
-func eventsAround(events []Event, b metric.Burst) []Event {
+func eventsAround(events []report.Event, b report.Burst) []report.Event {
 	from := time.Duration(b.StartT)*time.Second - BurstContextBefore
 	to := time.Duration(b.EndT)*time.Second + BurstContextAfter
-	var out []Event
+	var out []report.Event
 	for _, e := range events {
 		if e.T >= from && e.T <= to {
 			out = append(out, e)
@@ -189,7 +192,7 @@ const maxBackendColumns = 8
 // backendTable shows each window's responses per backend, backends in the
 // order they first answered, so a rollout reads from left to right: old pods
 // fade out, new ones take over. nil when fewer than two backends answered.
-func backendTable(tl []metric.Second) *table {
+func backendTable(tl []report.Second) *table {
 	secs := dense(tl)
 	var order []string
 	seen := map[string]bool{}
@@ -245,4 +248,11 @@ func backendTable(tl []metric.Second) *table {
 		t.add(row...)
 	}
 	return t
+}
+
+// sortedEvents returns the events in time order without changing them.
+func sortedEvents(events []report.Event) []report.Event {
+	out := slices.Clone(events)
+	slices.SortStableFunc(out, func(a, b report.Event) int { return cmp.Compare(a.T, b.T) })
+	return out
 }

@@ -1,34 +1,20 @@
-package report
+package compare
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
 	"bytes"
-	"github.com/drillkit/drill/pkg/metric"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
+	"github.com/drillkit/drill/pkg/report/reporttest"
 	"github.com/drillkit/drill/pkg/stats"
 )
-
-// variantReport is the fixture run with its own variant, burst and latency.
-func variantReport(variant string, burstFrom, burstTo int, fail uint64, slow float64) *Report {
-	r := fixtureReport()
-	r.Variant = variant
-	r.Summary = fixtureSummary(burstFrom, burstTo, fail, slow)
-	if fail == 0 {
-		r.Status, r.ExitCode = StatusPassed, ExitOK
-		r.Checks = []CheckResult{
-			{Expr: "success_rate >= 99.9%", Metric: "success_rate", Op: ">=", Threshold: "99.9%", Actual: "100%", ActualValue: 1, Passed: true},
-			{Expr: "p99 < 500ms", Metric: "p99", Op: "<", Threshold: "500ms", Actual: fmtDur(r.Summary.Latency.P99), ActualValue: r.Summary.Latency.P99.Seconds(), Passed: true},
-			{Expr: "status_5xx == 0", Metric: "status_5xx", Op: "==", Threshold: "0", Actual: "0", Passed: true},
-		}
-	}
-	r.Score = ScoreRun(r.Summary, r.Checks)
-	return r
-}
 
 func metricOf(t *testing.T, c Candidate, key string) MetricDelta {
 	t.Helper()
@@ -42,13 +28,13 @@ func metricOf(t *testing.T, c Candidate, key string) MetricDelta {
 }
 
 func TestCompareVerdicts(t *testing.T) {
-	base := variantReport("preStopSleep=0s", 31, 38, 30, 1)
-	fixed := variantReport("preStopSleep=30s", 0, 0, 0, 1)
-	slower := variantReport("slow", 31, 38, 30, 1.5)
-	same := variantReport("again", 31, 38, 30, 1)
-	worse := variantReport("worse", 31, 45, 30, 1)
+	base := reporttest.Variant("preStopSleep=0s", 31, 38, 30, 1)
+	fixed := reporttest.Variant("preStopSleep=30s", 0, 0, 0, 1)
+	slower := reporttest.Variant("slow", 31, 38, 30, 1.5)
+	same := reporttest.Variant("again", 31, 38, 30, 1)
+	worse := reporttest.Variant("worse", 31, 45, 30, 1)
 
-	c := Compare([]*Report{base, fixed, slower, same, worse}, CompareOptions{})
+	c := Runs([]*report.Report{base, fixed, slower, same, worse}, Options{})
 	if c.Confidence != DefaultConfidence || len(c.Candidates) != 4 {
 		t.Fatalf("confidence %v, %d candidates", c.Confidence, len(c.Candidates))
 	}
@@ -106,9 +92,9 @@ func TestCompareVerdicts(t *testing.T) {
 }
 
 func TestCompareRareErrorsUseFisher(t *testing.T) {
-	base := variantReport("a", 0, 0, 0, 1)
-	cand := variantReport("b", 20, 21, 3, 1)
-	m := metricOf(t, Compare([]*Report{base, cand}, CompareOptions{}).Candidates[0], "error_rate")
+	base := reporttest.Variant("a", 0, 0, 0, 1)
+	cand := reporttest.Variant("b", 20, 21, 3, 1)
+	m := metricOf(t, Runs([]*report.Report{base, cand}, Options{}).Candidates[0], "error_rate")
 	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no verdict.
 	if m.Test != stats.MethodFisher || m.Verdict != VerdictNoDifference || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
 		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25 and no difference", m)
@@ -116,8 +102,8 @@ func TestCompareRareErrorsUseFisher(t *testing.T) {
 }
 
 func TestCompareNotRegressed(t *testing.T) {
-	base := variantReport("a", 31, 38, 30, 1)
-	c := Compare([]*Report{base, variantReport("b", 31, 38, 30, 1)}, CompareOptions{Confidence: 0.99})
+	base := reporttest.Variant("a", 31, 38, 30, 1)
+	c := Runs([]*report.Report{base, reporttest.Variant("b", 31, 38, 30, 1)}, Options{Confidence: 0.99})
 	if c.Regressed() {
 		t.Errorf("identical runs regressed: %q", c.Regressions())
 	}
@@ -127,26 +113,27 @@ func TestCompareNotRegressed(t *testing.T) {
 }
 
 func TestCompareDeterministic(t *testing.T) {
-	runs := []*Report{variantReport("a", 31, 38, 30, 1), variantReport("b", 31, 38, 30, 1.03)}
-	var a, b bytes.Buffer
-	if err := RenderComparison(&a, Compare(runs, CompareOptions{}), FormatJSON); err != nil {
+	runs := []*report.Report{reporttest.Variant("a", 31, 38, 30, 1), reporttest.Variant("b", 31, 38, 30, 1.03)}
+	a, err := json.Marshal(Runs(runs, Options{}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := RenderComparison(&b, Compare(runs, CompareOptions{}), FormatJSON); err != nil {
+	b, err := json.Marshal(Runs(runs, Options{}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+	if !bytes.Equal(a, b) {
 		t.Error("two comparisons of the same runs differ")
 	}
 }
 
 func TestCompareLabelsAndNotes(t *testing.T) {
-	a := variantReport("", 0, 0, 0, 1)
-	b := variantReport("", 0, 0, 0, 1)
+	a := reporttest.Variant("", 0, 0, 0, 1)
+	b := reporttest.Variant("", 0, 0, 0, 1)
 	b.Incomplete = true
 	b.IncompleteReason = "interrupted"
 	b.Scenario.Name = "other"
-	c := Compare([]*Report{a, a, b}, CompareOptions{})
+	c := Runs([]*report.Report{a, a, b}, Options{})
 	if c.Baseline.Label != "rolling-update-prestop #1" || c.Candidates[0].Run.Label != "rolling-update-prestop #2" || c.Candidates[1].Run.Label != "other" {
 		t.Errorf("labels = %q, %q, %q", c.Baseline.Label, c.Candidates[0].Run.Label, c.Candidates[1].Run.Label)
 	}
@@ -156,17 +143,17 @@ func TestCompareLabelsAndNotes(t *testing.T) {
 			t.Errorf("notes %q lack %q", notes, want)
 		}
 	}
-	c = Compare([]*Report{a, b}, CompareOptions{Labels: []string{"runs/iptables", "runs/ipvs"}})
+	c = Runs([]*report.Report{a, b}, Options{Labels: []string{"runs/iptables", "runs/ipvs"}})
 	if c.Baseline.Label != "runs/iptables" || c.Candidates[0].Run.Label != "runs/ipvs" {
 		t.Errorf("given labels not used: %q, %q", c.Baseline.Label, c.Candidates[0].Run.Label)
 	}
 }
 
 func TestCompareOptionsValidate(t *testing.T) {
-	if err := (CompareOptions{}).Validate(); err != nil {
+	if err := (Options{}).Validate(); err != nil {
 		t.Errorf("zero options: %v", err)
 	}
-	err := CompareOptions{Confidence: 95, Resamples: 10, LatencyTolerance: 5, MinEffect: 0.6}.Validate()
+	err := Options{Confidence: 95, Resamples: 10, LatencyTolerance: 5, MinEffect: 0.6}.Validate()
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -178,47 +165,20 @@ func TestCompareOptionsValidate(t *testing.T) {
 }
 
 func TestCompareNoData(t *testing.T) {
-	a := variantReport("a", 0, 0, 0, 1)
-	empty := &Report{Schema: Schema, Scenario: ScenarioInfo{Name: "empty"}, Status: StatusError, StartedAt: time.Unix(0, 0)}
-	c := Compare([]*Report{a, empty}, CompareOptions{})
+	a := reporttest.Variant("a", 0, 0, 0, 1)
+	empty := &report.Report{Schema: report.Schema, Scenario: report.ScenarioInfo{Name: "empty"}, Status: report.StatusError, StartedAt: time.Unix(0, 0)}
+	c := Runs([]*report.Report{a, empty}, Options{})
 	for _, m := range c.Candidates[0].Metrics {
 		if m.Verdict == VerdictWorse || m.Verdict == VerdictBetter {
 			t.Errorf("%s has verdict %q without data", m.Key, m.Verdict)
 		}
 	}
-	var buf bytes.Buffer
-	if err := RenderComparison(&buf, c, FormatTable); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestRenderComparisonGolden(t *testing.T) {
-	base := variantReport("preStopSleep=0s", 31, 38, 30, 1)
-	base.Environment.Notes = nil
-	fixed := variantReport("preStopSleep=30s", 0, 0, 0, 1)
-	fixed.Environment.Notes = nil
-	slower := variantReport("preStopSleep=30s,slow", 0, 0, 0, 1.5)
-	slower.Environment.Notes = nil
-	c := Compare([]*Report{base, fixed, slower}, CompareOptions{})
-	for _, format := range CompareFormats {
-		t.Run(format, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := RenderComparison(&buf, c, format); err != nil {
-				t.Fatal(err)
-			}
-			ext := map[string]string{FormatTable: "txt", FormatMarkdown: "md", FormatJSON: "json", FormatHTML: "html"}[format]
-			golden(t, "compare."+ext+".golden", buf.Bytes())
-		})
-	}
-	if err := RenderComparison(&bytes.Buffer{}, c, "junit"); err == nil || !strings.Contains(err.Error(), "table, md, json, html") {
-		t.Errorf("junit comparison: err = %v, want the formats listed", err)
-	}
 }
 
 // wideHistogramReport has a histogram shaped like the metric package's: 64
 // buckets per power of two from about 1ms to 1s, all non-empty.
-func wideHistogramReport(shift float64) *Report {
-	r := variantReport("wide", 0, 0, 0, 1)
+func wideHistogramReport(shift float64) *report.Report {
+	r := reporttest.Variant("wide", 0, 0, 0, 1)
 	r.Summary.Histogram.Buckets = nil
 	for p := 20; p < 30; p++ {
 		low := int64(1) << p
@@ -226,29 +186,29 @@ func wideHistogramReport(shift float64) *Report {
 		for i := range int64(64) {
 			lo := low + i*w
 			count := uint64(1000 * math.Exp(-math.Abs(float64(p)+float64(i)/64-22-shift)))
-			r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets, metric.Bucket{LowNs: lo, HighNs: lo + w, Count: count + 1})
+			r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets, report.Bucket{LowNs: lo, HighNs: lo + w, Count: count + 1})
 		}
 	}
 	return r
 }
 
 func BenchmarkCompare(b *testing.B) {
-	runs := []*Report{wideHistogramReport(0), wideHistogramReport(0.1)}
+	runs := []*report.Report{wideHistogramReport(0), wideHistogramReport(0.1)}
 	for b.Loop() {
-		Compare(runs, CompareOptions{})
+		Runs(runs, Options{})
 	}
 }
 
 // withLatency gives a report a latency histogram of (milliseconds, count)
 // buckets one millisecond wide, and the mean of it.
-func withLatency(r *Report, buckets ...[2]int) *Report {
+func withLatency(r *report.Report, buckets ...[2]int) *report.Report {
 	var n, sum uint64
-	r.Summary.Histogram = metric.Histogram{}
+	r.Summary.Histogram = report.Histogram{}
 	for _, b := range buckets {
 		r.Summary.Histogram.Buckets = append(r.Summary.Histogram.Buckets,
-			metric.Bucket{LowNs: int64(ms(float64(b[0]))), HighNs: int64(ms(float64(b[0] + 1))), Count: uint64(b[1])})
+			report.Bucket{LowNs: int64(reporttest.Ms(float64(b[0]))), HighNs: int64(reporttest.Ms(float64(b[0] + 1))), Count: uint64(b[1])})
 		n += uint64(b[1])
-		sum += uint64(b[1]) * uint64(ms(float64(b[0])+0.5))
+		sum += uint64(b[1]) * uint64(reporttest.Ms(float64(b[0])+0.5))
 	}
 	r.Summary.Latency.Mean = time.Duration(sum / n)
 	return r
@@ -257,12 +217,12 @@ func withLatency(r *Report, buckets ...[2]int) *Report {
 // Most candidate requests are slower, but its tail is much faster, so its
 // mean is lower: the distribution row must not call a lower mean "worse".
 func TestCompareDistributionVerdictAgreesWithTheMean(t *testing.T) {
-	base := withLatency(variantReport("base", 0, 0, 0, 1), [2]int{10, 5000}, [2]int{100, 1000})
-	cand := withLatency(variantReport("cand", 0, 0, 0, 1), [2]int{12, 5500}, [2]int{30, 500})
+	base := withLatency(reporttest.Variant("base", 0, 0, 0, 1), [2]int{10, 5000}, [2]int{100, 1000})
+	cand := withLatency(reporttest.Variant("cand", 0, 0, 0, 1), [2]int{12, 5500}, [2]int{30, 500})
 	if cand.Summary.Latency.Mean >= base.Summary.Latency.Mean {
 		t.Fatalf("fixture: candidate mean %s not below baseline %s", cand.Summary.Latency.Mean, base.Summary.Latency.Mean)
 	}
-	m := metricOf(t, Compare([]*Report{base, cand}, CompareOptions{}).Candidates[0], "latency")
+	m := metricOf(t, Runs([]*report.Report{base, cand}, Options{}).Candidates[0], "latency")
 	if m.Verdict == VerdictWorse || m.Verdict == VerdictBetter {
 		t.Errorf("verdict %q with means %s -> %s (%s): want no verdict when the mean moved against most requests", m.Verdict, m.Baseline, m.Candidate, m.Note)
 	}
@@ -273,11 +233,11 @@ func TestCompareDistributionVerdictAgreesWithTheMean(t *testing.T) {
 
 // Figures that round to zero are shown as 0, never as -0.00.
 func TestNoNegativeZero(t *testing.T) {
-	all := ScoreRun(metric.Summary{Requests: 100, Successes: 0}, nil)
+	all := report.ScoreRun(report.Summary{Requests: 100, Successes: 0}, nil)
 	if e := all.Components[0].Explanation; strings.Contains(e, "-0") {
 		t.Errorf("availability of a run without success: %q", e)
 	}
-	c := comparer{opts: CompareOptions{Confidence: DefaultConfidence}}
+	c := comparer{opts: Options{Confidence: DefaultConfidence}}
 	if d := c.proportion("error_rate", "error rate", 1, 1_000_000, 1, 1_000_001).Delta; d != "0 pp" {
 		t.Errorf("a change of -0.0000001 pp shows as %q, want 0 pp", d)
 	}
@@ -286,7 +246,7 @@ func TestNoNegativeZero(t *testing.T) {
 			t.Errorf("signed(%g) = %q, want 0", v, got)
 		}
 	}
-	if got := signed(-0.5, fmtFloat); got != "-0.5" {
+	if got := signed(-0.5, human.Float); got != "-0.5" {
 		t.Errorf("signed(-0.5) = %q", got)
 	}
 }

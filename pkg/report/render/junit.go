@@ -1,10 +1,13 @@
-package report
+package render
 
 import (
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // JUnit XML, as read by GitHub Actions test reporters, GitLab, Jenkins and
@@ -64,7 +67,7 @@ type junitText struct {
 	Text string `xml:",cdata"`
 }
 
-func writeJUnit(w io.Writer, r *Report) error {
+func writeJUnit(w io.Writer, r *report.Report) error {
 	suite := junitSuiteOf(r)
 	doc := junitSuites{
 		Name: "drill", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
@@ -84,7 +87,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 	return nil
 }
 
-func junitSuiteOf(r *Report) junitSuite {
+func junitSuiteOf(r *report.Report) junitSuite {
 	class := "drill." + strings.ReplaceAll(r.Scenario.Name, " ", "_")
 	if r.Variant != "" {
 		class += "[" + r.Variant + "]"
@@ -106,12 +109,12 @@ func junitSuiteOf(r *Report) junitSuite {
 		{"target.url", r.Target.URL},
 		{"status", string(r.Status)},
 		{"exitCode", fmt.Sprint(r.ExitCode)},
-		{"score", fmtFloat(r.Score.Total)},
+		{"score", human.Float(r.Score.Total)},
 		{"requests", fmt.Sprint(sum.Requests)},
-		{"p99", fmtDur(sum.Latency.P99)},
+		{"p99", human.Duration(sum.Latency.P99)},
 	}
 	if sum.Requests > 0 {
-		props = append(props, [2]string{"successRate", fmtRate(float64(sum.Successes) / float64(sum.Requests))})
+		props = append(props, [2]string{"successRate", human.Rate(float64(sum.Successes) / float64(sum.Requests))})
 	}
 	for _, p := range props {
 		if p[1] != "" {
@@ -121,7 +124,7 @@ func junitSuiteOf(r *Report) junitSuite {
 
 	// The run itself: errors when drill could not carry it out.
 	run := junitCase{Name: "run", Classname: class, Time: s.Time}
-	if r.Status == StatusError {
+	if r.Status == report.StatusError {
 		msg := "the run could not be carried out"
 		if r.IncompleteReason != "" {
 			msg = r.IncompleteReason
@@ -146,14 +149,14 @@ func junitSuiteOf(r *Report) junitSuite {
 		}
 		s.Cases = append(s.Cases, tc)
 	}
-	if len(r.Checks) == 0 && r.Status == StatusUnjudged {
+	if len(r.Checks) == 0 && r.Status == report.StatusUnjudged {
 		// Nothing was judged: say so, as a failure when checks were required.
 		tc := junitCase{Name: "checks", Classname: class, Time: "0.000"}
-		if r.ExitCode == ExitChecksFailed {
-			msg := NoChecksReason + "; the run was required to have checks"
+		if r.ExitCode == report.ExitChecksFailed {
+			msg := report.NoChecksReason + "; the run was required to have checks"
 			tc.Failure = &junitProblem{Message: msg, Type: "no-checks", Text: msg}
 		} else {
-			tc.Skipped = &junitSkipped{Message: NoChecksReason}
+			tc.Skipped = &junitSkipped{Message: report.NoChecksReason}
 		}
 		s.Cases = append(s.Cases, tc)
 	}
@@ -184,7 +187,7 @@ func junitSuiteOf(r *Report) junitSuite {
 		out.WriteString(l + "\n")
 	}
 	for _, c := range r.Score.Components {
-		fmt.Fprintf(&out, "%s: %.1f/%s (%s)\n", c.Name, c.Points, fmtFloat(c.Weight), c.Explanation)
+		fmt.Fprintf(&out, "%s: %.1f/%s (%s)\n", c.Name, c.Points, human.Float(c.Weight), c.Explanation)
 	}
 	if r.Score.Partial {
 		fmt.Fprintf(&out, "partial score: %s\n", r.Score.PartialReason)
@@ -197,7 +200,7 @@ func junitSuiteOf(r *Report) junitSuite {
 	}
 	if len(sum.ByName) > 1 {
 		for _, n := range sum.ByName {
-			fmt.Fprintf(&out, "request %s: %d requests, %d succeeded, p50 %s, p99 %s\n", n.Name, n.Requests, n.Successes, fmtDur(n.P50), fmtDur(n.P99))
+			fmt.Fprintf(&out, "request %s: %d requests, %d succeeded, p50 %s, p99 %s\n", n.Name, n.Requests, n.Successes, human.Duration(n.P50), human.Duration(n.P99))
 		}
 	}
 	s.SystemOut = &junitText{Text: out.String()}

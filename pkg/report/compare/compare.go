@@ -1,10 +1,12 @@
-package report
+package compare
 
 import (
 	"fmt"
 	"math"
 	"time"
 
+	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/report/internal/human"
 	"github.com/drillkit/drill/pkg/stats"
 )
 
@@ -24,7 +26,7 @@ type Comparison struct {
 	// Confidence is the confidence level of the verdicts.
 	Confidence float64 `json:"confidence"`
 	// LatencyTolerance and MinEffect are the practical-significance
-	// thresholds used (see CompareOptions).
+	// thresholds used (see Options).
 	LatencyTolerance float64 `json:"latencyTolerance"`
 	MinEffect        float64 `json:"minEffect"`
 	Resamples        int     `json:"resamples"`
@@ -39,14 +41,14 @@ type Comparison struct {
 
 // RunRef identifies a compared run.
 type RunRef struct {
-	Label      string    `json:"label"`
-	Scenario   string    `json:"scenario"`
-	Variant    string    `json:"variant,omitempty"`
-	StartedAt  time.Time `json:"startedAt"`
-	Status     Status    `json:"status"`
-	Incomplete bool      `json:"incomplete,omitempty"`
-	Requests   uint64    `json:"requests"`
-	Score      float64   `json:"score"`
+	Label      string        `json:"label"`
+	Scenario   string        `json:"scenario"`
+	Variant    string        `json:"variant,omitempty"`
+	StartedAt  time.Time     `json:"startedAt"`
+	Status     report.Status `json:"status"`
+	Incomplete bool          `json:"incomplete,omitempty"`
+	Requests   uint64        `json:"requests"`
+	Score      float64       `json:"score"`
 }
 
 // Candidate is one run compared with the baseline.
@@ -109,9 +111,9 @@ func (c *Comparison) Regressions() []string {
 // bootstrap intervals for the difference in p50 and p99. Score, checks
 // passed, the longest error burst, recovery time and backend spread are
 // shown side by side without a test. Options are taken as given; call
-// CompareOptions.Validate first to reject bad ones. Compare needs at least
+// Options.Validate first to reject bad ones. Compare needs at least
 // one run; with one there is nothing to compare it with.
-func Compare(runs []*Report, opts CompareOptions) *Comparison {
+func Runs(runs []*report.Report, opts Options) *Comparison {
 	opts = opts.withDefaults()
 	c := &Comparison{
 		Confidence: opts.Confidence, LatencyTolerance: opts.LatencyTolerance, MinEffect: opts.MinEffect,
@@ -132,7 +134,7 @@ func Compare(runs []*Report, opts CompareOptions) *Comparison {
 	return c
 }
 
-func refOf(r *Report, label string) RunRef {
+func refOf(r *report.Report, label string) RunRef {
 	return RunRef{
 		Label: label, Scenario: r.Scenario.Name, Variant: r.Variant, StartedAt: r.StartedAt,
 		Status: r.Status, Incomplete: r.Incomplete, Requests: r.Summary.Requests, Score: r.Score.Total,
@@ -141,7 +143,7 @@ func refOf(r *Report, label string) RunRef {
 
 // runLabels names runs: the given labels, else scenario and variant, with
 // "#n" added where names repeat.
-func runLabels(runs []*Report, given []string) []string {
+func runLabels(runs []*report.Report, given []string) []string {
 	labels := make([]string, len(runs))
 	count := map[string]int{}
 	for i, r := range runs {
@@ -160,19 +162,22 @@ func runLabels(runs []*Report, given []string) []string {
 	return labels
 }
 
-func compareNotes(runs []*Report, labels []string) []string {
+func compareNotes(runs []*report.Report, labels []string) []string {
 	var notes []string
 	base := runs[0]
 	for i, r := range runs {
-		if r.Incomplete || r.Status == StatusAborted || r.Status == StatusError {
+		if r.Incomplete || r.Status == report.StatusAborted || r.Status == report.StatusError {
 			what := "is incomplete"
 			switch r.Status {
-			case StatusAborted:
+			case report.StatusAborted:
 				what = "was aborted"
-			case StatusError:
+			case report.StatusError:
 				what = "ended in an error"
 			}
-			notes = append(notes, fmt.Sprintf("%s %s%s; its numbers cover only part of the planned run", labels[i], what, suffix(r.IncompleteReason)))
+			if r.IncompleteReason != "" {
+				what += ": " + r.IncompleteReason
+			}
+			notes = append(notes, fmt.Sprintf("%s %s; its numbers cover only part of the planned run", labels[i], what))
 		}
 		if i == 0 {
 			continue
@@ -181,7 +186,7 @@ func compareNotes(runs []*Report, labels []string) []string {
 			notes = append(notes, fmt.Sprintf("%s comes from scenario %q, the baseline from %q", labels[i], r.Scenario.Name, base.Scenario.Name))
 		}
 		if br, rr := base.Summary.Rate, r.Summary.Rate; br > 0 && rr > 0 && math.Abs(rr-br)/br > 0.1 {
-			notes = append(notes, fmt.Sprintf("%s ran at %s requests/s, the baseline at %s: differences may come from the load itself", labels[i], fmtFloat(rr), fmtFloat(br)))
+			notes = append(notes, fmt.Sprintf("%s ran at %s requests/s, the baseline at %s: differences may come from the load itself", labels[i], human.Float(rr), human.Float(br)))
 		}
 	}
 	seen := map[string]bool{}

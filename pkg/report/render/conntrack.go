@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"fmt"
@@ -6,13 +6,15 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // conntrackLines draws each node's conntrack table over the run as two
 // sparklines on the same time axis as the request timeline (seconds long):
 // its fill (count/max, the fullest sample in each character) and the new
 // connections it could not take (summed per character).
-func conntrackLines(series []ConntrackSeries, seconds int) []string {
+func conntrackLines(series []report.ConntrackSeries, seconds int) []string {
 	for _, s := range series {
 		for _, p := range s.Points {
 			if p.T >= 0 && p.T < maxSeconds*time.Second {
@@ -99,7 +101,7 @@ const maxStateLines = 4
 // stateLines draws a node's largest TCP states over the run (when sampled),
 // on the fill's scale: each character is the state's highest share of the
 // table in that time.
-func stateLines(s ConntrackSeries, name string, seconds, per, chars int) []string {
+func stateLines(s report.ConntrackSeries, name string, seconds, per, chars int) []string {
 	type peak struct {
 		state string
 		n     int64
