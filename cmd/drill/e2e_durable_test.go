@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/testenv"
 )
 
 // TestExistingDirRefusedUnlessOverwrite runs twice into the same --dir: the
@@ -144,16 +146,10 @@ func TestKilledRunLeavesReadableRun(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	// Past the first refresh of the provisional report (every 5 s): wait
 	// until report.json counts requests.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		if r, err := report.Load(dir); err == nil && r.Summary.Requests > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no provisional report with requests after a minute\n%s", stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Eventually(t, time.Minute, 100*time.Millisecond, "a provisional report with requests", func() (bool, string) {
+		r, err := report.Load(dir)
+		return err == nil && r.Summary.Requests > 0, stderr.String()
+	})
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -283,16 +279,10 @@ func TestBodiesCapped(t *testing.T) {
 // file system with a file at path.
 func fill(t *testing.T, dir, path string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if st, err := os.Stat(filepath.Join(dir, "results.bin")); err == nil && st.Size() > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the run wrote no results")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, 30*time.Second, 20*time.Millisecond, "the run writing results", func() (bool, string) {
+		st, err := os.Stat(filepath.Join(dir, "results.bin"))
+		return err == nil && st.Size() > 0, fmt.Sprint(err)
+	})
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)

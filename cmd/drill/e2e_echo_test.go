@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/testenv"
 )
 
 // TestEchoScenarios runs the two shipped url scenarios against `drill echo`
@@ -29,18 +31,14 @@ func TestEchoScenarios(t *testing.T) {
 		_ = echo.Process.Signal(syscall.SIGTERM)
 		_ = echo.Wait()
 	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testenv.Eventually(t, 10*time.Second, 50*time.Millisecond, "drill echo listening on "+addr, func() (bool, string) {
 		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			break
+		if err != nil {
+			return false, fmt.Sprintf("%v\n%s", err, out.String())
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("drill echo never listened on %s: %v\n%s", addr, err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		c.Close()
+		return true, ""
+	})
 	timing := map[string]bool{"p99": true, "rate": true}
 	for _, file := range []string{"../../scenarios/echo-steady.yaml", "../../scenarios/echo-ramp.yaml"} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
