@@ -21,7 +21,7 @@ KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(KUBE_VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 \
 	-X k8s.io/client-go/pkg/version.gitMinor=37
-KUBE_SRCS := $(shell find kube -name '*.go' -not -path 'kube/bin/*') kube/go.mod kube/go.sum
+KUBE_SRCS := $(sort $(shell find kube -name '*.go' -not -path 'kube/bin/*')) kube/go.mod kube/go.sum
 
 # Static (CGO_ENABLED=0): the same binary runs on the host and, for the
 # lab's kubelet node runtime, in drill's scratch image.
