@@ -6,10 +6,13 @@ package labtest
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
@@ -89,6 +92,13 @@ func Name(t testing.TB, short string) string {
 // DumpLogs writes the tail of every log of l to the test log.
 func DumpLogs(t testing.TB, l *lab.Lab) {
 	t.Helper()
+	var b strings.Builder
+	dumpLogsTo(&b, l)
+	t.Log(b.String())
+}
+
+// dumpLogsTo writes the last 30 lines of every log of l to w.
+func dumpLogsTo(w io.Writer, l *lab.Lab) {
 	files, _ := filepath.Glob(filepath.Join(l.LogDir(), "*.log"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
@@ -99,7 +109,7 @@ func DumpLogs(t testing.TB, l *lab.Lab) {
 		if len(lines) > 30 {
 			lines = lines[len(lines)-30:]
 		}
-		t.Logf("--- %s (last %d lines)\n%s", filepath.Base(f), len(lines), strings.Join(lines, "\n"))
+		fmt.Fprintf(w, "--- %s (last %d lines)\n%s\n", filepath.Base(f), len(lines), strings.Join(lines, "\n"))
 	}
 }
 
@@ -122,4 +132,68 @@ func Cluster(t testing.TB, l *lab.Lab) *cluster.Cluster {
 		t.Fatal(err)
 	}
 	return cl
+}
+
+// Shared is one lab for every test of a package that asks for it: the first
+// test to call Lab brings it up, TestMain takes it down after m.Run with
+// Down. Tests sharing it must leave it as they found it for the next one,
+// or work in a namespace of their own.
+type Shared struct {
+	// Config is the lab's configuration; Name is prefixed as in Up.
+	Config lab.Config
+	once   sync.Once
+	lab    *lab.Lab
+	err    error
+}
+
+// Lab returns the shared lab, bringing it up on first use; a lab that could
+// not come up fails every test that asks for it.
+func (s *Shared) Lab(t testing.TB) *lab.Lab {
+	t.Helper()
+	cfg := s.Config
+	cfg.DrillBinary, cfg.KubeBinary = Require(t)
+	cfg.Name = Name(t, cfg.Name)
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if cfg.StateRoot == "" {
+			if cfg.StateRoot, s.err = os.MkdirTemp("", "drill-labtest-"); s.err != nil {
+				return
+			}
+		}
+		// The lab outlives the test that brought it up: its progress
+		// cannot go to that test's log.
+		cfg.Progress = io.Discard
+		s.lab, s.err = lab.Up(ctx, cfg)
+		if s.err != nil && s.lab != nil {
+			DumpLogs(t, s.lab)
+		}
+	})
+	if s.err != nil {
+		t.Fatalf("shared lab %s: %v", cfg.Name, s.err)
+	}
+	return s.lab
+}
+
+// Down takes the shared lab down, if a test brought it up, printing the
+// tail of its logs to stderr when the tests failed (code != 0). It
+// returns the exit code TestMain should exit with: code, or 1 when the
+// lab did not come down cleanly.
+func (s *Shared) Down(code int) int {
+	if s.lab == nil {
+		return code
+	}
+	if code != 0 {
+		dumpLogsTo(os.Stderr, s.lab)
+	}
+	root := filepath.Dir(s.lab.Plan().StateDir)
+	err := s.lab.Down(context.Background())
+	if strings.HasPrefix(filepath.Base(root), "drill-labtest-") {
+		os.RemoveAll(root)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "shared lab down: %v\n", err)
+		return 1
+	}
+	return code
 }
