@@ -28,21 +28,21 @@ var errProvisional = errors.New("provisional report, written while the run was i
 type measured struct {
 	sc       *scenario.Scenario
 	sys      *system
-	t        *timeline
+	st       *runState
 	datapath *sample.Datapath
 }
 
 // fill sets on r everything measured so far: summary, events, notes,
 // samples and checks. report.Judge gives the verdict.
 func (m measured) fill(r *report.Report) {
-	t := m.t
-	r.Summary = t.rec.Summary()
-	r.Events = t.snapshot()
-	t.mu.Lock()
-	r.Environment.Notes = append(slices.Clone(m.sys.notes), t.notes...)
-	t.mu.Unlock()
+	st := m.st
+	r.Summary = st.rec.Summary()
+	r.Events = st.snapshot()
+	st.mu.Lock()
+	r.Environment.Notes = append(slices.Clone(m.sys.notes), st.notes...)
+	st.mu.Unlock()
 	if m.sys.attribution != nil {
-		r.Events = append(r.Events, m.sys.attribution.events(t.t0)...)
+		r.Events = append(r.Events, m.sys.attribution.events(st.t0)...)
 		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
 	}
 	r.Sampled = datapathValues(m.datapath)

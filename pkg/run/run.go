@@ -191,7 +191,7 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 	r := newReport(sc, opts, sys.target)
 	r.Environment.Notes = sys.notes
 	r.ResultsFile = ResultsFile
-	t := &timeline{
+	st := &runState{
 		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
 		results:  load.NewResultsWriter(f),
 		trackers: trackers(sc.Aborts()),
@@ -199,36 +199,36 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration(), phases: cfg.Phases},
 	}
 	r.StartedAt = time.Now()
-	t.start(r.StartedAt)
-	t.progress.start = r.StartedAt
+	st.start(r.StartedAt)
+	st.progress.start = r.StartedAt
 	var env *inject.Env
 	var datapath *sample.Datapath
 	stopNodes := func() {}
 	if sys.cluster != nil {
 		if len(plan.Faults) > 0 {
-			if t.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.access()); err != nil {
+			if st.journal, err = inject.NewJournal(filepath.Join(opts.Dir, inject.JournalFile), sys.access()); err != nil {
 				return nil, &Error{Code: report.ExitError, Err: err}
 			}
 		}
 		env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAny, ELB: sys.elb,
 			AllowClusterChanges: opts.AllowClusterChanges,
-			Note:                func(source, msg string) { t.note(report.EventFault, source, msg) }}
+			Note:                func(source, msg string) { st.note(report.EventFault, source, msg) }}
 		watchCtx, stopWatch := context.WithCancel(ctx)
 		defer stopWatch()
 		if err := sample.WatchPods(watchCtx, sys.cluster.Client, sys.namespace, func(c sample.PodChange) {
-			t.note(report.EventPod, c.Pod, c.Message)
+			st.note(report.EventPod, c.Pod, c.Message)
 		}); err != nil {
-			t.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
+			st.note(report.EventNote, "sample", "pod watch failed: "+err.Error())
 		}
 		if err := sample.WatchEndpoints(watchCtx, sys.cluster.Client, sys.namespace, func(e sample.Endpoints) {
-			t.note(report.EventEndpoint, e.Service, e.Message())
+			st.note(report.EventEndpoint, e.Service, e.Message())
 		}); err != nil {
-			t.note(report.EventNote, "sample", "endpoint watch failed: "+err.Error())
+			st.note(report.EventNote, "sample", "endpoint watch failed: "+err.Error())
 		}
 		if len(sc.Sample.Nodes) > 0 {
 			datapath = sample.NewDatapath()
 			stopNodes = sample.NewNodeSampler(sys.cluster.Client, sample.AgentConfig{Parts: append(slices.Clone(sc.Sample.Nodes), agent.PartKubeProxy)}).
-				Start(watchCtx, sc.Sample.Interval, datapath, func(node, msg string) { t.note(report.EventSample, node, msg) })
+				Start(watchCtx, sc.Sample.Interval, datapath, func(node, msg string) { st.note(report.EventSample, node, msg) })
 		}
 		if sys.elb != nil && len(sys.groups) > 0 && sc.Sample.LoadBalancer {
 			go func() {
@@ -237,36 +237,36 @@ func runOn(ctx context.Context, plan *Plan, sys *system, opts Options) (*report.
 					if tr.Reason != "" {
 						msg += " (" + tr.Reason + ")"
 					}
-					t.note(report.EventTarget, tr.Target, msg)
+					st.note(report.EventTarget, tr.Target, msg)
 				})
 			}()
 		}
 	}
-	m := measured{sc: sc, sys: sys, t: t, datapath: datapath}
+	m := measured{sc: sc, sys: sys, st: st, datapath: datapath}
 	checkpoints := startCheckpoints(ctx, opts.Dir, r, m, space, opts.RequireChecks)
-	done, cause := t.drive(ctx, cfg, plan.Faults, env)
+	done, cause := st.drive(ctx, cfg, plan.Faults, env)
 	r.EndedAt = time.Now()
-	t.progress.done()
-	if err := t.results.Close(); err != nil && cause == nil {
+	st.progress.done()
+	if err := st.results.Close(); err != nil && cause == nil {
 		cause = err
 	}
 	if err := f.Sync(); err != nil && cause == nil {
 		cause = fmt.Errorf("write results: %w", err)
 	}
 	rctx, cancel := cleanupContext(ctx, opts.Insist, "recover", sc.Timeouts.Recover)
-	unrecovered := recoverAll(rctx, done, env, t)
+	unrecovered := recoverAll(rctx, done, env, st)
 	cancel()
 	stopNodes()
 	if err := checkpoints.finish(); err != nil {
-		t.mu.Lock()
-		t.notes = append(t.notes, "a provisional report could not be written "+err.Error())
-		t.mu.Unlock()
+		st.mu.Lock()
+		st.notes = append(st.notes, "a provisional report could not be written "+err.Error())
+		st.mu.Unlock()
 	}
 	m.fill(r)
 	outcome := report.Outcome{Planned: sc.TotalDuration(), RequireChecks: opts.RequireChecks}
 	switch {
 	case errors.Is(cause, errAborted):
-		outcome.Abort = t.abort
+		outcome.Abort = st.abort
 	case cause != nil:
 		outcome.Failure = cause.Error()
 	}
@@ -299,74 +299,29 @@ func asError(err error) error {
 	return &Error{Code: report.ExitError, Err: err}
 }
 
-// timeline is the state of a run in progress: t=0 is when the load starts.
-type timeline struct {
-	recOpts  metric.Options
-	rec      *metric.Recorder
-	results  *load.ResultsWriter
-	trackers []*check.AbortTracker
-	progress *progress
-	// inflight follows the requests sent and not yet answered; grace is how
-	// long after a second ends it is evaluated (scenario abortGrace).
-	inflight *metric.InFlight
-	grace    time.Duration
-	attack   *load.Attack
-
-	journal *inject.Journal
-
-	mu     sync.Mutex
-	notes  []string
-	t0     time.Time
-	events []report.Event
-	abort  *report.AbortResult
-}
-
-func (t *timeline) start(t0 time.Time) {
-	t.t0 = t0
-	t.recOpts.Start = t0
-	t.rec = metric.New(t.recOpts)
-	t.inflight = metric.NewInFlight(t0)
-	t.note(report.EventNote, "load", "load started")
-}
-
-// note adds an event at the current time.
-func (t *timeline) note(kind report.EventKind, source, msg string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
-	t.events = append(t.events, report.Event{T: now.Sub(t.t0), Time: now, Kind: kind, Source: source, Message: msg})
-}
-
-// snapshot returns the events recorded so far.
-func (t *timeline) snapshot() []report.Event {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]report.Event(nil), t.events...)
-}
-
 // drive runs the load to its end, with the faults injected at their offsets,
 // and returns why it ended early, if it did, and the faults it applied.
-func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]applied, error) {
+func (st *runState) drive(ctx context.Context, cfg load.Config, faults []inject.Scheduled, env *inject.Env) ([]applied, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	attack, err := load.NewAttack(cfg)
 	if err == nil {
-		attack.OnStart(t.inflight.Start)
-		t.attack = attack
+		attack.OnStart(st.inflight.Start)
+		st.attack = attack
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		t.watch(ctx, cancel)
+		st.watch(ctx, cancel)
 	}()
 	applied := make(chan []applied, 1)
-	go func() { applied <- t.inject(ctx, cancel, faults, env) }()
+	go func() { applied <- st.inject(ctx, cancel, faults, env) }()
 	if err == nil {
 		err = attack.Run(ctx, func(r *vegeta.Result) {
-			t.rec.Add(r)
-			t.inflight.Done(r)
-			if err := t.results.Write(r); err != nil {
+			st.rec.Add(r)
+			st.inflight.Done(r)
+			if err := st.results.Write(r); err != nil {
 				cancel(err)
 			}
 		})
@@ -374,27 +329,27 @@ func (t *timeline) drive(ctx context.Context, cfg load.Config, faults []inject.S
 	cancel(nil)
 	wg.Wait()
 	done := <-applied
-	elapsed := time.Since(t.t0)
+	elapsed := time.Since(st.t0)
 	if attack != nil {
-		t.sustained(attack, elapsed)
+		st.sustained(attack, elapsed)
 	}
-	t.live(t.t0.Add((elapsed+time.Second-1)/time.Second*time.Second), nil)
+	st.live(st.t0.Add((elapsed+time.Second-1)/time.Second*time.Second), nil)
 	if err == nil {
-		t.note(report.EventNote, "load", "load finished")
+		st.note(report.EventNote, "load", "load finished")
 		return done, nil
 	}
 	cause := context.Cause(ctx)
 	switch {
 	case errors.Is(cause, errAborted):
-		t.note(report.EventNote, "load", "load stopped by abortWhen")
+		st.note(report.EventNote, "load", "load stopped by abortWhen")
 		return done, errAborted
 	case errors.Is(cause, context.Canceled) && !errors.Is(err, context.Canceled):
 		return done, err
 	case errors.Is(cause, context.Canceled):
-		t.note(report.EventNote, "load", "load interrupted")
+		st.note(report.EventNote, "load", "load interrupted")
 		return done, errInterrupted
 	default:
-		t.note(report.EventNote, "load", "load stopped: "+cause.Error())
+		st.note(report.EventNote, "load", "load stopped: "+cause.Error())
 		return done, cause
 	}
 }
@@ -408,17 +363,17 @@ type applied struct {
 // inject applies each fault at its offset, one after the other, and returns
 // those it applied (also partly), for recovery. A fault that fails stops
 // the run.
-func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, faults []inject.Scheduled, env *inject.Env) []applied {
+func (st *runState) inject(ctx context.Context, cancel context.CancelCauseFunc, faults []inject.Scheduled, env *inject.Env) []applied {
 	var done []applied
 	for _, f := range faults {
 		select {
 		case <-ctx.Done():
 			return done
-		case <-time.After(time.Until(t.t0.Add(f.At))):
+		case <-time.After(time.Until(st.t0.Add(f.At))):
 		}
 		ft := f.Fault
-		t.note(report.EventFault, ft.Name(), "apply "+ft.Name())
-		entry, err := t.journal.Record(-1, ft, inject.PhaseApplying, nil)
+		st.note(report.EventFault, ft.Name(), "apply "+ft.Name())
+		entry, err := st.journal.Record(-1, ft, inject.PhaseApplying, nil)
 		if err != nil {
 			cancel(err)
 			return done
@@ -426,18 +381,18 @@ func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, f
 		done = append(done, applied{fault: ft, entry: entry})
 		fenv := *env
 		fenv.Changed = func(ft inject.Fault) {
-			if _, err := t.journal.Record(entry, ft, inject.PhaseApplying, nil); err != nil {
+			if _, err := st.journal.Record(entry, ft, inject.PhaseApplying, nil); err != nil {
 				cancel(err)
 			}
 		}
 		if err := ft.Apply(ctx, &fenv); err != nil {
 			if ctx.Err() == nil {
-				t.note(report.EventFault, ft.Name(), "failed: "+err.Error())
+				st.note(report.EventFault, ft.Name(), "failed: "+err.Error())
 				cancel(fmt.Errorf("fault %s: %w", ft.Name(), err))
 			}
 			return done
 		}
-		if _, err := t.journal.Record(entry, ft, inject.PhaseApplied, nil); err != nil {
+		if _, err := st.journal.Record(entry, ft, inject.PhaseApplied, nil); err != nil {
 			cancel(err)
 			return done
 		}
@@ -447,7 +402,7 @@ func (t *timeline) inject(ctx context.Context, cancel context.CancelCauseFunc, f
 
 // recoverAll recovers the applied faults, last first, and returns what could
 // not be recovered; ctx bounds it (timeouts.recover).
-func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timeline) error {
+func recoverAll(ctx context.Context, done []applied, env *inject.Env, st *runState) error {
 	var errs []error
 	for i := len(done) - 1; i >= 0; i-- {
 		f := done[i].fault
@@ -455,45 +410,19 @@ func recoverAll(ctx context.Context, done []applied, env *inject.Env, t *timelin
 		phase := inject.PhaseRecovered
 		if err != nil {
 			phase = inject.PhaseFailed
-			t.note(report.EventFault, f.Name(), "recover failed: "+err.Error())
+			st.note(report.EventFault, f.Name(), "recover failed: "+err.Error())
 			errs = append(errs, fmt.Errorf("recover %s: %w", f.Name(), err))
 		} else {
-			t.note(report.EventFault, f.Name(), "recovered "+f.Name())
+			st.note(report.EventFault, f.Name(), "recovered "+f.Name())
 		}
-		if _, jerr := t.journal.Record(done[i].entry, f, phase, err); jerr != nil {
+		if _, jerr := st.journal.Record(done[i].entry, f, phase, err); jerr != nil {
 			errs = append(errs, jerr)
 		}
 	}
-	if len(errs) > 0 && t.journal != nil {
-		errs = append(errs, fmt.Errorf("drill recover %s retries from the journal", t.journal.Path()))
+	if len(errs) > 0 && st.journal != nil {
+		errs = append(errs, fmt.Errorf("drill recover %s retries from the journal", st.journal.Path()))
 	}
 	return errors.Join(errs...)
-}
-
-// sustained notes when the load could not keep the planned rate (a slow
-// target holding every worker, or a saturated machine): fewer requests
-// were sent than the schedule called for.
-func (t *timeline) sustained(a *load.Attack, elapsed time.Duration) {
-	planned := a.Pacer().Hits(min(elapsed, a.Pacer().Duration()))
-	if sent := float64(a.Sent()); planned > 0 && sent < 0.99*planned {
-		t.mu.Lock()
-		t.notes = append(t.notes, fmt.Sprintf("rate not sustained: %d requests sent of %.0f planned (%.1f%%)", a.Sent(), planned, 100*sent/planned))
-		t.mu.Unlock()
-	}
-}
-
-func (t *timeline) aborted() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.abort != nil
-}
-
-func trackers(aborts []check.Abort) []*check.AbortTracker {
-	out := make([]*check.AbortTracker, len(aborts))
-	for i, a := range aborts {
-		out[i] = check.NewAbortTracker(a)
-	}
-	return out
 }
 
 // values are the metrics checks see: the load's summary, and what the

@@ -1,3 +1,5 @@
+//go:build lab
+
 package sample_test
 
 import (
