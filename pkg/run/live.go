@@ -20,7 +20,7 @@ func (st *runState) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			if err := st.results.Flush(); err != nil {
+			if err := st.out.results.Flush(); err != nil {
 				cancel(err)
 			}
 			st.live(now.Add(-st.grace), cancel)

@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -10,13 +11,19 @@ import (
 	"github.com/drillkit/drill/pkg/load"
 	"github.com/drillkit/drill/pkg/metric"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/sample"
+	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // runState is the state of a run in progress: t=0 is when the load starts.
 type runState struct {
+	sc   *scenario.Scenario
+	sys  *system
+	opts Options
+	out  *output
+
 	recOpts  metric.Options
 	rec      *metric.Recorder
-	results  *load.ResultsWriter
 	trackers []*check.AbortTracker
 	progress *progress
 	// inflight follows the requests sent and not yet answered; grace is how
@@ -25,7 +32,14 @@ type runState struct {
 	grace    time.Duration
 	attack   *load.Attack
 
+	// env is where the faults act, and journal records them (cluster
+	// targets only).
+	env     *inject.Env
 	journal *inject.Journal
+
+	samplers *sample.Group
+	// datapath is what the node agents measured (scenario sample.nodes).
+	datapath *sample.Datapath
 
 	mu     sync.Mutex
 	notes  []string
@@ -34,8 +48,41 @@ type runState struct {
 	abort  *report.AbortResult
 }
 
+// newRunState is the state of a run of sc on sys, before its load starts.
+func newRunState(sc *scenario.Scenario, sys *system, opts Options, cfg load.Config, out *output) *runState {
+	return &runState{
+		sc: sc, sys: sys, opts: opts, out: out,
+		recOpts:  metric.Options{BackendHeader: sc.Load.BackendHeader, Settle: sc.Load.Timeout + time.Second},
+		trackers: trackers(sc.Aborts()),
+		grace:    sc.AbortGrace,
+		progress: &progress{w: opts.Progress, tty: opts.TTY, total: sc.TotalDuration(), phases: cfg.Phases},
+		samplers: sample.NewGroup(),
+	}
+}
+
+// prepareFaults opens the faults' environment on a cluster target and,
+// when the run has faults, their journal.
+func (st *runState) prepareFaults(hasFaults bool) error {
+	sys := st.sys
+	if sys.cluster == nil {
+		return nil
+	}
+	if hasFaults {
+		j, err := inject.NewJournal(filepath.Join(st.opts.Dir, inject.JournalFile), sys.access())
+		if err != nil {
+			return &Error{Code: report.ExitError, Err: err}
+		}
+		st.journal = j
+	}
+	st.env = &inject.Env{Cluster: sys.cluster, Namespace: sys.namespace, AllowAnyNamespace: allowAnyNamespace(sys, st.opts), ELB: sys.elb,
+		AllowClusterChanges: st.opts.AllowClusterChanges,
+		Note:                func(source, msg string) { st.note(report.EventFault, source, msg) }}
+	return nil
+}
+
 func (st *runState) start(t0 time.Time) {
 	st.t0 = t0
+	st.progress.start = t0
 	st.recOpts.Start = t0
 	st.rec = metric.New(st.recOpts)
 	st.inflight = metric.NewInFlight(t0)
