@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/drillkit/drill/pkg/report"
-	"github.com/drillkit/drill/pkg/sample"
-	"github.com/drillkit/drill/pkg/scenario"
 )
 
 // checkpointEvery is how often a run rewrites its provisional report.
@@ -23,46 +19,15 @@ const checkpointEvery = 5 * time.Second
 // when drill is killed before the run ends.
 var errProvisional = errors.New("provisional report, written while the run was in progress: if drill is no longer running it was stopped (killed) before the run ended, and this is what it had measured by then")
 
-// measured is what a run knows so far, put together into its report: the
-// same assembly serves the provisional reports and the final one.
-type measured struct {
-	sc       *scenario.Scenario
-	sys      *system
-	t        *timeline
-	datapath *sample.Datapath
-}
-
-// fill sets on r everything measured so far: summary, events, notes,
-// samples and checks. report.Judge gives the verdict.
-func (m measured) fill(r *report.Report) {
-	t := m.t
-	summary := t.rec.Summary()
-	r.Summary = report.SummaryOf(summary)
-	r.Events = t.snapshot()
-	t.mu.Lock()
-	r.Environment.Notes = append(slices.Clone(m.sys.notes), t.notes...)
-	t.mu.Unlock()
-	if m.sys.attribution != nil {
-		r.Events = append(r.Events, m.sys.attribution.events(t.t0)...)
-		sort.SliceStable(r.Events, func(i, j int) bool { return r.Events[i].T < r.Events[j].T })
-	}
-	r.Sampled = datapathValues(m.datapath)
-	r.Conntrack = conntrackSeries(m.datapath, r.StartedAt)
-	r.Checks = evaluate(m.sc.Exprs(), values{summary, r.Sampled})
-}
-
 // checkpointer writes a run's provisional report when the load starts and
 // every checkpointEvery until it is stopped, so that a run killed at any
 // moment leaves a valid report, marked incomplete, of what it had measured.
 type checkpointer struct {
 	path string
 	base *report.Report // what is known before the load; not changed
-	m    measured
-	// requireChecks is Options.RequireChecks, for the verdict.
-	requireChecks bool
-	// space is grown to keep room for a final report larger than the last
-	// provisional one.
-	space *reserve
+	// st is the run; its output's space is grown to keep room for a
+	// final report larger than the last provisional one.
+	st *runState
 
 	// written is when the last provisional report was written (zero:
 	// none was).
@@ -75,8 +40,8 @@ type checkpointer struct {
 
 // startCheckpoints writes the first provisional report and starts
 // rewriting it in the background.
-func startCheckpoints(ctx context.Context, dir string, base *report.Report, m measured, space *reserve, requireChecks bool) *checkpointer {
-	c := &checkpointer{path: filepath.Join(dir, report.FileName), base: base, m: m, space: space, requireChecks: requireChecks}
+func startCheckpoints(ctx context.Context, st *runState, base *report.Report) *checkpointer {
+	c := &checkpointer{path: filepath.Join(st.opts.Dir, report.FileName), base: base, st: st}
 	c.write()
 	ctx, c.stop = context.WithCancel(ctx)
 	c.wg.Add(1)
@@ -100,16 +65,16 @@ func startCheckpoints(ctx context.Context, dir string, base *report.Report, m me
 // previous one in place, since reports are replaced atomically.
 func (c *checkpointer) write() {
 	r := *c.base
-	c.m.fill(&r)
+	c.st.fill(&r)
 	r.EndedAt = time.Now()
-	report.Judge(&r, report.Outcome{Failure: errProvisional.Error(), Planned: c.m.sc.TotalDuration(), RequireChecks: c.requireChecks})
+	report.Judge(&r, report.Outcome{Failure: errProvisional.Error(), Planned: c.st.sc.TotalDuration(), RequireChecks: c.st.opts.RequireChecks})
 	at := r.EndedAt.Sub(r.StartedAt).Round(time.Second)
 	err := report.Write(c.path, &r)
 	if err == nil {
 		c.written = max(at, time.Nanosecond)
-		var st os.FileInfo
-		if st, err = os.Stat(c.path); err == nil {
-			err = c.space.grow(2*st.Size() + reserveBase/2)
+		var fi os.FileInfo
+		if fi, err = os.Stat(c.path); err == nil {
+			err = c.st.out.space.grow(2*fi.Size() + reserveBase/2)
 		}
 	}
 	if err != nil && c.failed == nil {

@@ -12,7 +12,7 @@ import (
 
 // watch evaluates completed seconds and writes the results through to
 // disk (whole records, every tick) until ctx ends.
-func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
+func (st *runState) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -20,10 +20,10 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			if err := t.results.Flush(); err != nil {
+			if err := st.out.results.Flush(); err != nil {
 				cancel(err)
 			}
-			t.live(now.Add(-t.grace), cancel)
+			st.live(now.Add(-st.grace), cancel)
 		}
 	}
 }
@@ -32,24 +32,24 @@ func (t *timeline) watch(ctx context.Context, cancel context.CancelCauseFunc) {
 // the grace before now: a request of such a second still in flight has been
 // for at least the grace. With a nil cancel the abort conditions are not
 // evaluated any more (the load ended).
-func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
-	for _, s := range t.rec.Seconds(upTo) {
-		l := t.liveSecond(s)
+func (st *runState) live(upTo time.Time, cancel context.CancelCauseFunc) {
+	for _, s := range st.rec.Seconds(upTo) {
+		l := st.liveSecond(s)
 		if cancel != nil || l.Requests+l.NoResponse+l.NotSent > 0 {
 			// Once the load ended, the seconds after it stopped are empty:
 			// the last line shown stays the last one with load.
-			t.progress.second(l, t.inflight.State())
+			st.progress.second(l, st.inflight.State())
 		}
-		if cancel == nil || t.aborted() {
+		if cancel == nil || st.aborted() {
 			continue
 		}
-		for _, tr := range t.trackers {
+		for _, tr := range st.trackers {
 			if tr.Observe(l) {
-				at := time.Since(t.t0)
-				t.mu.Lock()
-				t.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: int(at / time.Second), Message: tr.Reason()}
-				t.mu.Unlock()
-				t.note(report.EventNote, "abort", tr.Abort().Source+": "+tr.Reason())
+				at := time.Since(st.t0)
+				st.mu.Lock()
+				st.abort = &report.AbortResult{Expr: tr.Abort().Source, AtT: int(at / time.Second), Message: tr.Reason()}
+				st.mu.Unlock()
+				st.note(report.EventNote, "abort", tr.Abort().Source+": "+tr.Reason())
 				cancel(errAborted)
 				break
 			}
@@ -61,9 +61,9 @@ func (t *timeline) live(upTo time.Time, cancel context.CancelCauseFunc) {
 // (no response) and, while every worker is held, those the schedule called
 // for that could not be sent. Once the load has ended (cancel nil in live)
 // nothing is in flight any more and the second is as recorded.
-func (t *timeline) liveSecond(s metric.Second) metric.Live {
-	l := metric.Live{Second: s, NoResponse: t.inflight.Pending(s.T)}
-	if a := t.attack; a != nil && t.inflight.State().InFlight >= a.MaxWorkers() {
+func (st *runState) liveSecond(s metric.Second) metric.Live {
+	l := metric.Live{Second: s, NoResponse: st.inflight.Pending(s.T)}
+	if a := st.attack; a != nil && st.inflight.State().InFlight >= a.MaxWorkers() {
 		l.NotSent = notSent(a.Pacer(), s.T, s.Requests+l.NoResponse)
 	}
 	return l

@@ -40,7 +40,7 @@ func TestNotSent(t *testing.T) {
 func TestLiveAfterLoadSkipsEmptySeconds(t *testing.T) {
 	t0 := time.Now().Add(-time.Minute)
 	var buf bytes.Buffer
-	tl := &timeline{progress: &progress{w: &buf, tty: true, total: time.Minute, start: t0}}
+	tl := &runState{progress: &progress{w: &buf, tty: true, total: time.Minute, start: t0}}
 	tl.start(t0)
 	tl.rec.Add(&vegeta.Result{Timestamp: t0.Add(100 * time.Millisecond), Latency: time.Millisecond, Code: 200})
 	tl.live(t0.Add(5*time.Second), nil)

@@ -1,65 +1,47 @@
 package run
 
 import (
-	"fmt"
-	"net/http"
-	"net/netip"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
-	"github.com/drillkit/drill/pkg/load"
+	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-// loadConfig maps a scenario's load section onto the load engine, sending
-// requests to base.
-func loadConfig(l scenario.LoadSpec, base string, allow func(netip.Addr) error) (load.Config, error) {
-	cfg := load.Config{
-		Workers:            uint64(l.Workers),
-		MaxWorkers:         uint64(l.MaxWorkers),
-		Connections:        l.Connections,
-		MaxConnections:     l.MaxConnections,
-		KeepAlive:          l.KeepAlive,
-		HTTP2:              l.HTTP2,
-		H2C:                l.H2C,
-		InsecureSkipVerify: l.InsecureSkipVerify,
-		Timeout:            l.Timeout,
-		Headers:            header(l.Headers),
-		Allow:              allow,
-		MaxBody:            l.MaxBody,
-	}
-	if len(l.Phases) == 0 {
-		r := rate(l.Rate)
-		cfg.Phases = []load.Phase{{Duration: l.Duration, From: r, To: r}}
-	}
-	for _, p := range l.Phases {
-		from, to := rate(p.From), rate(p.To)
-		if !p.Rate.IsZero() {
-			from, to = rate(p.Rate), rate(p.Rate)
-		}
-		cfg.Phases = append(cfg.Phases, load.Phase{Duration: p.Duration, From: from, To: to})
-	}
-	for _, r := range l.Requests {
-		u, err := r.ResolveURL(base)
-		if err != nil {
-			return cfg, fmt.Errorf("load: %w", err)
-		}
-		cfg.Requests = append(cfg.Requests, load.Request{
-			Name: r.Name, Method: r.Method, URL: u, Header: header(r.Headers), Body: []byte(r.Body), Weight: r.Weight,
-		})
-	}
-	return cfg, nil
+// Plan is a validated scenario with its faults ready to inject.
+type Plan struct {
+	Scenario *scenario.Scenario
+	Faults   []inject.Scheduled
 }
 
-func rate(r scenario.Rate) vegeta.Rate { return vegeta.Rate{Freq: r.Freq, Per: r.Per} }
+// Prepare loads and validates the scenario file at path, faults included,
+// so that an invalid file fails before any load or fault.
+func Prepare(path string, opts scenario.Options) (*Plan, error) {
+	opts.Faults = inject.Catalog()
+	sc, err := scenario.LoadWith(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if sc.Target.Kind() == scenario.TargetLab && len(sc.Setup) == 0 && sc.Target.Lab.Name == "" {
+		return nil, scenario.Errors{{File: sc.File, Line: 1, Col: 1, Path: "setup",
+			Msg: "a lab target needs setup manifests with the workload and an Ingress (ingressClassName alb) for the lab load balancer to route to; add setup (see scenarios/manifests/web.yaml) or name a running lab with target.lab.name"}}
+	}
+	faults, err := inject.Parse(sc)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Scenario: sc, Faults: faults}, nil
+}
 
-func header(m map[string]string) http.Header {
-	if len(m) == 0 {
-		return nil
+// Variants returns one plan per combination of the scenario's matrix, each
+// with its own faults (a fault keeps what it changed); nil without a
+// matrix.
+func (p *Plan) Variants() ([]*Plan, error) {
+	var out []*Plan
+	for _, v := range p.Scenario.Matrix.Variants() {
+		sc := p.Scenario.WithVariant(v)
+		faults, err := inject.Parse(sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &Plan{Scenario: sc, Faults: faults})
 	}
-	h := http.Header{}
-	for k, v := range m {
-		h.Set(k, v)
-	}
-	return h
+	return out, nil
 }

@@ -46,11 +46,11 @@ func patchReadinessGates(objs []*unstructured.Unstructured, namespace string, on
 		}
 		podLabels, _, err := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
 		if err != nil {
-			return fmt.Errorf("Deployment %s: %w", o.GetName(), err)
+			return fmt.Errorf("readiness gates of Deployment %s: %w", o.GetName(), err)
 		}
 		gates, _, err := unstructured.NestedSlice(o.Object, path...)
 		if err != nil {
-			return fmt.Errorf("Deployment %s: %w", o.GetName(), err)
+			return fmt.Errorf("readiness gates of Deployment %s: %w", o.GetName(), err)
 		}
 		gates = slices.DeleteFunc(gates, func(g any) bool {
 			m, ok := g.(map[string]any)

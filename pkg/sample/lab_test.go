@@ -1,3 +1,5 @@
+//go:build lab
+
 package sample_test
 
 import (
@@ -181,19 +183,14 @@ func TestSamplersInLab(t *testing.T) {
 
 	t.Run("rounds feed the derived values", func(t *testing.T) {
 		d := sample.NewDatapath()
-		rctx, rcancel := context.WithCancel(ctx)
-		rounds := 0
-		err := s.Run(rctx, 200*time.Millisecond, func(round []sample.NodeSample) {
+		for range 3 {
+			round, err := s.Sample(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			for _, ns := range round {
 				d.Add(ns)
 			}
-			if rounds++; rounds == 3 {
-				rcancel()
-			}
-		})
-		rcancel()
-		if err != nil {
-			t.Fatal(err)
 		}
 		v := d.Values()
 		if v[sample.MetricConntrackDrops] != 0 {
@@ -211,13 +208,19 @@ func TestSamplersInLab(t *testing.T) {
 		d := sample.NewDatapath()
 		var mu sync.Mutex
 		var notes []string
-		stop := s.Start(ctx, 100*time.Millisecond, d, func(node, msg string) {
+		p := s.Every(100*time.Millisecond, d)
+		p.SetEvents(func(e sample.Event) {
 			mu.Lock()
-			notes = append(notes, node+" "+msg)
+			notes = append(notes, e.Source+" "+e.Message)
 			mu.Unlock()
 		})
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 		time.Sleep(time.Second)
-		stop()
+		if err := p.Stop(); err != nil {
+			t.Error(err)
+		}
 		if n := d.Nodes(); len(n) != 2 {
 			t.Errorf("nodes %+v", n)
 		}
@@ -239,15 +242,11 @@ func TestSamplersInLab(t *testing.T) {
 		if len(timeouts) != 2 || timeouts["node-1"] != 1 || timeouts["node-2"] != 1 {
 			t.Errorf("conntrack timeouts notes per node %v, want one for each of the 2 nodes", timeouts)
 		}
-		// A sampler that finds no agent says so once.
-		notes = nil
-		stop = sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Start(ctx, 100*time.Millisecond, sample.NewDatapath(), func(node, msg string) {
-			notes = append(notes, msg)
-		})
-		time.Sleep(500 * time.Millisecond)
-		stop()
-		if len(notes) != 1 || !strings.Contains(notes[0], "deploy/agent.yaml") {
-			t.Errorf("notes %v", notes)
+		// A sampler that finds no agent does not start, and says how to
+		// deploy one.
+		err := sample.NewNodeSampler(cs, sample.AgentConfig{Selector: "app=none"}).Every(100*time.Millisecond, sample.NewDatapath()).Start(ctx)
+		if err == nil || !strings.Contains(err.Error(), "deploy/agent.yaml") {
+			t.Errorf("start without agents: %v", err)
 		}
 	})
 

@@ -3,7 +3,6 @@ package sample
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -211,37 +210,6 @@ func (s *NodeSampler) read(ctx context.Context, node, pod string) NodeSample {
 	}
 	ns.State = &st
 	return ns
-}
-
-// Run samples every interval until ctx ends, calling report with each
-// round (from one goroutine). It returns ctx's end, or an error when no
-// agent is found in the first round.
-func (s *NodeSampler) Run(ctx context.Context, interval time.Duration, report func([]NodeSample)) error {
-	if interval <= 0 {
-		return errors.New("sample nodes: the interval must be positive")
-	}
-	first, err := s.Sample(ctx)
-	if err != nil {
-		return err
-	}
-	report(first)
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		round, err := s.Sample(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			round = []NodeSample{{Time: time.Now(), Err: err.Error()}}
-		}
-		report(round)
-	}
 }
 
 // Summary is a one-line account of a sample for the timeline, e.g.

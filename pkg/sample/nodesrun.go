@@ -2,45 +2,95 @@ package sample
 
 import (
 	"context"
-	"sync"
+	"fmt"
 	"time"
 )
 
-// Start samples the agents every interval in the background until stop is
-// called or ctx ends, feeding every sample to d and calling note with what
-// belongs on the run's timeline: Datapath.Add's notes, a node's agent
-// becoming unreadable (once, until it is readable again) and failing to
-// find any agent. stop waits until the sampling has ended, so d is final
-// when it returns.
-func (s *NodeSampler) Start(ctx context.Context, interval time.Duration, d *Datapath, note func(node, msg string)) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	failing := map[string]string{} // node → last error noted
-	wg.Go(func() {
-		err := s.Run(ctx, interval, func(round []NodeSample) {
-			for _, ns := range round {
-				if ns.State == nil {
-					if failing[ns.Node] != ns.Err {
-						failing[ns.Node] = ns.Err
-						note(ns.Node, ns.Err)
-					}
-					continue
-				}
-				if _, was := failing[ns.Node]; was {
-					delete(failing, ns.Node)
-					note(ns.Node, "drill agent on "+ns.Node+" readable again")
-				}
-				if msg := d.Add(ns); msg != "" {
-					note(ns.Node, msg)
-				}
-			}
-		})
-		if err != nil && ctx.Err() == nil {
-			note("", "node sampling: "+err.Error())
+// DatapathSampler reads the node agents every interval into a Datapath
+// from Start until Stop, and puts on the timeline what belongs there:
+// Datapath.Add's notes, and a node's agent becoming unreadable (once,
+// until it is readable again).
+type DatapathSampler struct {
+	nodes    *NodeSampler
+	interval time.Duration
+	d        *Datapath
+	emit     func(Event)
+
+	failing map[string]string // node → last error put on the timeline
+	cancel  context.CancelFunc
+	wait    func()
+}
+
+// Every returns a Sampler that reads the agents every interval into d.
+func (s *NodeSampler) Every(interval time.Duration, d *Datapath) *DatapathSampler {
+	return &DatapathSampler{nodes: s, interval: interval, d: d, failing: map[string]string{}}
+}
+
+// SetEvents implements WithEvents.
+func (p *DatapathSampler) SetEvents(emit func(Event)) { p.emit = emit }
+
+// Values implements WithValues: the Datapath's values.
+func (p *DatapathSampler) Values() map[string]float64 { return p.d.Values() }
+
+// Start implements Sampler: it reads every agent once, and fails when it
+// finds none, before it goes on in the background.
+func (p *DatapathSampler) Start(ctx context.Context) error {
+	if p.interval <= 0 {
+		return fmt.Errorf("node sampling: the interval %s must be positive", p.interval)
+	}
+	first, err := p.nodes.Sample(ctx)
+	if err != nil {
+		return fmt.Errorf("node sampling: %w", err)
+	}
+	p.add(first)
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.wait = repeat(ctx, p.interval, func(ctx context.Context) {
+		round, err := p.nodes.Sample(ctx)
+		if ctx.Err() != nil {
+			return
 		}
+		if err != nil {
+			round = []NodeSample{{Time: time.Now(), Err: err.Error()}}
+		}
+		p.add(round)
 	})
-	return func() {
-		cancel()
-		wg.Wait()
+	return nil
+}
+
+// Stop implements Sampler: once it returns, the Datapath is final.
+func (p *DatapathSampler) Stop() error {
+	p.cancel()
+	p.wait()
+	return nil
+}
+
+// add feeds one round to the Datapath.
+func (p *DatapathSampler) add(round []NodeSample) {
+	for _, ns := range round {
+		if ns.State == nil {
+			if p.failing[ns.Node] != ns.Err {
+				p.failing[ns.Node] = ns.Err
+				p.note(ns.Node, ns.Err)
+			}
+			continue
+		}
+		if _, was := p.failing[ns.Node]; was {
+			delete(p.failing, ns.Node)
+			p.note(ns.Node, "drill agent on "+ns.Node+" readable again")
+		}
+		if msg := p.d.Add(ns); msg != "" {
+			p.note(ns.Node, msg)
+		}
 	}
 }
+
+func (p *DatapathSampler) note(node, msg string) {
+	if p.emit != nil {
+		p.emit(Event{Kind: EventNode, Source: node, Message: msg})
+	}
+}
+
+var (
+	_ WithEvents = (*DatapathSampler)(nil)
+	_ WithValues = (*DatapathSampler)(nil)
+)
