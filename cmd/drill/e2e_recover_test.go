@@ -17,7 +17,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/elbapi"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/inject"
@@ -201,16 +202,16 @@ func clusterState(ctx context.Context, t *testing.T, cl *cluster.Cluster) map[st
 // group's journaled delay back.
 func TestRecoverRestoresDeregistrationDelay(t *testing.T) {
 	ctx := context.Background()
-	lb, err := alb.Start(ctx, alb.Config{Listen: "127.0.0.1:0"})
+	lb, err := dataplane.Start(ctx, dataplane.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lb.Close() })
-	tg, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "web", DeregistrationDelay: 300 * time.Second})
+	tg, err := lb.CreateTargetGroup(dataplane.TargetGroupConfig{Name: "web", DeregistrationDelay: 300 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := alb.ServeAPI(ctx, "127.0.0.1:0", lb)
+	api, err := elbapi.Serve(ctx, "127.0.0.1:0", lb)
 	if err != nil {
 		t.Fatal(err)
 	}

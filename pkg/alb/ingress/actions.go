@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	networkingv1 "k8s.io/api/networking/v1"

@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	"context"
@@ -24,13 +24,14 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // Controller defaults.
 const (
-	// DefaultIngressClass is the ingressClassName the controller serves.
-	DefaultIngressClass = "alb"
+	// DefaultClass is the ingressClassName the controller serves.
+	DefaultClass = "alb"
 	// DefaultRegistrationDelay is the lab's controller and API propagation
 	// delay between a change of endpoints or nodes and the target
 	// (de)registration. AWS documents no number; users observe seconds to
@@ -42,14 +43,14 @@ const (
 	labelExcludeFromLB = "node.kubernetes.io/exclude-from-external-load-balancers"
 )
 
-// ControllerConfig configures a Controller.
-type ControllerConfig struct {
+// Config configures a Controller.
+type Config struct {
 	// Client reaches the cluster.
 	Client kubernetes.Interface
 	// LoadBalancer is the ALB every Ingress of the class is routed through
 	// (one implicit IngressGroup).
-	LoadBalancer *LoadBalancer
-	// IngressClass: default DefaultIngressClass.
+	LoadBalancer *dataplane.LoadBalancer
+	// IngressClass: default DefaultClass.
 	IngressClass string
 	// ClusterName: default DefaultClusterName.
 	ClusterName string
@@ -65,8 +66,8 @@ type ControllerConfig struct {
 // Ingresses, Services, EndpointSlices and Nodes, writes the ALB address into
 // Ingress status and sets pod readiness-gate conditions for ip targets.
 type Controller struct {
-	cfg    ControllerConfig
-	lb     *LoadBalancer
+	cfg    Config
+	lb     *dataplane.LoadBalancer
 	log    *slog.Logger
 	kick   chan struct{}
 	ready  chan struct{}
@@ -86,7 +87,7 @@ type Controller struct {
 }
 
 type managedGroup struct {
-	tg       *TargetGroup
+	tg       *dataplane.TargetGroup
 	settings groupSettings
 	// pods maps target keys to pods (ip targets) for readiness gates.
 	pods map[string]podRef
@@ -96,17 +97,17 @@ type podRef struct{ ns, name string }
 
 type pendingOp struct {
 	register bool
-	spec     TargetSpec
+	spec     dataplane.TargetSpec
 	timer    *time.Timer
 }
 
 // NewController validates cfg.
-func NewController(cfg ControllerConfig) (*Controller, error) {
+func NewController(cfg Config) (*Controller, error) {
 	if cfg.Client == nil || cfg.LoadBalancer == nil {
 		return nil, errors.New("alb controller needs a Kubernetes client and a load balancer")
 	}
 	if cfg.IngressClass == "" {
-		cfg.IngressClass = DefaultIngressClass
+		cfg.IngressClass = DefaultClass
 	}
 	if cfg.ClusterName == "" {
 		cfg.ClusterName = DefaultClusterName
@@ -121,7 +122,7 @@ func NewController(cfg ControllerConfig) (*Controller, error) {
 		cfg.Resync = 30 * time.Second
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = cfg.LoadBalancer.cfg.Logger
+		cfg.Logger = cfg.LoadBalancer.Config().Logger
 	}
 	return &Controller{cfg: cfg, lb: cfg.LoadBalancer, log: cfg.Logger, kick: make(chan struct{}, 1), ready: make(chan struct{}),
 		groups: map[string]*managedGroup{}, pending: map[string]*pendingOp{}}, nil
@@ -166,7 +167,7 @@ func (c *Controller) Run(ctx context.Context) error {
 			return fmt.Errorf("alb controller: cache of %v did not sync", typ)
 		}
 	}
-	stop := c.lb.Watch(func(tc TargetChange) { c.onTargetChange(ctx, tc) })
+	stop := c.lb.Watch(func(tc dataplane.TargetChange) { c.onTargetChange(ctx, tc) })
 	defer stop()
 	defer c.stopPending()
 	c.reconcile(ctx)
@@ -210,7 +211,7 @@ type desiredGroup struct {
 	svc      *corev1.Service
 	port     corev1.ServicePort
 	settings groupSettings
-	targets  map[string]TargetSpec
+	targets  map[string]dataplane.TargetSpec
 	pods     map[string]podRef
 }
 
@@ -247,13 +248,13 @@ func (c *Controller) reconcile(ctx context.Context) {
 		return ings[i].Namespace+"/"+ings[i].Name < ings[j].Namespace+"/"+ings[j].Name
 	})
 	desired := map[string]*desiredGroup{}
-	var rules []Rule
+	var rules []dataplane.Rule
 	type weightedName struct {
 		group  string
 		weight int
 	}
 	type pendingRule struct {
-		r      Rule
+		r      dataplane.Rule
 		groups []weightedName
 	}
 	var prules []pendingRule
@@ -278,7 +279,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 				}
 				backends = actionBackends(a)
 			}
-			pr := pendingRule{r: Rule{Host: host, Path: path, PathExact: exact, Source: source}}
+			pr := pendingRule{r: dataplane.Rule{Host: host, Path: path, PathExact: exact, Source: source}}
 			for _, wb := range backends {
 				dg, err := c.desiredFor(ing, wb.backend)
 				if err != nil {
@@ -314,7 +315,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		served = append(served, ing)
 	}
 	// Create or update target groups, then register targets.
-	groups := map[string]*TargetGroup{}
+	groups := map[string]*dataplane.TargetGroup{}
 	for name, dg := range desired {
 		tg, err := c.ensureGroup(dg)
 		if err != nil {
@@ -330,7 +331,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 		for _, wn := range pr.groups {
 			tg, ok := groups[wn.group]
 			complete = complete && ok
-			pr.r.Forward = append(pr.r.Forward, WeightedTargetGroup{TargetGroup: tg, Weight: wn.weight})
+			pr.r.Forward = append(pr.r.Forward, dataplane.WeightedTargetGroup{TargetGroup: tg, Weight: wn.weight})
 		}
 		if !complete {
 			continue
@@ -372,7 +373,7 @@ func (c *Controller) reconcile(ctx context.Context) {
 // sortRules orders rules like listener rule priorities would: host rules
 // before catch-all, exact paths before prefixes, longer prefixes first;
 // otherwise Ingress order.
-func sortRules(rules []Rule) {
+func sortRules(rules []dataplane.Rule) {
 	sort.SliceStable(rules, func(i, j int) bool {
 		a, b := rules[i], rules[j]
 		if (a.Host != "") != (b.Host != "") {
@@ -406,7 +407,7 @@ func (c *Controller) desiredFor(ing *networkingv1.Ingress, b *networkingv1.Ingre
 	}
 	dg := &desiredGroup{
 		name: GroupName(ing.Namespace, ing.Name, svc.Name, sp.Port), ingress: ing, svc: svc, port: *sp, settings: settings,
-		targets: map[string]TargetSpec{}, pods: map[string]podRef{},
+		targets: map[string]dataplane.TargetSpec{}, pods: map[string]podRef{},
 	}
 	switch settings.targetType {
 	case awslb.TargetTypeInstance:
@@ -425,7 +426,7 @@ func (c *Controller) desiredFor(ing *networkingv1.Ingress, b *networkingv1.Ingre
 			if ip == "" {
 				continue
 			}
-			s := TargetSpec{ID: n.Name, Port: int(sp.NodePort), Addr: net.JoinHostPort(ip, strconv.Itoa(int(sp.NodePort)))}
+			s := dataplane.TargetSpec{ID: n.Name, Port: int(sp.NodePort), Addr: net.JoinHostPort(ip, strconv.Itoa(int(sp.NodePort)))}
 			dg.targets[s.Key()] = s
 		}
 	case awslb.TargetTypeIP:
@@ -451,7 +452,7 @@ func (c *Controller) desiredFor(ing *networkingv1.Ingress, b *networkingv1.Ingre
 				if len(ep.Addresses) == 0 || !c.eligible(ep, gate) {
 					continue
 				}
-				s := TargetSpec{ID: ep.Addresses[0], Port: int(port), Addr: net.JoinHostPort(ep.Addresses[0], strconv.Itoa(int(port)))}
+				s := dataplane.TargetSpec{ID: ep.Addresses[0], Port: int(port), Addr: net.JoinHostPort(ep.Addresses[0], strconv.Itoa(int(port)))}
 				dg.targets[s.Key()] = s
 				if ep.TargetRef != nil && ep.TargetRef.Kind == "Pod" {
 					dg.pods[s.Key()] = podRef{ep.TargetRef.Namespace, ep.TargetRef.Name}
@@ -518,13 +519,13 @@ func podCondition(p *corev1.Pod, t corev1.PodConditionType) corev1.ConditionStat
 }
 
 // ensureGroup creates the target group or applies changed annotations.
-func (c *Controller) ensureGroup(dg *desiredGroup) (*TargetGroup, error) {
+func (c *Controller) ensureGroup(dg *desiredGroup) (*dataplane.TargetGroup, error) {
 	c.mu.Lock()
 	mg, ok := c.groups[dg.name]
 	c.mu.Unlock()
-	hc := dg.settings.health.withDefaults()
+	hc := dg.settings.health.WithDefaults()
 	if !ok {
-		cfg := TargetGroupConfig{
+		cfg := dataplane.TargetGroupConfig{
 			Name: dg.name, TargetType: dg.settings.targetType, Port: int(dg.port.Port), HealthCheck: hc,
 			Tags: map[string]string{
 				"ingress.k8s.aws/stack":    dg.ingress.Namespace + "/" + dg.ingress.Name,
@@ -538,7 +539,7 @@ func (c *Controller) ensureGroup(dg *desiredGroup) (*TargetGroup, error) {
 		if dg.settings.delaySet {
 			cfg.DeregistrationDelay = dg.settings.delay
 			if cfg.DeregistrationDelay == 0 {
-				cfg.DeregistrationDelay = NoDelay
+				cfg.DeregistrationDelay = dataplane.NoDelay
 			}
 		}
 		tg, err := c.lb.CreateTargetGroup(cfg)
@@ -560,7 +561,7 @@ func (c *Controller) ensureGroup(dg *desiredGroup) (*TargetGroup, error) {
 		}
 	}
 	if mg.settings.delaySet != dg.settings.delaySet || mg.settings.delay != dg.settings.delay {
-		d := DefaultDeregistrationDelay
+		d := dataplane.DefaultDeregistrationDelay
 		if dg.settings.delaySet {
 			d = dg.settings.delay
 		}
@@ -590,14 +591,14 @@ func mergePods(old, cur map[string]podRef) map[string]podRef {
 }
 
 // syncTargets schedules (de)registrations after the registration delay.
-func (c *Controller) syncTargets(dg *desiredGroup, tg *TargetGroup) {
-	registered := map[string]TargetSpec{}
+func (c *Controller) syncTargets(dg *desiredGroup, tg *dataplane.TargetGroup) {
+	registered := map[string]dataplane.TargetSpec{}
 	for _, s := range tg.Targets() {
 		registered[s.Key()] = s
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	schedule := func(s TargetSpec, register bool) {
+	schedule := func(s dataplane.TargetSpec, register bool) {
 		key := dg.name + "|" + s.Key()
 		if p, ok := c.pending[key]; ok {
 			if p.register == register {

@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
@@ -22,9 +24,9 @@ func ptr[T any](v T) *T { return &v }
 
 // runController runs a controller for lb on cs until the test ends and
 // returns once it has synced, with a context that ends with the test.
-func runController(t *testing.T, cs *fake.Clientset, lb *LoadBalancer, registrationDelay time.Duration) context.Context {
+func runController(t *testing.T, cs *fake.Clientset, lb *dataplane.LoadBalancer, registrationDelay time.Duration) context.Context {
 	t.Helper()
-	ctl, err := NewController(ControllerConfig{Client: cs, LoadBalancer: lb, RegistrationDelay: registrationDelay})
+	ctl, err := NewController(Config{Client: cs, LoadBalancer: lb, RegistrationDelay: registrationDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func TestControllerLogic(t *testing.T) {
 		t.Cleanup(s.Close)
 		srvs = append(srvs, s)
 	}
-	port := func(s *httptest.Server) int32 { return int32(spec(hostPort(s.URL)).Port) }
+	port := func(s *httptest.Server) int32 { return int32(dataplanetest.Spec(dataplanetest.HostPort(s.URL)).Port) }
 	gateName := GroupName("default", "web", "web", 80)
 	gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + gateName)
 	pod := func(name string, containersReady bool) *corev1.Pod {
@@ -84,12 +86,12 @@ func TestControllerLogic(t *testing.T) {
 	cs := fake.NewClientset(ing, other, svc, pod("web-a", true), pod("web-b", false),
 		slice("web-1", port(srvs[0]), "web-a", false), slice("web-2", port(srvs[1]), "web-b", false))
 
-	f := newFixture(t, Config{}, TargetGroupConfig{})
-	ctx := runController(t, cs, f.lb, 300*time.Millisecond)
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	ctx := runController(t, cs, f.LB, 300*time.Millisecond)
 
-	tg, ok := f.lb.TargetGroup(gateName)
+	tg, ok := f.LB.TargetGroup(gateName)
 	if !ok {
-		t.Fatalf("no target group %s: %v", gateName, f.lb.TargetGroups())
+		t.Fatalf("no target group %s: %v", gateName, f.LB.TargetGroups())
 	}
 	cfg := tg.Config()
 	if cfg.TargetType != "ip" || cfg.DeregistrationDelay != 7*time.Second || cfg.HealthCheck.Interval != 2*time.Second || cfg.Tags["ingress.k8s.aws/stack"] != "default/web" {
@@ -99,8 +101,8 @@ func TestControllerLogic(t *testing.T) {
 		t.Errorf("%d targets registered before the registration delay", n)
 	}
 	// web-a waits only for the gate: registered, becomes healthy, gate set.
-	a := spec(hostPort(srvs[0].URL)).Key()
-	waitState(t, tg, a, StateHealthy)
+	a := dataplanetest.Spec(dataplanetest.HostPort(srvs[0].URL)).Key()
+	dataplanetest.WaitState(t, tg, a, dataplane.StateHealthy)
 	if len(tg.Targets()) != 1 {
 		t.Errorf("targets %v: web-b's containers are not ready, it must not be registered", tg.Targets())
 	}
@@ -115,12 +117,12 @@ func TestControllerLogic(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, body := get(t, http.DefaultClient, f.lb.URL()+"/x"); code != 200 || body != "a" {
+	if code, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/x"); code != 200 || body != "a" {
 		t.Errorf("through the ALB: %d %q", code, body)
 	}
 	got, _ := cs.NetworkingV1().Ingresses("default").Get(ctx, "web", metav1.GetOptions{})
 	lbs := got.Status.LoadBalancer.Ingress
-	if len(lbs) != 1 || lbs[0].IP != "127.0.0.1" || len(lbs[0].Ports) != 1 || lbs[0].Ports[0].Port != int32(spec(f.lb.Addr()).Port) {
+	if len(lbs) != 1 || lbs[0].IP != "127.0.0.1" || len(lbs[0].Ports) != 1 || lbs[0].Ports[0].Port != int32(dataplanetest.Spec(f.LB.Addr()).Port) {
 		t.Errorf("ingress status %+v", lbs)
 	}
 	if got, _ := cs.NetworkingV1().Ingresses("default").Get(ctx, "nginx", metav1.GetOptions{}); len(got.Status.LoadBalancer.Ingress) != 0 {
@@ -132,8 +134,8 @@ func TestControllerLogic(t *testing.T) {
 	if _, err := cs.DiscoveryV1().EndpointSlices("default").Update(ctx, term, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	h := waitState(t, tg, a, StateDraining)
-	if h.Reason != ReasonDeregistrationInProgress {
+	h := dataplanetest.WaitState(t, tg, a, dataplane.StateDraining)
+	if h.Reason != dataplane.ReasonDeregistrationInProgress {
 		t.Errorf("draining %+v", h)
 	}
 	// The Ingress goes away: its target group and rules go too.
@@ -142,7 +144,7 @@ func TestControllerLogic(t *testing.T) {
 	}
 	deadline = time.Now().Add(10 * time.Second)
 	for {
-		if _, ok := f.lb.TargetGroup(gateName); !ok {
+		if _, ok := f.LB.TargetGroup(gateName); !ok {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -150,7 +152,7 @@ func TestControllerLogic(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/x"); code != 404 {
+	if code, _ := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/x"); code != 404 {
 		t.Errorf("after the Ingress is gone: %d, want 404", code)
 	}
 }
