@@ -14,6 +14,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
@@ -26,7 +27,7 @@ func ptr[T any](v T) *T { return &v }
 // returns once it has synced, with a context that ends with the test.
 func runController(t *testing.T, cs *fake.Clientset, lb *dataplane.LoadBalancer, registrationDelay time.Duration) context.Context {
 	t.Helper()
-	ctl, err := NewController(Config{Client: cs, LoadBalancer: lb, RegistrationDelay: registrationDelay})
+	ctl, err := NewController(Config{Client: cs, LoadBalancer: lb, RegistrationDelay: registrationDelay, Resync: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +37,18 @@ func runController(t *testing.T, cs *fake.Clientset, lb *dataplane.LoadBalancer,
 	t.Cleanup(func() { cancel(); <-done })
 	<-ctl.Synced()
 	return ctx
+}
+
+// eventually waits (up to 10s) until cond holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // TestControllerLogic drives the controller with a fake clientset (pure
@@ -128,6 +141,12 @@ func TestControllerLogic(t *testing.T) {
 	if got, _ := cs.NetworkingV1().Ingresses("default").Get(ctx, "nginx", metav1.GetOptions{}); len(got.Status.LoadBalancer.Ingress) != 0 {
 		t.Error("an Ingress of another class got the ALB's address")
 	}
+	// web-b's containers become ready: the pod's change alone registers it.
+	b := pod("web-b", true)
+	if _, err := cs.CoreV1().Pods("default").UpdateStatus(ctx, b, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dataplanetest.WaitState(t, tg, dataplanetest.Spec(dataplanetest.HostPort(srvs[1].URL)).Key(), dataplane.StateHealthy)
 	// The endpoint terminates: the target is deregistered and drains.
 	term := slice("web-1", port(srvs[0]), "web-a", false)
 	term.Endpoints[0].Conditions.Terminating = ptr(true)
@@ -155,6 +174,80 @@ func TestControllerLogic(t *testing.T) {
 	if code, _ := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/x"); code != 404 {
 		t.Errorf("after the Ingress is gone: %d, want 404", code)
 	}
+}
+
+// TestEventReconcilesOnlyItsIngresses: an EndpointSlice change reconciles
+// the Ingress whose backend it serves and no other; a Service that appears
+// reconciles the Ingress that names it.
+func TestEventReconcilesOnlyItsIngresses(t *testing.T) {
+	var ports []int32
+	for range 2 {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		t.Cleanup(s.Close)
+		ports = append(ports, int32(dataplanetest.Spec(dataplanetest.HostPort(s.URL)).Port))
+	}
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	// Both Ingresses already show the ALB's address: no status update
+	// reconciles them again.
+	status := networkingv1.IngressStatus{LoadBalancer: networkingv1.IngressLoadBalancerStatus{Ingress: []networkingv1.IngressLoadBalancerIngress{{
+		IP: "127.0.0.1", Ports: []networkingv1.IngressPortStatus{{Port: int32(dataplanetest.Spec(f.LB.Addr()).Port), Protocol: corev1.ProtocolTCP}},
+	}}}}
+	ingress := func(name string) *networkingv1.Ingress {
+		return &networkingv1.Ingress{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Annotations: map[string]string{awslb.AnnTargetType: "ip"}},
+			Spec: networkingv1.IngressSpec{IngressClassName: ptr("alb"), DefaultBackend: &networkingv1.IngressBackend{
+				Service: &networkingv1.IngressServiceBackend{Name: name, Port: networkingv1.ServiceBackendPort{Number: 80}}}},
+			Status: status,
+		}
+	}
+	service := func(name string) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}
+	}
+	slice := func(name, service string, port int32) *discoveryv1.EndpointSlice {
+		return &discoveryv1.EndpointSlice{
+			ObjectMeta:  metav1.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{discoveryv1.LabelServiceName: service}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Ports:       []discoveryv1.EndpointPort{{Name: ptr("http"), Port: ptr(port)}},
+			Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr(true)}}},
+		}
+	}
+	// b's Service does not exist yet: each reconcile of b reports it.
+	cs := fake.NewClientset(ingress("a"), ingress("b"), service("a"), slice("a-1", "a", ports[0]))
+	ctx := runController(t, cs, f.LB, 50*time.Millisecond)
+	// Counted as the API calls made: the fake clientset stores only the
+	// first of several Events with the same generated name.
+	failures := func() int {
+		n := 0
+		for _, a := range cs.Actions() {
+			if c, ok := a.(k8stesting.CreateAction); ok {
+				if ev, ok := c.GetObject().(*corev1.Event); ok && ev.InvolvedObject.Name == "b" && ev.Reason == "FailedBuildModel" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n := failures(); n != 1 {
+		t.Fatalf("b reconciled %d times by the start, want once", n)
+	}
+	tgA, ok := f.LB.TargetGroup(GroupName("default", "a", "a", 80))
+	if !ok {
+		t.Fatalf("no target group for a: %v", f.LB.TargetGroups())
+	}
+	if _, err := cs.DiscoveryV1().EndpointSlices("default").Create(ctx, slice("a-2", "a", ports[1]), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a's second endpoint registered", func() bool { return len(tgA.Targets()) == 2 })
+	if n := failures(); n != 1 {
+		t.Errorf("an EndpointSlice of a's Service reconciled b too (%d reconciles of b)", n)
+	}
+	if _, err := cs.CoreV1().Services("default").Create(ctx, service("b"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b's target group created once its Service exists", func() bool {
+		_, ok := f.LB.TargetGroup(GroupName("default", "b", "b", 80))
+		return ok
+	})
 }
 
 func TestParseAnnotations(t *testing.T) {

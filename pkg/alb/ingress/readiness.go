@@ -30,9 +30,10 @@ func (c *Controller) onTargetChange(ctx context.Context, tc dataplane.TargetChan
 	}
 }
 
-// syncReadinessGates sets every gated pod's condition from its target's
-// current state (catching changes that happened before the pod was known).
-func (c *Controller) syncReadinessGates(ctx context.Context) {
+// syncReadinessGates sets the condition of every gated pod behind the
+// target groups of an Ingress (namespace/name) from its target's current
+// state, catching changes that happened before the pod was known.
+func (c *Controller) syncReadinessGates(ctx context.Context, ingress string) {
 	type item struct {
 		group string
 		ref   podRef
@@ -41,9 +42,11 @@ func (c *Controller) syncReadinessGates(ctx context.Context) {
 	}
 	var items []item
 	c.mu.Lock()
-	groups := make(map[string]*managedGroup, len(c.groups))
+	groups := map[string]*managedGroup{}
 	for k, v := range c.groups {
-		groups[k] = v
+		if v.ingress == ingress {
+			groups[k] = v
+		}
 	}
 	c.mu.Unlock()
 	for name, mg := range groups {
@@ -67,10 +70,10 @@ func (c *Controller) syncReadinessGates(ctx context.Context) {
 // setGate patches the pod's target-health condition when the pod declares
 // the gate and the status differs.
 func (c *Controller) setGate(ctx context.Context, group string, ref podRef, state dataplane.TargetState, reason string) {
-	if c.lister.pod == nil {
+	if c.list.pods == nil {
 		return
 	}
-	pod, err := c.lister.pod(ref.ns, ref.name)
+	pod, err := c.list.pods.Pods(ref.ns).Get(ref.name)
 	if err != nil {
 		return
 	}
