@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/lab"
 )
 
@@ -24,9 +26,9 @@ func albCmd(ctx context.Context, args []string) int {
 	var cfg alb.LabConfig
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "host loopback address of the ALB listener (the lab's ALB DNS name)")
 	fs.StringVar(&cfg.APIListen, "api-listen", "127.0.0.1:0", "host loopback address of the ELBv2 API")
-	fs.DurationVar(&cfg.RegistrationDelay, "registration-delay", alb.DefaultRegistrationDelay, "delay between an endpoint or node change and the target (de)registration")
-	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", alb.DefaultConnectTimeout, "target connect timeout (504 after it)")
-	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", alb.DefaultIdleTimeout, "idle timeout (504 when a target sends nothing for that long)")
+	fs.DurationVar(&cfg.RegistrationDelay, "registration-delay", ingress.DefaultRegistrationDelay, "delay between an endpoint or node change and the target (de)registration")
+	fs.DurationVar(&cfg.ConnectTimeout, "connect-timeout", dataplane.DefaultConnectTimeout, "target connect timeout (504 after it)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", dataplane.DefaultIdleTimeout, "idle timeout (504 when a target sends nothing for that long)")
 	fs.StringVar(&cfg.AccessLog, "access-log", "", "JSON-lines request log (default <statedir>/logs/alb-access.jsonl)")
 	if code, ok := parseLabFlags(fs, args); !ok {
 		return code

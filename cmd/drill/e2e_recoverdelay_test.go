@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/elbapi"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
@@ -21,16 +22,16 @@ import (
 // group's journaled delay back.
 func TestRecoverRestoresDeregistrationDelay(t *testing.T) {
 	ctx := context.Background()
-	lb, err := alb.Start(ctx, alb.Config{Listen: "127.0.0.1:0"})
+	lb, err := dataplane.Start(ctx, dataplane.Config{Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lb.Close() })
-	tg, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "web", DeregistrationDelay: 300 * time.Second})
+	tg, err := lb.CreateTargetGroup(dataplane.TargetGroupConfig{Name: "web", DeregistrationDelay: 300 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := alb.ServeAPI(ctx, "127.0.0.1:0", lb)
+	api, err := elbapi.Serve(ctx, "127.0.0.1:0", lb)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/elbapi"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/lab"
 )
 
@@ -42,15 +45,15 @@ type LabConfig struct {
 	// AccessLog: default <statedir>/logs/alb-access.jsonl (appended).
 	AccessLog string
 	// OnRequest is called with every request's log record.
-	OnRequest func(RequestLog)
+	OnRequest func(dataplane.RequestLog)
 	Logger    *slog.Logger
 }
 
 // LabALB is the ALB of a lab: load balancer, ELBv2 API and controller.
 type LabALB struct {
-	LB         *LoadBalancer
-	API        *APIServer
-	Controller *Controller
+	LB         *dataplane.LoadBalancer
+	API        *elbapi.Server
+	Controller *ingress.Controller
 	endpoints  Endpoints
 	stateDir   string
 	cancel     context.CancelFunc
@@ -69,7 +72,7 @@ func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	dial, err := NetnsDialer(filepath.Join("/run/netns", p.VPCNetns))
+	dial, err := dataplane.NetnsDialer(filepath.Join("/run/netns", p.VPCNetns))
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +97,7 @@ func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 		f.Close()
 		return nil, err
 	}
-	a.LB, err = Start(ctx, Config{
+	a.LB, err = dataplane.Start(ctx, dataplane.Config{
 		Name: "drill-" + p.Name, Listen: cfg.Listen, Dial: dial, ConnectTimeout: cfg.ConnectTimeout, IdleTimeout: cfg.IdleTimeout,
 		AccessLog: f, OnRequest: cfg.OnRequest, Logger: cfg.Logger,
 		Tags: map[string]string{"elbv2.k8s.aws/cluster": p.Name},
@@ -106,11 +109,11 @@ func StartLab(ctx context.Context, l *lab.Lab, cfg LabConfig) (*LabALB, error) {
 	if apiListen == "" {
 		apiListen = "127.0.0.1:0"
 	}
-	a.API, err = ServeAPI(ctx, apiListen, a.LB)
+	a.API, err = elbapi.Serve(ctx, apiListen, a.LB)
 	if err != nil {
 		return fail(err)
 	}
-	a.Controller, err = NewController(ControllerConfig{Client: cs, LoadBalancer: a.LB, ClusterName: p.Name, RegistrationDelay: cfg.RegistrationDelay, Logger: cfg.Logger})
+	a.Controller, err = ingress.NewController(ingress.Config{Client: cs, LoadBalancer: a.LB, ClusterName: p.Name, RegistrationDelay: cfg.RegistrationDelay, Logger: cfg.Logger})
 	if err != nil {
 		return fail(err)
 	}

@@ -1,3 +1,5 @@
+//go:build lab
+
 package alb_test
 
 import (
@@ -19,6 +21,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/lab"
@@ -27,7 +31,7 @@ import (
 
 const ns = "default"
 
-func ingress(name, host, targetType string) *networkingv1.Ingress {
+func webIngress(name, host, targetType string) *networkingv1.Ingress {
 	return &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Annotations: map[string]string{
 			awslb.AnnTargetType:            targetType,
@@ -87,8 +91,8 @@ func poll(t *testing.T, what string, cond func() (bool, string)) {
 	t.Fatalf("timed out waiting for %s; last: %s", what, last)
 }
 
-func states(tg *alb.TargetGroup) (map[alb.TargetState]int, string) {
-	n := map[alb.TargetState]int{}
+func states(tg *dataplane.TargetGroup) (map[dataplane.TargetState]int, string) {
+	n := map[dataplane.TargetState]int{}
 	var parts []string
 	for _, h := range tg.Health() {
 		n[h.State]++
@@ -126,8 +130,8 @@ func TestLabALB(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	ipGroup := alb.GroupName(ns, "web-ip", "web", 80)
-	instGroup := alb.GroupName(ns, "web-inst", "web", 80)
+	ipGroup := ingress.GroupName(ns, "web-ip", "web", 80)
+	instGroup := ingress.GroupName(ns, "web-inst", "web", 80)
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}, Spec: corev1.ServiceSpec{
 		Type: corev1.ServiceTypeNodePort, Selector: map[string]string{"app": "web"},
 		Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
@@ -142,13 +146,13 @@ func TestLabALB(t *testing.T) {
 	create(err)
 	_, err = cs.AppsV1().Deployments(ns).Create(ctx, deployment(awslb.ReadinessGatePrefix+ipGroup), metav1.CreateOptions{})
 	create(err)
-	_, err = cs.NetworkingV1().Ingresses(ns).Create(ctx, ingress("web-ip", "ip.example", "ip"), metav1.CreateOptions{})
+	_, err = cs.NetworkingV1().Ingresses(ns).Create(ctx, webIngress("web-ip", "ip.example", "ip"), metav1.CreateOptions{})
 	create(err)
-	_, err = cs.NetworkingV1().Ingresses(ns).Create(ctx, ingress("web-inst", "inst.example", "instance"), metav1.CreateOptions{})
+	_, err = cs.NetworkingV1().Ingresses(ns).Create(ctx, webIngress("web-inst", "inst.example", "instance"), metav1.CreateOptions{})
 	create(err)
 
-	group := func(name string) *alb.TargetGroup {
-		var tg *alb.TargetGroup
+	group := func(name string) *dataplane.TargetGroup {
+		var tg *dataplane.TargetGroup
 		poll(t, "target group "+name, func() (bool, string) {
 			g, ok := a.LB.TargetGroup(name)
 			tg = g
@@ -157,11 +161,11 @@ func TestLabALB(t *testing.T) {
 		return tg
 	}
 	ipTG, instTG := group(ipGroup), group(instGroup)
-	healthy := func(tg *alb.TargetGroup, n int) {
+	healthy := func(tg *dataplane.TargetGroup, n int) {
 		t.Helper()
 		poll(t, fmt.Sprintf("%d healthy targets in %s", n, tg.Name()), func() (bool, string) {
 			s, text := states(tg)
-			return s[alb.StateHealthy] == n && len(tg.Health()) == n, text
+			return s[dataplane.StateHealthy] == n && len(tg.Health()) == n, text
 		})
 	}
 	healthy(ipTG, 2)
@@ -200,8 +204,8 @@ func TestLabALB(t *testing.T) {
 		}
 		defer f.Close()
 		nodes := map[string]int{}
-		if err := alb.ReadAccessLog(f, func(r alb.RequestLog) error {
-			if r.TargetGroup == instGroup && r.Outcome == alb.OutcomeOK {
+		if err := dataplane.ReadAccessLog(f, func(r dataplane.RequestLog) error {
+			if r.TargetGroup == instGroup && r.Outcome == dataplane.OutcomeOK {
 				nodes[r.Target]++
 			}
 			return nil
@@ -226,7 +230,7 @@ func TestLabALB(t *testing.T) {
 		scale(t, cs, 1)
 		poll(t, "one ip target draining", func() (bool, string) {
 			s, text := states(ipTG)
-			return s[alb.StateDraining] == 1 && s[alb.StateHealthy] == 1, text
+			return s[dataplane.StateDraining] == 1 && s[dataplane.StateHealthy] == 1, text
 		})
 		healthy(ipTG, 1)
 		for i := 0; i < 10; i++ {
@@ -237,7 +241,7 @@ func TestLabALB(t *testing.T) {
 		scale(t, cs, 2)
 		poll(t, "a new ip target", func() (bool, string) {
 			s, text := states(ipTG)
-			return s[alb.StateInitial]+s[alb.StateHealthy] == 2, text
+			return s[dataplane.StateInitial]+s[dataplane.StateHealthy] == 2, text
 		})
 		healthy(ipTG, 2)
 		readyPods(t, cs, 2)

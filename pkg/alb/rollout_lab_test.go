@@ -1,3 +1,5 @@
+//go:build lab
+
 package alb_test
 
 import (
@@ -19,6 +21,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -118,7 +122,7 @@ func TestLabRollingUpdatePreStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	group := alb.GroupName(ns, "web", "web", 80)
+	group := ingress.GroupName(ns, "web", "web", 80)
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}, Spec: corev1.ServiceSpec{
 		Selector: map[string]string{"app": "web"},
 		Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
@@ -131,14 +135,14 @@ func TestLabRollingUpdatePreStop(t *testing.T) {
 	if _, err := cs.AppsV1().Deployments(ns).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	ing := ingress("web", "", "ip")
+	ing := webIngress("web", "", "ip")
 	ing.Annotations[awslb.AnnTargetGroupAttributes] = "deregistration_delay.timeout_seconds=3"
 	if _, err := cs.NetworkingV1().Ingresses(ns).Create(ctx, ing, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	readyPods(t, cs, 3)
 	if os.Getenv("ALB_TRACE") != "" {
-		stopWatch := a.LB.Watch(func(c alb.TargetChange) {
+		stopWatch := a.LB.Watch(func(c dataplane.TargetChange) {
 			t.Logf("%s target %s %s>%s removed=%v", c.Time.Format("15:04:05.000"), c.Target.Key(), c.From, c.To, c.Removed)
 		})
 		defer stopWatch()
@@ -195,7 +199,7 @@ func TestLabRollingUpdatePreStop(t *testing.T) {
 	}
 	poll(t, "three healthy targets and nothing draining", func() (bool, string) {
 		s, text := states(tg)
-		return s[alb.StateHealthy] == 3 && len(tg.Health()) == 3, text
+		return s[dataplane.StateHealthy] == 3 && len(tg.Health()) == 3, text
 	})
 	t.Run("with preStop longer than propagation: no 5xx", func(t *testing.T) {
 		res := measure(t, nil)
@@ -218,7 +222,7 @@ func logErrors(t *testing.T, path string) {
 	}
 	defer f.Close()
 	n := 0
-	alb.ReadAccessLog(f, func(r alb.RequestLog) error {
+	dataplane.ReadAccessLog(f, func(r dataplane.RequestLog) error {
 		if r.Status >= 500 && n < 20 {
 			n++
 			t.Logf("%s %d %s target %s (%s) reused=%v: %s", r.Time.Format("15:04:05.000"), r.Status, r.Outcome, r.Target, r.TargetState, r.ReusedConn, r.Error)

@@ -14,14 +14,15 @@ import (
 	"time"
 
 	"github.com/aws/smithy-go"
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/elbapi"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
 type labALB struct {
-	lb     *alb.LoadBalancer
-	web    *alb.TargetGroup
-	other  *alb.TargetGroup
+	lb     *dataplane.LoadBalancer
+	web    *dataplane.TargetGroup
+	other  *dataplane.TargetGroup
 	client *Client
 	addrs  []string
 }
@@ -32,10 +33,10 @@ func target(t *testing.T) string {
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func spec(addr string) alb.TargetSpec {
+func spec(addr string) dataplane.TargetSpec {
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
-	return alb.TargetSpec{ID: host, Port: p, Addr: addr}
+	return dataplane.TargetSpec{ID: host, Port: p, Addr: addr}
 }
 
 // newLab starts a lab ALB with two target groups (one routed, one not) and
@@ -44,23 +45,23 @@ func newLab(t *testing.T) labALB {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	lb, err := alb.Start(ctx, alb.Config{Name: "lab-alb", Tags: map[string]string{TagCluster: "lab"}})
+	lb, err := dataplane.Start(ctx, dataplane.Config{Name: "lab-alb", Tags: map[string]string{TagCluster: "lab"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lb.Close() })
-	hc := alb.HealthCheck{Path: "/healthz", Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond, HealthyThreshold: 2, UnhealthyThreshold: 2}
-	web, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "k8s-default-web-0123456789", TargetType: awslb.TargetTypeIP, Port: 8080, HealthCheck: hc, DeregistrationDelay: 30 * time.Second,
+	hc := dataplane.HealthCheck{Path: "/healthz", Interval: 100 * time.Millisecond, Timeout: 50 * time.Millisecond, HealthyThreshold: 2, UnhealthyThreshold: 2}
+	web, err := lb.CreateTargetGroup(dataplane.TargetGroupConfig{Name: "k8s-default-web-0123456789", TargetType: awslb.TargetTypeIP, Port: 8080, HealthCheck: hc, DeregistrationDelay: 30 * time.Second,
 		Tags: map[string]string{TagStack: "default/web", TagResource: "default/web-web:80", TagCluster: "lab"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "k8s-shop-api-9876543210", HealthCheck: hc, Tags: map[string]string{TagStack: "shop"}})
+	other, err := lb.CreateTargetGroup(dataplane.TargetGroupConfig{Name: "k8s-shop-api-9876543210", HealthCheck: hc, Tags: map[string]string{TagStack: "shop"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lb.SetRules([]alb.Rule{{TargetGroup: web}})
-	api, err := alb.ServeAPI(ctx, "127.0.0.1:0", lb)
+	lb.SetRules([]dataplane.Rule{{TargetGroup: web}})
+	api, err := elbapi.Serve(ctx, "127.0.0.1:0", lb)
 	if err != nil {
 		t.Fatal(err)
 	}

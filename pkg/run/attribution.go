@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/report"
 )
 
@@ -28,8 +28,8 @@ type targetFailures struct {
 func newAttribution() *attribution { return &attribution{targets: map[string]*targetFailures{}} }
 
 // record is the ALB's OnRequest hook; it is called concurrently.
-func (a *attribution) record(l alb.RequestLog) {
-	if l.Outcome == alb.OutcomeOK || l.Target == "" {
+func (a *attribution) record(l dataplane.RequestLog) {
+	if l.Outcome == dataplane.OutcomeOK || l.Target == "" {
 		return
 	}
 	a.mu.Lock()

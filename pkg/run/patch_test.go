@@ -7,7 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -86,7 +86,7 @@ func TestPatchReadinessGates(t *testing.T) {
 		t.Fatal(err)
 	}
 	// web-prestop.yaml: Ingress web (ip targets) → Service web port 80 → the web pods.
-	want := awslb.ReadinessGatePrefix + alb.GroupName("shop", "web", "web", 80)
+	want := awslb.ReadinessGatePrefix + ingress.GroupName("shop", "web", "web", 80)
 	if g := gates(); len(g) != 1 || g[0].(map[string]any)["conditionType"] != want {
 		t.Fatalf("readiness gates %v, want one: %s", g, want)
 	}

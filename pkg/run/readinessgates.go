@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
@@ -91,7 +91,7 @@ func gatesFor(podLabels map[string]string, services []corev1.Service, ingresses 
 				}
 				for _, p := range s.Spec.Ports {
 					if b.Port.Name != "" && p.Name == b.Port.Name || b.Port.Name == "" && p.Port == b.Port.Number {
-						gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + alb.GroupName(ns, ing.Name, s.Name, p.Port))
+						gate := corev1.PodConditionType(awslb.ReadinessGatePrefix + ingress.GroupName(ns, ing.Name, s.Name, p.Port))
 						if !slices.Contains(out, gate) {
 							out = append(out, gate)
 						}

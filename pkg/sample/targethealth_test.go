@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drillkit/drill/pkg/alb"
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/elbapi"
 	"github.com/drillkit/drill/pkg/elbv2"
 	"github.com/drillkit/drill/pkg/sample"
 )
@@ -19,9 +20,9 @@ import (
 // healthLab is a lab ALB on loopback with one target group of one
 // target, its ELBv2 API, and a client of that API.
 type healthLab struct {
-	group  *alb.TargetGroup
-	target alb.TargetSpec
-	api    *alb.APIServer
+	group  *dataplane.TargetGroup
+	target dataplane.TargetSpec
+	api    *elbapi.Server
 	groups []elbv2.TargetGroup
 	client *elbv2.Client
 }
@@ -30,12 +31,12 @@ func newHealthLab(t *testing.T) healthLab {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	lb, err := alb.Start(ctx, alb.Config{})
+	lb, err := dataplane.Start(ctx, dataplane.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lb.Close() })
-	tg, err := lb.CreateTargetGroup(alb.TargetGroupConfig{Name: "web", DeregistrationDelay: time.Minute})
+	tg, err := lb.CreateTargetGroup(dataplane.TargetGroupConfig{Name: "web", DeregistrationDelay: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,9 @@ func newHealthLab(t *testing.T) healthLab {
 	t.Cleanup(srv.Close)
 	host, port, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	p, _ := strconv.Atoi(port)
-	target := alb.TargetSpec{ID: host, Port: p, Addr: net.JoinHostPort(host, port)}
+	target := dataplane.TargetSpec{ID: host, Port: p, Addr: net.JoinHostPort(host, port)}
 	tg.Register(target)
-	api, err := alb.ServeAPI(ctx, "127.0.0.1:0", lb)
+	api, err := elbapi.Serve(ctx, "127.0.0.1:0", lb)
 	if err != nil {
 		t.Fatal(err)
 	}

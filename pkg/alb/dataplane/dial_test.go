@@ -1,9 +1,13 @@
-package alb
+//go:build lab
+
+package dataplane_test
 
 import (
 	"context"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,6 +15,9 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
 )
 
 // needRoot skips outside CI and fails in CI when the test cannot run.
@@ -59,7 +66,7 @@ func TestNetnsDialer(t *testing.T) {
 			c.Close()
 		}
 	}()
-	dial, err := NetnsDialer(path)
+	dial, err := dataplane.NetnsDialer(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +85,7 @@ func TestNetnsDialer(t *testing.T) {
 		c.Close()
 		t.Errorf("the host namespace reached a listener that lives only in %s", ns)
 	}
-	if _, err := NetnsDialer("/run/netns/no-such-ns-" + ns); err == nil {
+	if _, err := dataplane.NetnsDialer("/run/netns/no-such-ns-" + ns); err == nil {
 		t.Error("NetnsDialer accepted a missing namespace")
 	}
 }
@@ -110,4 +117,54 @@ func listenInNetns(t testing.TB, path string) net.Listener {
 		t.Fatal(r.err)
 	}
 	return r.ln
+}
+
+// BenchmarkDial compares a loopback dial from this namespace with one made
+// through NetnsDialer (setns there and back on a locked thread).
+func BenchmarkDial(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("needs root")
+	}
+	ns := "albbench-" + strconv.Itoa(os.Getpid())
+	if err := exec.Command("ip", "netns", "add", ns).Run(); err != nil {
+		b.Skip(err)
+	}
+	defer exec.Command("ip", "netns", "del", ns).Run()
+	exec.Command("ip", "-n", ns, "link", "set", "lo", "up").Run()
+	ln := listenInNetns(b, "/run/netns/"+ns)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dial, err := dataplane.NetnsDialer("/run/netns/" + ns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("netns", func(b *testing.B) {
+		for b.Loop() {
+			c, err := dial(context.Background(), "tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Close()
+		}
+	})
+	local := httptest.NewServer(http.NotFoundHandler())
+	defer local.Close()
+	direct := dataplane.DirectDialer()
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			c, err := direct(context.Background(), "tcp", dataplanetest.HostPort(local.URL))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c.Close()
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	"errors"
@@ -7,13 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // groupSettings is what the annotations say about a target group.
 type groupSettings struct {
 	targetType string
-	health     HealthCheck
+	health     dataplane.HealthCheck
 	delay      time.Duration // 0: not set (AWS default applies)
 	delaySet   bool
 }
@@ -90,19 +91,14 @@ func parseAnnotations(maps ...map[string]string) (groupSettings, error) {
 				}
 				s.delay, s.delaySet = time.Duration(n)*time.Second, true
 			default:
-				ok := false
-				for _, f := range fixedAttributes {
-					ok = ok || f[0] == k && f[1] == val
-				}
-				if !ok {
+				if !dataplane.IsFixedAttribute(k, val) {
 					errs = append(errs, fmt.Errorf("%s: %s=%s is not supported by the lab ALB (only %s)", awslb.AnnTargetGroupAttributes, k, val, awslb.AttrDeregistrationDelay))
 				}
 			}
 		}
 	}
-	h := s.health.withDefaults()
 	if len(errs) == 0 {
-		errs = append(errs, h.validate()...)
+		errs = append(errs, s.health.WithDefaults().Validate())
 	}
 	return s, errors.Join(errs...)
 }

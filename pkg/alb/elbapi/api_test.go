@@ -1,4 +1,4 @@
-package alb
+package elbapi
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
 func TestAPIErrors(t *testing.T) {
-	f := newFixture(t, Config{}, TargetGroupConfig{})
-	api, err := ServeAPI(context.Background(), "127.0.0.1:0", f.lb)
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	api, err := Serve(context.Background(), "127.0.0.1:0", f.LB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,11 +28,11 @@ func TestAPIErrors(t *testing.T) {
 	}{
 		{"unknown action", url.Values{"Action": {"CreateLoadBalancer"}}, 400, []string{"<Code>InvalidAction</Code>", "<Type>Sender</Type>", "<RequestId>"}},
 		{"unknown group", url.Values{"Action": {"DescribeTargetHealth"}, "TargetGroupArn": {"arn:aws:elasticloadbalancing:lab-1:0:targetgroup/x/1"}}, 400, []string{"<Code>TargetGroupNotFound</Code>"}},
-		{"unsupported attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.tg.ARN()},
+		{"unsupported attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.TG.ARN()},
 			"Attributes.member.1.Key": {"stickiness.enabled"}, "Attributes.member.1.Value": {"true"},
 			"Attributes.member.2.Key": {awslb.AttrDeregistrationDelay}, "Attributes.member.2.Value": {"99999"}}, 400,
 			[]string{"<Code>ValidationError</Code>", "stickiness.enabled=true is not supported", "0-3600"}},
-		{"unchanged fixed attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.tg.ARN()},
+		{"unchanged fixed attribute", url.Values{"Action": {"ModifyTargetGroupAttributes"}, "TargetGroupArn": {f.TG.ARN()},
 			"Attributes.member.1.Key": {"stickiness.enabled"}, "Attributes.member.1.Value": {"false"}}, 200,
 			[]string{"<ModifyTargetGroupAttributesResponse xmlns=\"" + apiXMLNS + "\"><ModifyTargetGroupAttributesResult><Attributes><member><Key>deregistration_delay.timeout_seconds</Key><Value>300</Value>"}},
 	}

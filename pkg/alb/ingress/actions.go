@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	networkingv1 "k8s.io/api/networking/v1"
@@ -16,6 +16,19 @@ type weightedBackend struct {
 // isAction reports whether an Ingress backend refers to an action.
 func isAction(b *networkingv1.IngressServiceBackend) bool {
 	return b.Port.Name == awslb.UseAnnotation
+}
+
+// serviceBackends returns the Services a backend sends requests to, with
+// their weights: its own Service, or those of the forward action it names.
+func serviceBackends(ing *networkingv1.Ingress, b *networkingv1.IngressServiceBackend) ([]weightedBackend, error) {
+	if !isAction(b) {
+		return []weightedBackend{{backend: b, weight: 1}}, nil
+	}
+	a, err := awslb.ParseAction(ing.Annotations, b.Name)
+	if err != nil {
+		return nil, err
+	}
+	return actionBackends(a), nil
 }
 
 // actionBackends returns a forward action's Services with their weights.

@@ -1,4 +1,4 @@
-package alb
+package dataplane
 
 import (
 	"context"
@@ -45,9 +45,12 @@ const (
 	DefaultUnhealthyThreshold  = 2
 	DefaultHealthCheckMatcher  = "200"
 	DefaultDeregistrationDelay = 300 * time.Second
-	healthCheckUserAgent       = "ELB-HealthChecker/2.0"
 	maxIdleConnsPerTarget      = 128
 )
+
+// HealthCheckUserAgent is the User-Agent of health-check requests, as an
+// ALB sends it.
+const HealthCheckUserAgent = "ELB-HealthChecker/2.0"
 
 // HealthCheck configures a target group's health checks.
 type HealthCheck struct {
@@ -68,7 +71,8 @@ type HealthCheck struct {
 	Matcher string
 }
 
-func (h HealthCheck) withDefaults() HealthCheck {
+// WithDefaults fills the zero fields with the defaults.
+func (h HealthCheck) WithDefaults() HealthCheck {
 	if h.Path == "" {
 		h.Path = DefaultHealthCheckPath
 	}
@@ -93,7 +97,9 @@ func (h HealthCheck) withDefaults() HealthCheck {
 	return h
 }
 
-func (h HealthCheck) validate() []error {
+// Validate reports every problem with settings that have their defaults
+// applied (WithDefaults).
+func (h HealthCheck) Validate() error {
 	var errs []error
 	if h.Path == "" || h.Path[0] != '/' {
 		errs = append(errs, fmt.Errorf("health check path %q: must start with /", h.Path))
@@ -118,7 +124,7 @@ func (h HealthCheck) validate() []error {
 	if _, err := parseMatcher(h.Matcher); err != nil {
 		errs = append(errs, err)
 	}
-	return errs
+	return errors.Join(errs...)
 }
 
 // TargetGroupConfig describes a target group.
@@ -143,7 +149,7 @@ type TargetGroupConfig struct {
 const NoDelay = -1
 
 func (c TargetGroupConfig) withDefaults() TargetGroupConfig {
-	c.HealthCheck = c.HealthCheck.withDefaults()
+	c.HealthCheck = c.HealthCheck.WithDefaults()
 	if c.TargetType == "" {
 		c.TargetType = awslb.TargetTypeIP
 	}
@@ -169,7 +175,7 @@ func (c TargetGroupConfig) Validate() error {
 	if c.DeregistrationDelay > 3600*time.Second {
 		errs = append(errs, fmt.Errorf("deregistration delay %s: use 0-3600s", c.DeregistrationDelay))
 	}
-	errs = append(errs, c.HealthCheck.validate()...)
+	errs = append(errs, c.HealthCheck.Validate())
 	return errors.Join(errs...)
 }
 
@@ -295,9 +301,9 @@ func (tg *TargetGroup) SetDeregistrationDelay(d time.Duration) error {
 // SetHealthCheck replaces the health check settings; running checks pick them
 // up at their next interval.
 func (tg *TargetGroup) SetHealthCheck(h HealthCheck) error {
-	h = h.withDefaults()
-	if errs := h.validate(); len(errs) > 0 {
-		return errors.Join(errs...)
+	h = h.WithDefaults()
+	if err := h.Validate(); err != nil {
+		return err
 	}
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
@@ -542,7 +548,7 @@ func (tg *TargetGroup) check(ctx context.Context, t *target, hc HealthCheck) (ok
 	if err != nil {
 		return false, ReasonFailedHealthChecks, err.Error()
 	}
-	req.Header.Set("User-Agent", healthCheckUserAgent)
+	req.Header.Set("User-Agent", HealthCheckUserAgent)
 	resp, err := tg.hcClient.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {

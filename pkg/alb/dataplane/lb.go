@@ -1,4 +1,4 @@
-package alb
+package dataplane
 
 import (
 	"context"
@@ -92,7 +92,7 @@ func (c Config) Validate() error {
 	if len(c.Name) > 32 {
 		errs = append(errs, fmt.Errorf("load balancer name %q: use at most 32 characters", c.Name))
 	}
-	if err := loopbackAddr(c.Listen); err != nil {
+	if err := CheckLoopback(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen address: %w", err))
 	}
 	if c.ConnectTimeout < 0 || c.IdleTimeout < 0 {
@@ -101,7 +101,9 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func loopbackAddr(addr string) error {
+// CheckLoopback returns an error unless addr is host:port with a loopback IP
+// address: the lab's listeners are reachable from this host only.
+func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%q: %w", addr, err)
@@ -238,6 +240,9 @@ func (lb *LoadBalancer) URL() string { return "http://" + lb.Addr() }
 // DNSName is what the ELBv2 API reports as the load balancer's DNS name: the
 // listener address.
 func (lb *LoadBalancer) DNSName() string { return lb.Addr() }
+
+// Created is when the load balancer started.
+func (lb *LoadBalancer) Created() time.Time { return lb.created }
 
 // ARN is the load balancer's Amazon Resource Name.
 func (lb *LoadBalancer) ARN() string { return lb.arn }

@@ -1,8 +1,7 @@
-package alb
+package dataplane_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -15,134 +14,23 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
 )
 
-// syncBuffer is an io.Writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) records(t *testing.T) []RequestLog {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []RequestLog
-	if err := ReadAccessLog(bytes.NewReader(s.b.Bytes()), func(r RequestLog) error { out = append(out, r); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// recordsN waits (up to 5s) until the access log has n records: a record is
-// written when the handler returns, which can be just after the client got
-// its response.
-func (s *syncBuffer) recordsN(t *testing.T, n int) []RequestLog {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		recs := s.records(t)
-		if len(recs) >= n || time.Now().After(deadline) {
-			return recs
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-type fixture struct {
-	lb  *LoadBalancer
-	tg  *TargetGroup
-	log *syncBuffer
-}
-
-// quickHealth checks every 100ms and needs two results either way.
-var quickHealth = HealthCheck{Interval: 100 * time.Millisecond, Timeout: 80 * time.Millisecond, HealthyThreshold: 2, UnhealthyThreshold: 2}
-
-func newFixture(t *testing.T, cfg Config, tgc TargetGroupConfig) fixture {
-	t.Helper()
-	log := &syncBuffer{}
-	cfg.AccessLog = log
-	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 500 * time.Millisecond
-	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = 2 * time.Second
-	}
-	lb, err := Start(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lb.Close() })
-	if tgc.Name == "" {
-		tgc.Name = "tg"
-	}
-	if tgc.HealthCheck == (HealthCheck{}) {
-		tgc.HealthCheck = quickHealth
-	}
-	tg, err := lb.CreateTargetGroup(tgc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb.SetRules([]Rule{{TargetGroup: tg, Source: "test/ingress"}})
-	return fixture{lb, tg, log}
-}
-
-func spec(addr string) TargetSpec {
-	host, port, _ := net.SplitHostPort(addr)
-	var p int
-	for _, c := range port {
-		p = p*10 + int(c-'0')
-	}
-	return TargetSpec{ID: host, Port: p, Addr: addr}
-}
-
-func hostPort(u string) string { return strings.TrimPrefix(u, "http://") }
-
-func get(t *testing.T, c *http.Client, url string) (int, string) {
-	t.Helper()
-	resp, err := c.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// waitState waits (up to 10s) until the target reaches state.
-func waitState(t *testing.T, tg *TargetGroup, key string, state TargetState) TargetHealth {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, h := range tg.Health() {
-			if h.Target.Key() == key && h.State == state {
-				return h
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("target %s never reached %s: %+v", key, state, tg.Health())
-	return TargetHealth{}
-}
-
 func TestNoTargetsAndNoRule(t *testing.T) {
-	f := newFixture(t, Config{}, TargetGroupConfig{})
-	code, body := get(t, http.DefaultClient, f.lb.URL()+"/x")
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	code, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/x")
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "503 Service Temporarily Unavailable") && !strings.Contains(body, "503") {
 		t.Errorf("no targets: got %d %q, want 503", code, body)
 	}
-	f.lb.SetRules([]Rule{{Host: "shop.example", TargetGroup: f.tg}})
-	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/x"); code != http.StatusNotFound {
+	f.LB.SetRules([]dataplane.Rule{{Host: "shop.example", TargetGroup: f.TG}})
+	if code, _ := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/x"); code != http.StatusNotFound {
 		t.Errorf("no matching rule: got %d, want 404", code)
 	}
-	recs := f.log.recordsN(t, 2)
-	if len(recs) != 2 || recs[0].Outcome != OutcomeNoTargets || recs[0].Status != 503 || recs[1].Outcome != OutcomeNoRule {
+	recs := f.Log.RecordsN(t, 2)
+	if len(recs) != 2 || recs[0].Outcome != dataplane.OutcomeNoTargets || recs[0].Status != 503 || recs[1].Outcome != dataplane.OutcomeNoRule {
 		t.Errorf("access log: %+v", recs)
 	}
 }
@@ -167,15 +55,15 @@ func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
 		return s
 	}
 	a, b := mk(0), mk(1)
-	f := newFixture(t, Config{}, TargetGroupConfig{})
-	f.tg.Register(spec(hostPort(a.URL)), spec(hostPort(b.URL)))
-	waitState(t, f.tg, spec(hostPort(a.URL)).Key(), StateHealthy)
-	waitState(t, f.tg, spec(hostPort(b.URL)).Key(), StateHealthy)
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	f.TG.Register(dataplanetest.Spec(dataplanetest.HostPort(a.URL)), dataplanetest.Spec(dataplanetest.HostPort(b.URL)))
+	dataplanetest.WaitState(t, f.TG, dataplanetest.Spec(dataplanetest.HostPort(a.URL)).Key(), dataplane.StateHealthy)
+	dataplanetest.WaitState(t, f.TG, dataplanetest.Spec(dataplanetest.HostPort(b.URL)).Key(), dataplane.StateHealthy)
 	healthConns := [2]int32{conns[0].Load(), conns[1].Load()}
 	hc0, hc1 := got[0].Load(), got[1].Load()
 	c := &http.Client{}
 	for i := 0; i < 20; i++ {
-		req, _ := http.NewRequest("GET", f.lb.URL()+"/p", nil)
+		req, _ := http.NewRequest("GET", f.LB.URL()+"/p", nil)
 		req.Header.Set("X-Forwarded-For", "203.0.113.9")
 		resp, err := c.Do(req)
 		if err != nil {
@@ -187,7 +75,7 @@ func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	}
-	recs := f.log.recordsN(t, 20)
+	recs := f.Log.RecordsN(t, 20)
 	per := map[string]int{}
 	reused := 0
 	for _, r := range recs {
@@ -195,11 +83,11 @@ func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
 		if r.ReusedConn {
 			reused++
 		}
-		if r.Outcome != OutcomeOK || r.TargetStatus != 200 || r.TargetGroup != "tg" || r.Rule != "test/ingress" {
+		if r.Outcome != dataplane.OutcomeOK || r.TargetStatus != 200 || r.TargetGroup != "tg" || r.Rule != "test/ingress" {
 			t.Errorf("record %+v", r)
 		}
 	}
-	if len(per) != 2 || per[spec(hostPort(a.URL)).Key()] != 10 {
+	if len(per) != 2 || per[dataplanetest.Spec(dataplanetest.HostPort(a.URL)).Key()] != 10 {
 		t.Errorf("round robin over two healthy targets: %v, want 10 each", per)
 	}
 	if reused < 16 {
@@ -212,7 +100,7 @@ func TestRoundRobinHeadersAndKeepAlive(t *testing.T) {
 	if xff := h.Get("X-Forwarded-For"); xff != "203.0.113.9, 127.0.0.1" {
 		t.Errorf("X-Forwarded-For %q", xff)
 	}
-	_, port, _ := net.SplitHostPort(f.lb.Addr())
+	_, port, _ := net.SplitHostPort(f.LB.Addr())
 	if h.Get("X-Forwarded-Proto") != "http" || h.Get("X-Forwarded-Port") != port || !strings.HasPrefix(h.Get("X-Amzn-Trace-Id"), "Root=1-") {
 		t.Errorf("forwarded headers %v", h)
 	}
@@ -305,42 +193,42 @@ func TestErrorResponses(t *testing.T) {
 		status  int
 		outcome string
 	}{
-		{"refused", closedPort, 502, OutcomeConnectRefused},
+		{"refused", closedPort, 502, dataplane.OutcomeConnectRefused},
 		{"reset with request outstanding", func(t *testing.T) string {
 			return rawServer(t, func(c *net.TCPConn) {
 				c.SetLinger(0)
 				c.Close()
 			})
-		}, 502, OutcomeTargetClosed},
+		}, 502, dataplane.OutcomeTargetClosed},
 		{"close with request outstanding", func(t *testing.T) string {
 			return rawServer(t, func(c *net.TCPConn) { c.Close() })
-		}, 502, OutcomeTargetClosed},
+		}, 502, dataplane.OutcomeTargetClosed},
 		{"malformed response", func(t *testing.T) string {
 			return rawServer(t, func(c *net.TCPConn) {
 				io.WriteString(c, "HTTQ/9 nonsense\r\n\r\n")
 				c.Close()
 			})
-		}, 502, OutcomeMalformedResponse},
-		{"connect timeout", blackhole, 504, OutcomeConnectTimeout},
+		}, 502, dataplane.OutcomeMalformedResponse},
+		{"connect timeout", blackhole, 504, dataplane.OutcomeConnectTimeout},
 		{"response slower than the idle timeout", func(t *testing.T) string {
 			return rawServer(t, func(c *net.TCPConn) {
 				time.Sleep(1500 * time.Millisecond)
 				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 				c.Close()
 			})
-		}, 504, OutcomeResponseTimeout},
+		}, 504, dataplane.OutcomeResponseTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, Config{ConnectTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}, TargetGroupConfig{HealthCheck: HealthCheck{Interval: time.Hour, Timeout: time.Second}})
+			f := dataplanetest.New(t, dataplane.Config{ConnectTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}, dataplane.TargetGroupConfig{HealthCheck: dataplane.HealthCheck{Interval: time.Hour, Timeout: time.Second}})
 			addr := tt.target(t)
-			f.tg.Register(spec(addr))
-			code, body := get(t, http.DefaultClient, f.lb.URL()+"/")
+			f.TG.Register(dataplanetest.Spec(addr))
+			code, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/")
 			if code != tt.status {
 				t.Errorf("status %d, want %d (%s)", code, tt.status, body)
 			}
-			recs := f.log.recordsN(t, 1)
-			if len(recs) != 1 || recs[0].Outcome != tt.outcome || recs[0].Status != tt.status || recs[0].Target != spec(addr).Key() {
+			recs := f.Log.RecordsN(t, 1)
+			if len(recs) != 1 || recs[0].Outcome != tt.outcome || recs[0].Status != tt.status || recs[0].Target != dataplanetest.Spec(addr).Key() {
 				t.Errorf("access log %+v, want outcome %s", recs, tt.outcome)
 			}
 		})
@@ -365,19 +253,19 @@ func TestNoRetryOnReusedConnection(t *testing.T) {
 		}
 		c.Close() // the second request is outstanding
 	})
-	f := newFixture(t, Config{IdleTimeout: 5 * time.Second}, TargetGroupConfig{HealthCheck: HealthCheck{Interval: time.Hour, Timeout: time.Second}})
-	f.tg.Register(spec(addr))
+	f := dataplanetest.New(t, dataplane.Config{IdleTimeout: 5 * time.Second}, dataplane.TargetGroupConfig{HealthCheck: dataplane.HealthCheck{Interval: time.Hour, Timeout: time.Second}})
+	f.TG.Register(dataplanetest.Spec(addr))
 	client := &http.Client{}
-	if code, body := get(t, client, f.lb.URL()+"/first"); code != 200 {
+	if code, body := dataplanetest.Get(t, client, f.LB.URL()+"/first"); code != 200 {
 		t.Fatalf("first request: status %d (%s), want 200", code, body)
 	}
-	code, body := get(t, client, f.lb.URL()+"/second")
+	code, body := dataplanetest.Get(t, client, f.LB.URL()+"/second")
 	if code != http.StatusBadGateway {
 		t.Fatalf("second request on the reused target connection: status %d (%s), want 502", code, body)
 	}
-	recs := f.log.recordsN(t, 2)
-	if len(recs) != 2 || !recs[1].ReusedConn || recs[1].Outcome != OutcomeTargetClosed {
-		t.Fatalf("access log %+v: want the second request on a reused connection, outcome %s", recs, OutcomeTargetClosed)
+	recs := f.Log.RecordsN(t, 2)
+	if len(recs) != 2 || !recs[1].ReusedConn || recs[1].Outcome != dataplane.OutcomeTargetClosed {
+		t.Fatalf("access log %+v: want the second request on a reused connection, outcome %s", recs, dataplane.OutcomeTargetClosed)
 	}
 }
 
@@ -385,7 +273,7 @@ func TestDrainingFinishesInFlight(t *testing.T) {
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("User-Agent") == healthCheckUserAgent {
+		if r.Header.Get("User-Agent") == dataplane.HealthCheckUserAgent {
 			return
 		}
 		started <- struct{}{}
@@ -393,17 +281,17 @@ func TestDrainingFinishesInFlight(t *testing.T) {
 		io.WriteString(w, "slow done")
 	}))
 	t.Cleanup(srv.Close)
-	f := newFixture(t, Config{IdleTimeout: 30 * time.Second}, TargetGroupConfig{DeregistrationDelay: 20 * time.Second})
-	s := spec(hostPort(srv.URL))
-	f.tg.Register(s)
-	waitState(t, f.tg, s.Key(), StateHealthy)
+	f := dataplanetest.New(t, dataplane.Config{IdleTimeout: 30 * time.Second}, dataplane.TargetGroupConfig{DeregistrationDelay: 20 * time.Second})
+	s := dataplanetest.Spec(dataplanetest.HostPort(srv.URL))
+	f.TG.Register(s)
+	dataplanetest.WaitState(t, f.TG, s.Key(), dataplane.StateHealthy)
 	type res struct {
 		code int
 		body string
 	}
 	done := make(chan res, 1)
 	go func() {
-		resp, err := http.Get(f.lb.URL() + "/slow")
+		resp, err := http.Get(f.LB.URL() + "/slow")
 		if err != nil {
 			done <- res{0, err.Error()}
 			return
@@ -413,12 +301,12 @@ func TestDrainingFinishesInFlight(t *testing.T) {
 		done <- res{resp.StatusCode, string(b)}
 	}()
 	<-started
-	f.tg.Deregister(s.Key())
-	h := waitState(t, f.tg, s.Key(), StateDraining)
-	if h.Reason != ReasonDeregistrationInProgress || h.InFlight != 1 {
+	f.TG.Deregister(s.Key())
+	h := dataplanetest.WaitState(t, f.TG, s.Key(), dataplane.StateDraining)
+	if h.Reason != dataplane.ReasonDeregistrationInProgress || h.InFlight != 1 {
 		t.Errorf("draining target health %+v", h)
 	}
-	if code, _ := get(t, http.DefaultClient, f.lb.URL()+"/new"); code != 503 {
+	if code, _ := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/new"); code != 503 {
 		t.Errorf("new request to a group whose only target drains: %d, want 503", code)
 	}
 	close(release)
@@ -430,7 +318,7 @@ func TestDrainingFinishesInFlight(t *testing.T) {
 func TestDeregistrationDelayExpiryCutsRequest(t *testing.T) {
 	started := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("User-Agent") == healthCheckUserAgent {
+		if r.Header.Get("User-Agent") == dataplane.HealthCheckUserAgent {
 			return
 		}
 		started <- struct{}{}
@@ -440,12 +328,12 @@ func TestDeregistrationDelayExpiryCutsRequest(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	f := newFixture(t, Config{IdleTimeout: 30 * time.Second}, TargetGroupConfig{DeregistrationDelay: 200 * time.Millisecond})
-	s := spec(hostPort(srv.URL))
-	f.tg.Register(s)
+	f := dataplanetest.New(t, dataplane.Config{IdleTimeout: 30 * time.Second}, dataplane.TargetGroupConfig{DeregistrationDelay: 200 * time.Millisecond})
+	s := dataplanetest.Spec(dataplanetest.HostPort(srv.URL))
+	f.TG.Register(s)
 	done := make(chan int, 1)
 	go func() {
-		resp, err := http.Get(f.lb.URL() + "/slow")
+		resp, err := http.Get(f.LB.URL() + "/slow")
 		if err != nil {
 			done <- 0
 			return
@@ -454,15 +342,15 @@ func TestDeregistrationDelayExpiryCutsRequest(t *testing.T) {
 		done <- resp.StatusCode
 	}()
 	<-started
-	f.tg.Deregister(s.Key())
+	f.TG.Deregister(s.Key())
 	if code := <-done; code != 502 {
 		t.Errorf("request outliving the deregistration delay: %d, want 502", code)
 	}
-	if n := len(f.tg.Health()); n != 0 {
-		t.Errorf("target still listed after the delay: %+v", f.tg.Health())
+	if n := len(f.TG.Health()); n != 0 {
+		t.Errorf("target still listed after the delay: %+v", f.TG.Health())
 	}
-	recs := f.log.recordsN(t, 1)
-	if len(recs) != 1 || recs[0].Outcome != OutcomeDeregistrationCut {
+	recs := f.Log.RecordsN(t, 1)
+	if len(recs) != 1 || recs[0].Outcome != dataplane.OutcomeDeregistrationCut {
 		t.Errorf("access log %+v", recs)
 	}
 }
@@ -482,48 +370,48 @@ func TestHealthTransitions(t *testing.T) {
 	t.Cleanup(srv.Close)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "good") }))
 	t.Cleanup(other.Close)
-	hc := quickHealth
+	hc := dataplanetest.QuickHealth()
 	hc.Path = "/healthz"
-	f := newFixture(t, Config{}, TargetGroupConfig{HealthCheck: hc})
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{HealthCheck: hc})
 	var mu sync.Mutex
 	var changes []string
-	stop := f.lb.Watch(func(c TargetChange) {
-		if c.Target.Addr == hostPort(srv.URL) {
+	stop := f.LB.Watch(func(c dataplane.TargetChange) {
+		if c.Target.Addr == dataplanetest.HostPort(srv.URL) {
 			mu.Lock()
 			changes = append(changes, string(c.From)+">"+string(c.To))
 			mu.Unlock()
 		}
 	})
 	defer stop()
-	s := spec(hostPort(srv.URL))
-	f.tg.Register(s)
-	if h := f.tg.Health(); len(h) != 1 || h[0].State != StateInitial || h[0].Reason != ReasonInitialHealthChecking {
+	s := dataplanetest.Spec(dataplanetest.HostPort(srv.URL))
+	f.TG.Register(s)
+	if h := f.TG.Health(); len(h) != 1 || h[0].State != dataplane.StateInitial || h[0].Reason != dataplane.ReasonInitialHealthChecking {
 		t.Errorf("new target: %+v, want initial", h)
 	}
-	waitState(t, f.tg, s.Key(), StateHealthy)
+	dataplanetest.WaitState(t, f.TG, s.Key(), dataplane.StateHealthy)
 	code.Store(500)
-	h := waitState(t, f.tg, s.Key(), StateUnhealthy)
-	if h.Reason != ReasonResponseCodeMismatch || !strings.Contains(h.Description, "500") {
+	h := dataplanetest.WaitState(t, f.TG, s.Key(), dataplane.StateUnhealthy)
+	if h.Reason != dataplane.ReasonResponseCodeMismatch || !strings.Contains(h.Description, "500") {
 		t.Errorf("unhealthy reason %q %q", h.Reason, h.Description)
 	}
-	if ua, _ := sawUA.Load().(string); ua != healthCheckUserAgent {
+	if ua, _ := sawUA.Load().(string); ua != dataplane.HealthCheckUserAgent {
 		t.Errorf("health check user agent %q", ua)
 	}
 	// Fail open: the only target is unhealthy, it still gets requests.
-	if c, body := get(t, http.DefaultClient, f.lb.URL()+"/"); c != 200 || body != "bad" {
+	if c, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/"); c != 200 || body != "bad" {
 		t.Errorf("fail open: %d %q", c, body)
 	}
 	// With a healthy target present the unhealthy one gets nothing.
-	o := spec(hostPort(other.URL))
-	f.tg.Register(o)
-	waitState(t, f.tg, o.Key(), StateHealthy)
+	o := dataplanetest.Spec(dataplanetest.HostPort(other.URL))
+	f.TG.Register(o)
+	dataplanetest.WaitState(t, f.TG, o.Key(), dataplane.StateHealthy)
 	for i := 0; i < 6; i++ {
-		if _, body := get(t, http.DefaultClient, f.lb.URL()+"/"); body != "good" {
+		if _, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/"); body != "good" {
 			t.Fatalf("request %d went to the unhealthy target", i)
 		}
 	}
 	code.Store(200)
-	waitState(t, f.tg, s.Key(), StateHealthy)
+	dataplanetest.WaitState(t, f.TG, s.Key(), dataplane.StateHealthy)
 	time.Sleep(50 * time.Millisecond) // let the watcher catch up
 	mu.Lock()
 	got := strings.Join(changes, " ")

@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
 // onTargetChange updates the readiness gate of the pod behind an ip target.
-func (c *Controller) onTargetChange(ctx context.Context, tc TargetChange) {
-	if tc.Removed || tc.To == StateDraining {
+func (c *Controller) onTargetChange(ctx context.Context, tc dataplane.TargetChange) {
+	if tc.Removed || tc.To == dataplane.StateDraining {
 		return
 	}
 	c.mu.Lock()
@@ -29,20 +30,23 @@ func (c *Controller) onTargetChange(ctx context.Context, tc TargetChange) {
 	}
 }
 
-// syncReadinessGates sets every gated pod's condition from its target's
-// current state (catching changes that happened before the pod was known).
-func (c *Controller) syncReadinessGates(ctx context.Context) {
+// syncReadinessGates sets the condition of every gated pod behind the
+// target groups of an Ingress (namespace/name) from its target's current
+// state, catching changes that happened before the pod was known.
+func (c *Controller) syncReadinessGates(ctx context.Context, ingress string) {
 	type item struct {
 		group string
 		ref   podRef
-		state TargetState
+		state dataplane.TargetState
 		why   string
 	}
 	var items []item
 	c.mu.Lock()
-	groups := make(map[string]*managedGroup, len(c.groups))
+	groups := map[string]*managedGroup{}
 	for k, v := range c.groups {
-		groups[k] = v
+		if v.ingress == ingress {
+			groups[k] = v
+		}
 	}
 	c.mu.Unlock()
 	for name, mg := range groups {
@@ -53,7 +57,7 @@ func (c *Controller) syncReadinessGates(ctx context.Context) {
 			c.mu.Lock()
 			ref, ok := mg.pods[h.Target.Key()]
 			c.mu.Unlock()
-			if ok && h.State != StateDraining {
+			if ok && h.State != dataplane.StateDraining {
 				items = append(items, item{name, ref, h.State, h.Reason})
 			}
 		}
@@ -65,11 +69,11 @@ func (c *Controller) syncReadinessGates(ctx context.Context) {
 
 // setGate patches the pod's target-health condition when the pod declares
 // the gate and the status differs.
-func (c *Controller) setGate(ctx context.Context, group string, ref podRef, state TargetState, reason string) {
-	if c.lister.pod == nil {
+func (c *Controller) setGate(ctx context.Context, group string, ref podRef, state dataplane.TargetState, reason string) {
+	if c.list.pods == nil {
 		return
 	}
-	pod, err := c.lister.pod(ref.ns, ref.name)
+	pod, err := c.list.pods.Pods(ref.ns).Get(ref.name)
 	if err != nil {
 		return
 	}
@@ -82,7 +86,7 @@ func (c *Controller) setGate(ctx context.Context, group string, ref podRef, stat
 		return
 	}
 	status := corev1.ConditionFalse
-	if state == StateHealthy {
+	if state == dataplane.StateHealthy {
 		status = corev1.ConditionTrue
 	}
 	if podCondition(pod, ct) == status {

@@ -1,4 +1,4 @@
-package alb
+package elbapi
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
@@ -25,31 +26,31 @@ const (
 	apiXMLNS   = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
 )
 
-// API serves the ELBv2 API subset for one load balancer over the AWS Query
+// Handler serves the ELBv2 API subset for one load balancer over the AWS Query
 // protocol: DescribeLoadBalancers, DescribeTargetGroups, DescribeTargetHealth,
 // DescribeTargetGroupAttributes, ModifyTargetGroupAttributes and
 // DescribeTags. Requests are not authenticated (the listener is loopback
 // only); any credentials are accepted.
-type API struct {
-	lb  *LoadBalancer
+type Handler struct {
+	lb  *dataplane.LoadBalancer
 	log *slog.Logger
 }
 
-// NewAPI returns the API handler for lb.
-func NewAPI(lb *LoadBalancer) *API {
-	return &API{lb: lb, log: lb.cfg.Logger}
+// NewHandler returns the API handler for lb.
+func NewHandler(lb *dataplane.LoadBalancer) *Handler {
+	return &Handler{lb: lb, log: lb.Config().Logger}
 }
 
-// APIServer is a running API listener.
-type APIServer struct {
+// Server is a running API listener.
+type Server struct {
 	ln  net.Listener
 	srv *http.Server
 }
 
-// ServeAPI listens on a loopback address (e.g. 127.0.0.1:0) and serves the
+// Serve listens on a loopback address (e.g. 127.0.0.1:0) and serves the
 // API until ctx ends or Close is called.
-func ServeAPI(ctx context.Context, listen string, lb *LoadBalancer) (*APIServer, error) {
-	if err := loopbackAddr(listen); err != nil {
+func Serve(ctx context.Context, listen string, lb *dataplane.LoadBalancer) (*Server, error) {
+	if err := dataplane.CheckLoopback(listen); err != nil {
 		return nil, fmt.Errorf("elbv2 api listen address: %w", err)
 	}
 	var lc net.ListenConfig
@@ -57,7 +58,7 @@ func ServeAPI(ctx context.Context, listen string, lb *LoadBalancer) (*APIServer,
 	if err != nil {
 		return nil, fmt.Errorf("elbv2 api listen on %s: %w", listen, err)
 	}
-	s := &APIServer{ln: ln, srv: &http.Server{Handler: NewAPI(lb), ReadHeaderTimeout: 10 * time.Second}}
+	s := &Server{ln: ln, srv: &http.Server{Handler: NewHandler(lb), ReadHeaderTimeout: 10 * time.Second}}
 	go s.srv.Serve(ln)
 	go func() {
 		<-ctx.Done()
@@ -67,10 +68,10 @@ func ServeAPI(ctx context.Context, listen string, lb *LoadBalancer) (*APIServer,
 }
 
 // URL is the endpoint to give the SDK (BaseEndpoint), e.g. http://127.0.0.1:40001.
-func (s *APIServer) URL() string { return "http://" + s.ln.Addr().String() }
+func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Close stops the API listener.
-func (s *APIServer) Close() error { return s.srv.Close() }
+func (s *Server) Close() error { return s.srv.Close() }
 
 type apiError struct {
 	status  int
@@ -84,7 +85,7 @@ func validationError(format string, args ...any) *apiError {
 	return &apiError{http.StatusBadRequest, "ValidationError", fmt.Sprintf(format, args...)}
 }
 
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := requestID()
 	if err := r.ParseForm(); err != nil {
 		a.writeError(w, reqID, validationError("cannot parse the request: %v", err))
@@ -127,7 +128,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.writeXML(w, http.StatusOK, resp)
 }
 
-func (a *API) writeXML(w http.ResponseWriter, status int, v any) {
+func (a *Handler) writeXML(w http.ResponseWriter, status int, v any) {
 	b, err := xml.Marshal(v)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -139,7 +140,7 @@ func (a *API) writeXML(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-func (a *API) writeError(w http.ResponseWriter, reqID string, err error) {
+func (a *Handler) writeError(w http.ResponseWriter, reqID string, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
 		ae = &apiError{http.StatusInternalServerError, "InternalFailure", err.Error()}
@@ -206,11 +207,11 @@ type xmlAZ struct {
 	SubnetId string
 }
 
-func (a *API) describeLoadBalancers(f url.Values) (any, error) {
+func (a *Handler) describeLoadBalancers(f url.Values) (any, error) {
 	arns, names := members(f, "LoadBalancerArns"), members(f, "Names")
 	lb := a.lb
 	for _, arn := range arns {
-		if arn != lb.arn {
+		if arn != lb.ARN() {
 			return nil, &apiError{http.StatusBadRequest, "LoadBalancerNotFound", fmt.Sprintf("load balancer %q not found", arn)}
 		}
 	}
@@ -220,10 +221,10 @@ func (a *API) describeLoadBalancers(f url.Values) (any, error) {
 		}
 	}
 	x := xmlLoadBalancer{
-		LoadBalancerArn:       lb.arn,
+		LoadBalancerArn:       lb.ARN(),
 		DNSName:               lb.DNSName(),
 		CanonicalHostedZoneId: "ZLAB00000000",
-		CreatedTime:           lb.created.Format(time.RFC3339),
+		CreatedTime:           lb.Created().Format(time.RFC3339),
 		LoadBalancerName:      lb.Name(),
 		Scheme:                "internal",
 		VpcId:                 "vpc-lab",
@@ -231,7 +232,7 @@ func (a *API) describeLoadBalancers(f url.Values) (any, error) {
 		IpAddressType:         "ipv4",
 	}
 	x.State.Code = "active"
-	x.AvailabilityZones.Member = []xmlAZ{{ZoneName: lb.cfg.Region + "a", SubnetId: "subnet-lab"}}
+	x.AvailabilityZones.Member = []xmlAZ{{ZoneName: lb.Config().Region + "a", SubnetId: "subnet-lab"}}
 	return struct {
 		XMLName       xml.Name `xml:"DescribeLoadBalancersResult"`
 		LoadBalancers xmlMembers[xmlLoadBalancer]
@@ -260,8 +261,8 @@ type xmlTargetGroup struct {
 }
 
 // groupsUsed returns the target groups that listener rules point at.
-func (a *API) groupsUsed() map[*TargetGroup]bool {
-	used := map[*TargetGroup]bool{}
+func (a *Handler) groupsUsed() map[*dataplane.TargetGroup]bool {
+	used := map[*dataplane.TargetGroup]bool{}
 	for _, r := range a.lb.Rules() {
 		if r.TargetGroup != nil {
 			used[r.TargetGroup] = true
@@ -273,7 +274,7 @@ func (a *API) groupsUsed() map[*TargetGroup]bool {
 	return used
 }
 
-func (a *API) findGroup(arn string) (*TargetGroup, error) {
+func (a *Handler) findGroup(arn string) (*dataplane.TargetGroup, error) {
 	if arn == "" {
 		return nil, validationError("TargetGroupArn is required")
 	}
@@ -285,15 +286,15 @@ func (a *API) findGroup(arn string) (*TargetGroup, error) {
 	return nil, &apiError{http.StatusBadRequest, "TargetGroupNotFound", fmt.Sprintf("target group %q not found", arn)}
 }
 
-func (a *API) describeTargetGroups(f url.Values) (any, error) {
+func (a *Handler) describeTargetGroups(f url.Values) (any, error) {
 	lbArn := f.Get("LoadBalancerArn")
 	arns, names := members(f, "TargetGroupArns"), members(f, "Names")
-	if lbArn != "" && lbArn != a.lb.arn {
+	if lbArn != "" && lbArn != a.lb.ARN() {
 		return nil, &apiError{http.StatusBadRequest, "LoadBalancerNotFound", fmt.Sprintf("load balancer %q not found", lbArn)}
 	}
 	used := a.groupsUsed()
 	all := a.lb.TargetGroups()
-	var sel []*TargetGroup
+	var sel []*dataplane.TargetGroup
 	switch {
 	case len(arns) > 0 || len(names) > 0:
 		for _, want := range append(arns, names...) {
@@ -340,7 +341,7 @@ func (a *API) describeTargetGroups(f url.Values) (any, error) {
 		}
 		x.Matcher.HttpCode = c.HealthCheck.Matcher
 		if used[g] {
-			x.LoadBalancerArns.Member = []string{a.lb.arn}
+			x.LoadBalancerArns.Member = []string{a.lb.ARN()}
 		}
 		out = append(out, x)
 	}
@@ -369,7 +370,7 @@ type xmlTargetHealthDescription struct {
 	}
 }
 
-func (a *API) describeTargetHealth(f url.Values) (any, error) {
+func (a *Handler) describeTargetHealth(f url.Values) (any, error) {
 	g, err := a.findGroup(f.Get("TargetGroupArn"))
 	if err != nil {
 		return nil, err
@@ -387,7 +388,7 @@ func (a *API) describeTargetHealth(f url.Values) (any, error) {
 	c := g.Config()
 	var out []xmlTargetHealthDescription
 	health := g.Health()
-	add := func(h TargetHealth) {
+	add := func(h dataplane.TargetHealth) {
 		var x xmlTargetHealthDescription
 		x.Target.Id, x.Target.Port = h.Target.ID, h.Target.Port
 		x.HealthCheckPort = c.HealthCheck.Port
@@ -429,28 +430,15 @@ type xmlAttribute struct {
 	Value string
 }
 
-// fixedAttributes are reported with their AWS defaults and cannot be
-// changed in the lab.
-var fixedAttributes = [][2]string{
-	{"load_balancing.algorithm.type", "round_robin"},
-	{"load_balancing.cross_zone.enabled", "use_load_balancer_configuration"},
-	{"slow_start.duration_seconds", "0"},
-	{"stickiness.enabled", "false"},
-	{"stickiness.lb_cookie.duration_seconds", "86400"},
-	{"stickiness.type", "lb_cookie"},
-}
-
-func attributes(g *TargetGroup) []xmlAttribute {
-	c := g.Config()
-	out := []xmlAttribute{{awslb.AttrDeregistrationDelay, strconv.Itoa(int(c.DeregistrationDelay / time.Second))}}
-	for _, kv := range fixedAttributes {
-		out = append(out, xmlAttribute{kv[0], kv[1]})
+func attributes(g *dataplane.TargetGroup) []xmlAttribute {
+	var out []xmlAttribute
+	for _, a := range g.Attributes() {
+		out = append(out, xmlAttribute(a))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out
 }
 
-func (a *API) describeTargetGroupAttributes(f url.Values) (any, error) {
+func (a *Handler) describeTargetGroupAttributes(f url.Values) (any, error) {
 	g, err := a.findGroup(f.Get("TargetGroupArn"))
 	if err != nil {
 		return nil, err
@@ -461,7 +449,7 @@ func (a *API) describeTargetGroupAttributes(f url.Values) (any, error) {
 	}{Attributes: xmlMembers[xmlAttribute]{attributes(g)}}, nil
 }
 
-func (a *API) modifyTargetGroupAttributes(f url.Values) (any, error) {
+func (a *Handler) modifyTargetGroupAttributes(f url.Values) (any, error) {
 	g, err := a.findGroup(f.Get("TargetGroupArn"))
 	if err != nil {
 		return nil, err
@@ -485,13 +473,7 @@ func (a *API) modifyTargetGroupAttributes(f url.Values) (any, error) {
 			d := time.Duration(n) * time.Second
 			delay = &d
 		default:
-			ok := false
-			for _, kv := range fixedAttributes {
-				if kv[0] == key && kv[1] == v {
-					ok = true
-				}
-			}
-			if !ok {
+			if !dataplane.IsFixedAttribute(key, v) {
 				problems = append(problems, fmt.Sprintf("attribute %s=%s is not supported by the lab ALB (only %s can change)", key, v, awslb.AttrDeregistrationDelay))
 			}
 		}
@@ -515,7 +497,7 @@ type xmlTagDescription struct {
 	Tags        xmlMembers[xmlAttribute]
 }
 
-func (a *API) describeTags(f url.Values) (any, error) {
+func (a *Handler) describeTags(f url.Values) (any, error) {
 	arns := members(f, "ResourceArns")
 	if len(arns) == 0 {
 		return nil, validationError("ResourceArns is required")
@@ -523,8 +505,8 @@ func (a *API) describeTags(f url.Values) (any, error) {
 	var out []xmlTagDescription
 	for _, arn := range arns {
 		var tags map[string]string
-		if arn == a.lb.arn {
-			tags = a.lb.cfg.Tags
+		if arn == a.lb.ARN() {
+			tags = a.lb.Config().Tags
 		} else {
 			g, err := a.findGroup(arn)
 			if err != nil {

@@ -1,4 +1,4 @@
-package alb
+package ingress
 
 import (
 	"io"
@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/drillkit/drill/pkg/alb/dataplane"
+	"github.com/drillkit/drill/pkg/alb/dataplane/dataplanetest"
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
@@ -26,7 +28,7 @@ func TestWeightedForwardAction(t *testing.T) {
 	for _, name := range []string{"blue", "green"} {
 		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, name) }))
 		t.Cleanup(s.Close)
-		ports = append(ports, int32(spec(hostPort(s.URL)).Port))
+		ports = append(ports, int32(dataplanetest.Spec(dataplanetest.HostPort(s.URL)).Port))
 	}
 	svc := func(name string) *corev1.Service {
 		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80}}}}
@@ -52,20 +54,20 @@ func TestWeightedForwardAction(t *testing.T) {
 			Service: &networkingv1.IngressServiceBackend{Name: "blue-green", Port: networkingv1.ServiceBackendPort{Name: awslb.UseAnnotation}}}},
 	}
 	cs := fake.NewClientset(ing, svc("blue"), svc("green"), slice("blue", ports[0]), slice("green", ports[1]))
-	f := newFixture(t, Config{}, TargetGroupConfig{})
-	ctx := runController(t, cs, f.lb, 100*time.Millisecond)
+	f := dataplanetest.New(t, dataplane.Config{}, dataplane.TargetGroupConfig{})
+	ctx := runController(t, cs, f.LB, 100*time.Millisecond)
 	for _, name := range []string{"blue", "green"} {
-		tg, ok := f.lb.TargetGroup(GroupName("default", "web", name, 80))
+		tg, ok := f.LB.TargetGroup(GroupName("default", "web", name, 80))
 		if !ok {
 			evs, _ := cs.CoreV1().Events("default").List(ctx, metav1.ListOptions{})
-			t.Fatalf("no target group for service %s: %v; events %+v", name, f.lb.TargetGroups(), evs.Items)
+			t.Fatalf("no target group for service %s: %v; events %+v", name, f.LB.TargetGroups(), evs.Items)
 		}
-		waitState(t, tg, spec("127.0.0.1:"+itoa(int(ports[map[string]int{"blue": 0, "green": 1}[name]]))).Key(), StateHealthy)
+		dataplanetest.WaitState(t, tg, dataplanetest.Spec("127.0.0.1:"+itoa(int(ports[map[string]int{"blue": 0, "green": 1}[name]]))).Key(), dataplane.StateHealthy)
 	}
 	count := func(n int) map[string]int {
 		seen := map[string]int{}
 		for range n {
-			code, body := get(t, http.DefaultClient, f.lb.URL()+"/")
+			code, body := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/")
 			if code != 200 {
 				t.Fatalf("status %d (%s)", code, body)
 			}
@@ -108,7 +110,7 @@ func TestWeightedForwardAction(t *testing.T) {
 	setWeights(0, 0)
 	deadline = time.Now().Add(10 * time.Second)
 	for {
-		code, _ := get(t, http.DefaultClient, f.lb.URL()+"/")
+		code, _ := dataplanetest.Get(t, http.DefaultClient, f.LB.URL()+"/")
 		if code == http.StatusServiceUnavailable {
 			break
 		}

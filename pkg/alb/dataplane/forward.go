@@ -1,4 +1,4 @@
-package alb
+package dataplane
 
 import "math/rand/v2"
 
