@@ -65,7 +65,9 @@ func ParseNFTJSON(b []byte) (NFTables, error) {
 		switch {
 		case o.Table != nil:
 			k := key(o.Table, o.Table.Name)
-			nft.Tables[k] = nft.Tables[k]
+			if _, ok := nft.Tables[k]; !ok {
+				nft.Tables[k] = NFTable{} // listed even without chains
+			}
 		case o.Chain != nil:
 			k := key(o.Chain, o.Chain.Table)
 			t := nft.Tables[k]

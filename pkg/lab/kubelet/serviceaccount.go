@@ -77,7 +77,7 @@ func (w *podWorker) writeProjected(ctx context.Context, pod *v1.Pod, vol *v1.Vol
 				return time.Time{}, err
 			}
 			// Refresh at 80% of the lifetime, as the kubelet does.
-			life := tr.Status.ExpirationTimestamp.Sub(time.Now())
+			life := time.Until(tr.Status.ExpirationTimestamp.Time)
 			refresh = time.Now().Add(life * 8 / 10)
 		case src.ConfigMap != nil:
 			cm, err := core.ConfigMaps(pod.Namespace).Get(ctx, src.ConfigMap.Name, metav1.GetOptions{})
