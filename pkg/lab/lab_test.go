@@ -108,9 +108,9 @@ func upLabRuntime(t *testing.T, ctx context.Context, name string, nodes int, mod
 func TestLabIPTables(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	const name = "labtest"
 	host := hostState(t)
-	l, root := upLab(t, ctx, name, 3, ProxyIPTables)
+	l, root := upLab(t, ctx, "labtest", 3, ProxyIPTables)
+	name := l.Name()
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -318,13 +318,13 @@ func TestLabNFTables(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if pids := labPIDs("labnft"); len(pids) == 0 {
+		if pids := labPIDs(l.Name()); len(pids) == 0 {
 			t.Fatal("no lab process found by DRILL_LAB before Down")
 		}
-		if err := DownIn(ctx, root, "labnft", progressWriter{t}); err != nil {
+		if err := DownIn(ctx, root, l.Name(), progressWriter{t}); err != nil {
 			t.Fatal(err)
 		}
-		if left := Leftovers(root, "labnft"); len(left) > 0 {
+		if left := Leftovers(root, l.Name()); len(left) > 0 {
 			t.Errorf("after Down: %s", strings.Join(left, "; "))
 		}
 	})

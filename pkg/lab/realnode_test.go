@@ -58,8 +58,8 @@ func TestLabKubeletRuntime(t *testing.T) {
 	before := readSysctls(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	const name = "kltest"
-	l, root := upLabRuntime(t, ctx, name, 2, ProxyIPTables, RuntimeKubelet)
+	l, root := upLabRuntime(t, ctx, "kltest", 2, ProxyIPTables, RuntimeKubelet)
+	name := l.Name()
 	cs, err := l.Client()
 	if err != nil {
 		t.Fatal(err)
