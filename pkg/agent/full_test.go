@@ -20,6 +20,7 @@ import (
 // until the kernel has to evict or drop, and checks that the agent's
 // statistics and the derived conntrack_drops see it.
 func TestConntrackFullInLab(t *testing.T) {
+	t.Parallel()
 	labtest.Require(t)
 	max, err := lab.HostConntrackMax()
 	if err != nil {

@@ -164,6 +164,7 @@ func TestAgentInLab(t *testing.T) {
 	labtest.Require(t)
 	for _, mode := range []string{lab.ProxyIPTables, lab.ProxyNFTables, lab.ProxyIPVS} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
 			l := labtest.Up(ctx, t, lab.Config{Name: "ag" + mode[:3], Nodes: 1, ProxyMode: mode})

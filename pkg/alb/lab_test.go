@@ -118,6 +118,7 @@ func hostGet(t *testing.T, url, host string) (int, string) {
 // ip targets, scales down and up, and reads the result with the
 // aws-sdk-go-v2 client through the lab's ELBv2 API.
 func TestLabALB(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "albtest", Nodes: 2})

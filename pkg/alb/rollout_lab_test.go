@@ -109,6 +109,7 @@ func rollout(t *testing.T, cs kubernetes.Interface, mutate func(*appsv1.Deployme
 // 5xx without a preStop hook, and none with a preStop sleep longer than the
 // deregistration propagation (and a grace period above it).
 func TestLabRollingUpdatePreStop(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "albroll", Nodes: 2})

@@ -20,6 +20,7 @@ import (
 
 // TestCLI drives the real binary: drill lab up, status, kubeconfig, down.
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	drill, kube := requireLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

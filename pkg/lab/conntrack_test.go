@@ -14,6 +14,7 @@ import (
 // TestConntrackTimeoutsPerNetns writes timeouts inside a scratch network
 // namespace and reads them back there; the host's own stay as they were.
 func TestConntrackTimeoutsPerNetns(t *testing.T) {
+	t.Parallel()
 	ns := netnstest.New(t, "drill-cttimeouts", false)
 	hostBefore, err := os.ReadFile("/proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait")
 	if err != nil {

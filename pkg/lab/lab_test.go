@@ -106,6 +106,7 @@ func upLabRuntime(t *testing.T, ctx context.Context, name string, nodes int, mod
 }
 
 func TestLabIPTables(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	host := hostState(t)
@@ -278,6 +279,7 @@ func TestLabIPTables(t *testing.T) {
 }
 
 func TestLabNFTables(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l, root := upLab(t, ctx, "labnft", 2, ProxyNFTables)
@@ -333,6 +335,7 @@ func TestLabNFTables(t *testing.T) {
 // TestLabIPVSEmulated checks the IPVS stand-in on a kernel without ip_vs:
 // labelled as emulated, and strict round robin over new connections.
 func TestLabIPVSEmulated(t *testing.T) {
+	t.Parallel()
 	if kernelHasIPVS() {
 		t.Skip("this kernel has ip_vs: the real kube-proxy runs in ipvs mode")
 	}

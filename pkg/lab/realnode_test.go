@@ -48,6 +48,7 @@ func readSysctls(t *testing.T) map[string]string {
 // through the API server, and a lab whose every process was SIGKILLed is
 // still removed completely, leaving the host's sysctls as they were.
 func TestLabKubeletRuntime(t *testing.T) {
+	t.Parallel()
 	drill, _ := requireLab(t)
 	if _, err := findRuntimeBinaries(drill); err != nil {
 		if os.Getenv("CI") == "true" {

@@ -30,6 +30,7 @@ import (
 // API server) with setup manifests and two faults, and checks that the
 // timeline, the journal and the clean-up are what happened in the cluster.
 func TestKubeTargetFaultsAgainstRealCluster(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "runkube", Nodes: 1})
@@ -117,6 +118,7 @@ checks: ["success_rate == 100%%"]
 // deregistration delay through the ELBv2 API as a scenario variable,
 // scales the workload down so that a target drains, and restores the delay.
 func TestLabTargetDeregistrationDelay(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	// The scenario names the lab, so it must live where drill looks for labs.
@@ -169,6 +171,7 @@ checks: ["success_rate == 100%%"]
 // place of AWS's endpoint). drill finds the Ingress's target groups by tag,
 // waits for a healthy target, and puts target health on the timeline.
 func TestKubeTargetSamplesLoadBalancer(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "runkubelb", Nodes: 1})
