@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -272,29 +271,5 @@ func TestBodiesCapped(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// fill waits for the run in dir to have written results, then fills the
-// file system with a file at path.
-func fill(t *testing.T, dir, path string) {
-	t.Helper()
-	testenv.Eventually(t, 30*time.Second, 20*time.Millisecond, "the run writing results", func() (bool, string) {
-		st, err := os.Stat(filepath.Join(dir, "results.bin"))
-		return err == nil && st.Size() > 0, fmt.Sprint(err)
-	})
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return
-		}
 	}
 }

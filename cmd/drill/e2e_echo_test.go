@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,12 +16,16 @@ import (
 	"github.com/drillkit/drill/pkg/testenv"
 )
 
+// shippedEchoAddr is where the shipped url scenarios expect `drill echo`.
+const shippedEchoAddr = "127.0.0.1:18080"
+
 // TestEchoScenarios runs the two shipped url scenarios against `drill echo`
-// on the address they name. Every request must succeed; the timing and
-// rate checks may fail on a machine busy with other tests, so only those
-// may make the run exit 3.
+// on a free port of its own (the scenarios as shipped, but for the port, so
+// that another test run on the machine cannot answer or take it). Every
+// request must succeed; the timing and rate checks may fail on a machine
+// busy with other tests, so only those may make the run exit 3.
 func TestEchoScenarios(t *testing.T) {
-	const addr = "127.0.0.1:18080"
+	addr := freeAddr(t)
 	echo := exec.Command(drillBin, "echo", "--listen", addr, "--name", "e2e")
 	var out bytes.Buffer
 	echo.Stdout, echo.Stderr = &out, &out
@@ -42,6 +47,17 @@ func TestEchoScenarios(t *testing.T) {
 	timing := map[string]bool{"p99": true, "rate": true}
 	for _, file := range []string{"../../scenarios/echo-steady.yaml", "../../scenarios/echo-ramp.yaml"} {
 		t.Run(filepath.Base(file), func(t *testing.T) {
+			shipped, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(shipped, []byte(shippedEchoAddr)) {
+				t.Fatalf("%s does not target %s", file, shippedEchoAddr)
+			}
+			file := filepath.Join(t.TempDir(), filepath.Base(file))
+			if err := os.WriteFile(file, bytes.ReplaceAll(shipped, []byte(shippedEchoAddr), []byte(addr)), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			dir := filepath.Join(t.TempDir(), "run")
 			res := drill(t, "run", "--quiet", "--dir", dir, file)
 			r, err := report.Load(dir)
@@ -70,4 +86,15 @@ func TestEchoScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// freeAddr returns a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -4,13 +4,18 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/testenv"
 )
 
 // TestFullDiskLeavesValidReport runs into a 200 KiB tmpfs (mounted on a
@@ -70,5 +75,29 @@ func TestFullDiskLeavesValidReport(t *testing.T) {
 				t.Error("the space reserved for the report is still held after the run")
 			}
 		})
+	}
+}
+
+// fill waits for the run in dir to have written results, then fills the
+// file system with a file at path.
+func fill(t *testing.T, dir, path string) {
+	t.Helper()
+	testenv.Eventually(t, 30*time.Second, 20*time.Millisecond, "the run writing results", func() (bool, string) {
+		st, err := os.Stat(filepath.Join(dir, "results.bin"))
+		return err == nil && st.Size() > 0, fmt.Sprint(err)
+	})
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
 	}
 }

@@ -173,8 +173,16 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		l.logf("conntrack timeouts of every node: %s", TimeoutsString(p.ConntrackTimeouts))
 	}
 	t = time.Now()
-	specs := append(controlPlaneSpecs(p), relaySpec(p))
-	for _, s := range specs {
+	// The controller-manager and the scheduler give up when the API
+	// server does not answer /healthz to them within seconds, which its
+	// RBAC bootstrap can take on a loaded machine: they start once it is
+	// ready.
+	var afterAPI []procSpec
+	for _, s := range append(controlPlaneSpecs(p), relaySpec(p)) {
+		if s.Name == procKCM || s.Name == procScheduler {
+			afterAPI = append(afterAPI, s)
+			continue
+		}
 		if err := l.start(s); err != nil {
 			return err
 		}
@@ -201,6 +209,11 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		return err
 	}
 	l.logf("API server ready at https://%s (%s)", relayAddr, since(t))
+	for _, s := range afterAPI {
+		if err := l.start(s); err != nil {
+			return err
+		}
+	}
 	if err := bindNodeRole(ctx, cs); err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ var (
 	prefixOnce sync.Once
 	prefix     string
 	prefixErr  error
+	// prefixLock holds the prefix's lock for the life of the process: an
+	// unreferenced *os.File is closed by its finalizer, and the lock with it.
+	prefixLock *os.File
 )
 
 // LabName returns short prefixed with this test process's own two
@@ -31,7 +34,7 @@ var (
 // directory for as long as the process lives; a lab left behind by a
 // killed test process is reclaimed by the next process given its prefix.
 func LabName(short string) (string, error) {
-	prefixOnce.Do(func() { prefix, prefixErr = claimPrefix() })
+	prefixOnce.Do(func() { prefix, prefixLock, prefixErr = claimPrefix() })
 	if prefixErr != nil {
 		return "", prefixErr
 	}
@@ -42,21 +45,21 @@ func LabName(short string) (string, error) {
 	return name, nil
 }
 
-// claimPrefix takes the first prefix whose lock no other process holds.
-// The lock's file descriptor stays open until the process exits.
-func claimPrefix() (string, error) {
+// claimPrefix takes the first prefix whose lock no other process holds,
+// and returns the open lock file, which must stay referenced.
+func claimPrefix() (string, *os.File, error) {
 	for _, c := range prefixChars {
 		p := "t" + string(c)
 		path := filepath.Join(os.TempDir(), "drill-labtest-"+p+".lock")
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o644)
 		if err != nil {
-			return "", fmt.Errorf("lab name prefix: %w", err)
+			return "", nil, fmt.Errorf("lab name prefix: %w", err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
 			continue
 		}
-		return p, nil // f stays open: the lock lives with the process
+		return p, f, nil
 	}
-	return "", fmt.Errorf("lab name prefix: all %d prefixes are held by other test processes (%s/drill-labtest-*.lock)", len(prefixChars), os.TempDir())
+	return "", nil, fmt.Errorf("lab name prefix: all %d prefixes are held by other test processes (%s/drill-labtest-*.lock)", len(prefixChars), os.TempDir())
 }

@@ -3,6 +3,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -51,5 +52,25 @@ func TestLabNamesDifferAcrossProcesses(t *testing.T) {
 	}
 	if other := string(out); other == mine || !strings.HasPrefix(other, "t") {
 		t.Errorf("second process got %q while this one holds %q: want a different prefix", other, mine)
+	}
+}
+
+// TestLabNamePrefixSurvivesGC: the lock that keeps the prefix this
+// process's own is still held after garbage collection.
+func TestLabNamePrefixSurvivesGC(t *testing.T) {
+	mine, err := LabName("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), envPrint+"=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("second process: %v", err)
+	}
+	if other := string(out); other[:2] == mine[:2] {
+		t.Errorf("after GC a second process got the prefix of %q: %q", mine, other)
 	}
 }
