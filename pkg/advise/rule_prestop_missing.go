@@ -13,10 +13,12 @@ func preStopMissing() Rule {
 			"502 (connection refused or reset) or 504 (no answer).",
 		Evidence: "drill measured about 6% failed requests (matrix: 9%) in a rolling update of 3 replicas under " +
 			"50 req/s without preStop, none with a 15 s preStop sleep (scenarios/rolling-update-no-prestop.yaml, " +
-			"rolling-update-prestop.yaml; README field results); a public bombardier test: 12 5xx of ~753k with " +
-			"readiness probes only (aws-load-balancer-controller#2106)",
+			"rolling-update-prestop.yaml; README field results); field reports of the same 502/504s " +
+			"(aws-load-balancer-controller#1064, #2106), and a public bombardier test: 12 5xx of about 753k " +
+			"requests with readiness probes only, 3 with a 40 s preStop",
 		Sources: []string{
 			"README.md#the-articles-mitigations",
+			"https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/1064",
 			"https://github.com/kubernetes-sigs/aws-load-balancer-controller/issues/2106",
 			"https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination",
 		},
