@@ -34,6 +34,7 @@ usage: drill <command> [flags] [args]
 commands:
   run FILE...          run scenarios and write a scored report per run
   validate FILE...     check scenario files without running anything
+  advise -f PATH...    flag what in Kubernetes manifests would make a rollout drop traffic
   explain              print the scenario schema with defaults
   report RUN           re-render a saved run (-o table|md|json|junit)
   compare A B [...]    compare saved runs with a statistical verdict per metric
@@ -110,6 +111,8 @@ func command(name string, insist <-chan struct{}) (func(ctx context.Context, arg
 		}, true
 	case "recover":
 		return recoverCmd, true
+	case "advise":
+		return adviseCmd, true
 	case "lab":
 		return func(ctx context.Context, args []string, _, _ io.Writer) int { return labCmd(ctx, args) }, true
 	case "agent":
