@@ -83,7 +83,7 @@ func TestCompareSameRunRefused(t *testing.T) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"run", "validate", "explain", "report", "compare", "recover", "agent", "flood", "echo"} {
+	for _, cmd := range []string{"run", "validate", "explain", "report", "compare", "recover", "agent", "flood", "echo", "advise"} {
 		res := drill(t, "help", cmd)
 		if res.code != report.ExitOK || !strings.HasPrefix(res.stdout, "usage: drill "+cmd) {
 			t.Errorf("drill help %s: exit %d, stdout %q: want 0 and the command's usage", cmd, res.code, res.stdout)

@@ -367,6 +367,9 @@ func TestUsageErrors(t *testing.T) {
 	if res := drill(t, "explain"); res.code != 0 || !strings.Contains(res.stdout, "apiVersion") {
 		t.Errorf("drill explain: exit %d", res.code)
 	}
+	if res := drill(t, "explain", "advise"); res.code != 0 || !strings.Contains(res.stdout, "prestop-missing") {
+		t.Errorf("drill explain advise: exit %d\n%s", res.code, res.stdout)
+	}
 	if res := drill(t, "explain", "checks"); res.code != 0 || !strings.Contains(res.stdout, "success_rate") {
 		t.Errorf("drill explain checks: exit %d\n%s", res.code, res.stdout)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/drillkit/drill/pkg/advise"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/run"
@@ -48,7 +49,7 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drill explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill explain [checks]\n\nPrints the scenario format: every field with its type, default and meaning, the bounds\nand the metrics; with checks, only the metrics usable in checks and abortWhen.")
+		fmt.Fprintln(stderr, "usage: drill explain [checks|advise]\n\nPrints the scenario format: every field with its type, default and meaning, the bounds\nand the metrics; with checks, only the metrics usable in checks and abortWhen; with\nadvise, the rules of drill advise.")
 	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -64,6 +65,12 @@ func explainCmd(args []string, stdout, stderr io.Writer) int {
 		return report.ExitOK
 	case len(pos) == 1 && pos[0] == "checks":
 		writeCatalog(stdout)
+		return report.ExitOK
+	case len(pos) == 1 && pos[0] == "advise":
+		if err := advise.WriteRules(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return report.ExitError
+		}
 		return report.ExitOK
 	default:
 		fs.Usage()
