@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtarget"
 	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/report/compare"
@@ -95,7 +96,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
 				}
-				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS, LabName: *labName}, stdout); err != nil {
+				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS, Lab: labtarget.Target{}, LabName: *labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
 					return report.ExitError
 				}
@@ -114,7 +115,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 		progress = stderr
 	}
 	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, LabName: *labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
+		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Lab: labtarget.Target{}, LabName: *labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir

@@ -7,13 +7,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/drillkit/drill/pkg/alb/dataplane"
 	"github.com/drillkit/drill/pkg/report"
 )
 
-// attribution counts, from the lab ALB's request log, the requests that
-// failed at each target (5xx, and 460 when the client gave up waiting), so that the report can say which target an error
-// burst came from.
+// attribution counts, from the lab load balancer's request log, the
+// requests that failed at each target (5xx, and 460 when the client gave up
+// waiting), so that the report can say which target an error burst came
+// from.
 type attribution struct {
 	mu      sync.Mutex
 	targets map[string]*targetFailures
@@ -27,11 +27,9 @@ type targetFailures struct {
 
 func newAttribution() *attribution { return &attribution{targets: map[string]*targetFailures{}} }
 
-// record is the ALB's OnRequest hook; it is called concurrently.
-func (a *attribution) record(l dataplane.RequestLog) {
-	if l.Outcome == dataplane.OutcomeOK || l.Target == "" {
-		return
-	}
+// record is the lab's LabRequest.OnFailure hook; it is called
+// concurrently.
+func (a *attribution) record(l TargetFailure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f := a.targets[l.Target]

@@ -4,18 +4,14 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/drillkit/drill/pkg/alb/dataplane"
 )
 
 func TestAttributionGroupsFailuresByTarget(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := newAttribution()
-	a.record(dataplane.RequestLog{Time: t0.Add(time.Second), Target: "10.0.0.1:80", Status: 404, Outcome: dataplane.OutcomeOK})
-	a.record(dataplane.RequestLog{Time: t0.Add(3 * time.Second), Target: "198.19.1.2:8080", Status: 502, Outcome: "target_reset"})
-	a.record(dataplane.RequestLog{Time: t0.Add(4 * time.Second), Target: "198.19.1.2:8080", Status: 502, Outcome: "target_reset"})
-	a.record(dataplane.RequestLog{Time: t0.Add(2 * time.Second), Target: "198.19.2.2:8080", Status: 460, Outcome: dataplane.OutcomeClientClosed})
-	a.record(dataplane.RequestLog{Time: t0.Add(5 * time.Second), Status: 503, Outcome: "no_targets"})
+	a.record(TargetFailure{Time: t0.Add(3 * time.Second), Target: "198.19.1.2:8080", Status: 502, Outcome: "target_reset"})
+	a.record(TargetFailure{Time: t0.Add(4 * time.Second), Target: "198.19.1.2:8080", Status: 502, Outcome: "target_reset"})
+	a.record(TargetFailure{Time: t0.Add(2 * time.Second), Target: "198.19.2.2:8080", Status: 460, Outcome: "client_closed"})
 	ev := a.events(t0)
 	if len(ev) != 2 {
 		t.Fatalf("events %+v: want one per failing target", ev)

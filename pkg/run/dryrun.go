@@ -7,7 +7,6 @@ import (
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/inject"
-	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -19,6 +18,7 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	sc := plan.Scenario
 	fmt.Fprintf(w, "dry run of %s (%s)\n", sc.Metadata.Name, sc.File)
 	var cl *cluster.Cluster
+	var lab LabTarget
 	namespace := "default"
 	switch sc.Target.Kind() {
 	case scenario.TargetURL:
@@ -32,21 +32,8 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 			return err
 		}
 	default:
-		l := sc.Target.Lab
-		if l.Name == "" {
-			fmt.Fprintf(w, "target: would bring up lab %q with %d nodes (pods run by %s), kube-proxy %s, and its ALB\n", runLabName(opts), l.Nodes, lab.NodeRuntimeLabel(l.NodeRuntime), lab.ProxyModeLabel(l.ProxyMode))
-			break
-		}
-		fmt.Fprintf(w, "target: running lab %q and its ALB\n", l.Name)
-		lb, err := lab.Open(l.Name)
-		if err != nil {
-			return err
-		}
-		rc, err := lb.RESTConfig()
-		if err != nil {
-			return err
-		}
-		if cl, err = cluster.New(rc); err != nil {
+		var err error
+		if lab, cl, err = dryRunLab(ctx, sc.Target.Lab, opts, w); err != nil {
 			return err
 		}
 	}
@@ -54,7 +41,7 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := patchSetup(objs, namespace, sc.Patch); err != nil {
+	if err := patchSetup(objs, namespace, sc.Patch, lab); err != nil {
 		return err
 	}
 	if sc.Variant != "" {
@@ -83,6 +70,24 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// dryRunLab prints what the lab target of opts would do with spec, and
+// returns it with the cluster of a running lab that spec names.
+func dryRunLab(ctx context.Context, spec *scenario.Lab, opts Options, w io.Writer) (LabTarget, *cluster.Cluster, error) {
+	lab, err := labTarget(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	line, rc, err := lab.DryRun(ctx, spec, runLabName(opts))
+	if line != "" {
+		fmt.Fprintf(w, "target: %s\n", line)
+	}
+	if err != nil || rc == nil {
+		return lab, nil, err
+	}
+	cl, err := cluster.New(rc)
+	return lab, cl, err
 }
 
 func phaseText(p scenario.Phase) string {

@@ -1,6 +1,6 @@
 //go:build lab
 
-package run
+package run_test
 
 import (
 	"context"
@@ -21,8 +21,10 @@ import (
 	"github.com/drillkit/drill/pkg/alb"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/lab"
+	"github.com/drillkit/drill/pkg/lab/labtarget"
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/run"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -60,11 +62,11 @@ checks: ["success_rate == 100%%"]
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file, scenario.Options{})
+	plan, err := run.Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "refused"), Version: "test"}); !errors.As(err, new(*inject.NotOptedInError)) {
+	if _, err := run.Run(ctx, plan, run.Options{Dir: filepath.Join(dir, "refused"), Version: "test"}); !errors.As(err, new(*inject.NotOptedInError)) {
 		t.Fatalf("run in a namespace without %s: %v, want it refused before any load", inject.OptInLabel, err)
 	}
 	refused, err := report.Load(filepath.Join(dir, "refused", "report.json"))
@@ -78,7 +80,7 @@ checks: ["success_rate == 100%%"]
 		t.Fatal(err)
 	}
 	runDir := filepath.Join(dir, "run")
-	r, err := Run(ctx, plan, Options{Dir: runDir, Version: "test"})
+	r, err := run.Run(ctx, plan, run.Options{Dir: runDir, Version: "test"})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -141,11 +143,11 @@ checks: ["success_rate == 100%%"]
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file, scenario.Options{})
+	plan, err := run.Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "run"), Version: "test"})
+	r, err := run.Run(ctx, plan, run.Options{Dir: filepath.Join(dir, "run"), Version: "test", Lab: labtarget.Target{}})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
@@ -211,11 +213,11 @@ sample: {loadBalancer: true, nodes: []}
 	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(file, scenario.Options{})
+	plan, err := run.Prepare(file, scenario.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Run(ctx, plan, Options{Dir: filepath.Join(dir, "run"), Version: "test"})
+	r, err := run.Run(ctx, plan, run.Options{Dir: filepath.Join(dir, "run"), Version: "test"})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -15,10 +15,14 @@ import (
 // patchSetup applies a matrix combination's setup variables to the setup's
 // objects before they are applied (in namespace, unless they name one):
 // preStop sleep, grace period and readiness gates of every Deployment,
-// deregistration delay of every Ingress.
-func patchSetup(objs []*unstructured.Unstructured, namespace string, p scenario.SetupPatch) error {
+// deregistration delay of every Ingress. The readiness gates are those of
+// the lab's load balancer (nil for other targets).
+func patchSetup(objs []*unstructured.Unstructured, namespace string, p scenario.SetupPatch, lab LabTarget) error {
 	if p.ReadinessGates != nil {
-		if err := patchReadinessGates(objs, namespace, *p.ReadinessGates); err != nil {
+		if lab == nil {
+			return fmt.Errorf("matrix: %s needs a lab target", scenario.VarReadinessGates)
+		}
+		if err := lab.ReadinessGates(objs, namespace, *p.ReadinessGates); err != nil {
 			return fmt.Errorf("matrix: readiness gates: %w", err)
 		}
 	}

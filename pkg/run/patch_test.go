@@ -2,12 +2,12 @@ package run
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/drillkit/drill/pkg/alb/ingress"
 	"github.com/drillkit/drill/pkg/awslb"
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/scenario"
@@ -37,7 +37,7 @@ func TestPatchSetup(t *testing.T) {
 	}
 	sleep, grace, delay := 30*time.Second, int64(45), 300*time.Second
 	dep, ing := read()
-	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &sleep, GracePeriodSeconds: &grace, DeregistrationDelay: &delay}); err != nil {
+	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &sleep, GracePeriodSeconds: &grace, DeregistrationDelay: &delay}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if h, ok := hook(dep).([]any); !ok || len(h) != 2 || h[0] != "sleep" || h[1] != "30" {
@@ -52,7 +52,7 @@ func TestPatchSetup(t *testing.T) {
 
 	zero := time.Duration(0)
 	dep, ing = read()
-	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &zero}); err != nil {
+	if err := patchSetup([]*unstructured.Unstructured{dep, ing}, "default", scenario.SetupPatch{PreStopSleep: &zero}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if h := hook(dep); h != nil {
@@ -66,40 +66,13 @@ func TestPatchSetup(t *testing.T) {
 	}
 }
 
-func TestPatchReadinessGates(t *testing.T) {
+func TestPatchReadinessGatesNeedsALab(t *testing.T) {
 	objs, err := cluster.ReadManifests([]string{"../../scenarios/manifests/web-prestop.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gates := func() []any {
-		for _, o := range objs {
-			if o.GetKind() == "Deployment" {
-				g, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "readinessGates")
-				return g
-			}
-		}
-		t.Fatal("no Deployment in the manifest")
-		return nil
-	}
-	on, off := true, false
-	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &on}); err != nil {
-		t.Fatal(err)
-	}
-	// web-prestop.yaml: Ingress web (ip targets) → Service web port 80 → the web pods.
-	want := awslb.ReadinessGatePrefix + ingress.GroupName("shop", "web", "web", 80)
-	if g := gates(); len(g) != 1 || g[0].(map[string]any)["conditionType"] != want {
-		t.Fatalf("readiness gates %v, want one: %s", g, want)
-	}
-	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &on}); err != nil {
-		t.Fatal(err)
-	}
-	if g := gates(); len(g) != 1 {
-		t.Fatalf("patched twice: %v, want the gate once", g)
-	}
-	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &off}); err != nil {
-		t.Fatal(err)
-	}
-	if g := gates(); len(g) != 0 {
-		t.Fatalf("readiness gates %v after readinessGates false", g)
+	on := true
+	if err := patchSetup(objs, "shop", scenario.SetupPatch{ReadinessGates: &on}, nil); err == nil || !strings.Contains(err.Error(), scenario.VarReadinessGates+" needs a lab target") {
+		t.Fatalf("readiness gates without a lab target: %v, want them refused", err)
 	}
 }

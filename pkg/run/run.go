@@ -47,6 +47,8 @@ type Options struct {
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode).
 	AllowClusterChanges bool
+	// Lab reaches lab targets; a run of a lab scenario without it fails.
+	Lab LabTarget
 	// LabName names the lab a lab-target run brings up (RunLabName when
 	// empty), so that runs on one machine can each have their own.
 	LabName string

@@ -25,8 +25,9 @@ type system struct {
 	// says how to reach it again, for drill recover.
 	elb    *elbv2.Client
 	elbAPI *inject.LoadBalancerAPI
-	// attribution counts failures per load balancer target, when drill
-	// runs the load balancer (lab).
+	// lab is the lab target, and attribution counts failures per load
+	// balancer target, when drill runs the load balancer (lab).
+	lab         LabTarget
 	attribution *attribution
 	// groups are the target groups of the setup's Ingresses.
 	groups    []elbv2.TargetGroup
@@ -61,7 +62,6 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 			err = errors.Join(&Error{Code: report.ExitUnrecovered, Err: fmt.Errorf("clean up after the failed setup: %w; remove what is left by hand", cerr)}, err)
 		}
 	}()
-	progress := opts.Progress
 	switch sc.Target.Kind() {
 	case scenario.TargetURL:
 		s.base = sc.Target.URL
@@ -81,7 +81,7 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 			s.elbAPI = &inject.LoadBalancerAPI{Options: elbv2.Options{Region: s.elb.Region()}}
 		}
 	default:
-		if err := s.openLab(ctx, sc.Target.Lab, runLabName(opts), sc.ImageFiles(), progress); err != nil {
+		if err := s.openLab(ctx, sc, opts); err != nil {
 			return s, err
 		}
 	}
@@ -109,7 +109,7 @@ func (s *system) apply(ctx context.Context, sc *scenario.Scenario) error {
 	if err != nil {
 		return err
 	}
-	if err := patchSetup(objs, s.namespace, sc.Patch); err != nil {
+	if err := patchSetup(objs, s.namespace, sc.Patch, s.lab); err != nil {
 		return err
 	}
 	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {

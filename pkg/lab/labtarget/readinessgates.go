@@ -1,4 +1,4 @@
-package run
+package labtarget
 
 import (
 	"fmt"
@@ -15,12 +15,12 @@ import (
 	"github.com/drillkit/drill/pkg/awslb"
 )
 
-// patchReadinessGates adds to every Deployment of the setup the readiness
-// gate of each ip-target group its pods are registered in (the lab ALB
-// sets that condition; on EKS the controller's webhook injects the gate),
-// or, with on false, removes every such gate. namespace is where objects
-// without one are applied.
-func patchReadinessGates(objs []*unstructured.Unstructured, namespace string, on bool) error {
+// ReadinessGates adds to every Deployment of the setup the readiness gate
+// of each ip-target group its pods are registered in (the lab ALB sets that
+// condition; on EKS the controller's webhook injects the gate), or, with on
+// false, removes every such gate. namespace is where objects without one
+// are applied.
+func (Target) ReadinessGates(objs []*unstructured.Unstructured, namespace string, on bool) error {
 	var services []corev1.Service
 	var ingresses []networkingv1.Ingress
 	for _, o := range objs {
