@@ -24,11 +24,11 @@ type metricsRun struct {
 }
 
 // startWithMetrics starts a run of file that serves its metrics on a free
-// loopback port, and returns once it said where.
-func startWithMetrics(t *testing.T, file string) *metricsRun {
+// loopback port (args go before file), and returns once it said where.
+func startWithMetrics(t *testing.T, file string, args ...string) *metricsRun {
 	t.Helper()
 	m := &metricsRun{dir: filepath.Join(t.TempDir(), "run"), done: make(chan struct{})}
-	m.cmd = exec.Command(drillBin, "run", "--quiet", "--dir", m.dir, "--metrics-listen", "127.0.0.1:0", file)
+	m.cmd = exec.Command(drillBin, append(append([]string{"run", "--quiet", "--dir", m.dir, "--metrics-listen", "127.0.0.1:0"}, args...), file)...)
 	stderr, err := m.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -69,10 +69,11 @@ func (m *metricsRun) wait(t *testing.T) string {
 	return m.stderr.String()
 }
 
-// scrapeUntil scrapes url until ok accepts what it read.
+// scrapeUntil scrapes url until ok accepts what it read (a lab run takes
+// a while to bring its lab up before the load starts).
 func scrapeUntil(t *testing.T, url string, what string, ok func(promtest.Families) bool) promtest.Families {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		f, err := promtest.Scrape(context.Background(), url)
 		if err == nil && ok(f) {
