@@ -2,8 +2,9 @@
 # Installs the system packages drill's lab and tests need, when missing.
 set -euo pipefail
 need=()
+# prometheus: the server that scrapes a run's live metrics in the tests.
 for p in iptables:iptables nft:nftables conntrack:conntrack ip:iproute2 nsenter:util-linux \
-  runc:runc; do
+  runc:runc prometheus:prometheus; do
   command -v "${p%%:*}" >/dev/null 2>&1 || need+=("${p##*:}")
 done
 # The lab's kubelet node runtime: the reference CNI plugins (ptp, host-local).
@@ -14,6 +15,14 @@ dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok in
 if [ "$(id -u)" -ne 0 ]; then
   echo "drill needs these packages: ${need[*]}; install them as root (apt-get install ${need[*]})" >&2
   exit 1
+fi
+# A package's service (prometheus.service) must not start on install: the
+# tests run their own server. policy-rc.d tells Debian's maintainer scripts
+# so for the length of this install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -15,6 +15,7 @@ import (
 
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtarget"
+	"github.com/drillkit/drill/pkg/promexport"
 	"github.com/drillkit/drill/pkg/redact"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/report/compare"
@@ -39,6 +40,8 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 	labName := fs.String("lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
 	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
+	metricsListen := fs.String("metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
+	metricsAllowRemote := fs.Bool("metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
 		fs.PrintDefaults()
@@ -63,6 +66,12 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 	if err := lab.CheckName(*labName); err != nil {
 		fmt.Fprintf(stderr, "drill run: --lab-name: %v\n", err)
 		return report.ExitUsage
+	}
+	if *metricsListen != "" {
+		if err := promexport.CheckAddr(*metricsListen, *metricsAllowRemote); err != nil {
+			fmt.Fprintf(stderr, "drill run: --metrics-listen: %v\n", err)
+			return report.ExitUsage
+		}
 	}
 	// Every scenario is validated before any load starts.
 	plans, ok := loadAll(files, scenario.Options{AllowHuge: *allowHuge}, stderr)
@@ -110,6 +119,23 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 			return report.ExitUsage
 		}
 	}
+	var live *promexport.Exporter
+	if *metricsListen != "" {
+		live = promexport.New()
+		srv, err := promexport.Listen(*metricsListen, live)
+		if err != nil {
+			fmt.Fprintf(stderr, "drill run: %v\n", err)
+			return report.ExitError
+		}
+		fmt.Fprintf(stderr, "drill: serving metrics at %s\n", srv.URL())
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := srv.Close(cctx); err != nil {
+				fmt.Fprintf(stderr, "drill run: %v\n", err)
+			}
+		}()
+	}
 	var progress io.Writer
 	if !*quiet {
 		progress = stderr
@@ -128,9 +154,9 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 			return report.ExitUsage
 		}
 		if len(variants) == 0 {
-			codes = append(codes, runOne(ctx, plan, runDir, opts, *format, stdout, stderr))
+			codes = append(codes, runOne(ctx, plan, runDir, opts, live, *format, stdout, stderr))
 		} else {
-			codes = append(codes, runMatrix(ctx, variants, runDir, opts, *format, stdout, stderr))
+			codes = append(codes, runMatrix(ctx, variants, runDir, opts, live, *format, stdout, stderr))
 		}
 		if ctx.Err() != nil {
 			break
@@ -140,8 +166,9 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 }
 
 // runOne runs one scenario (or one combination of its matrix) into runDir,
-// prints its report and returns its exit code.
-func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options, format string, stdout, stderr io.Writer) int {
+// with its live metrics in live (when not nil), prints its report and
+// returns its exit code.
+func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	sc := plan.Scenario
 	name := sc.Metadata.Name
 	if sc.Variant != "" {
@@ -149,6 +176,9 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 	}
 	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
 	opts.Dir = runDir
+	if live != nil {
+		opts.Observer = live.Observe(name)
+	}
 	r, err := run.Run(ctx, plan, opts)
 	if r != nil {
 		if rerr := render.Report(stdout, r, format); rerr != nil {
@@ -174,12 +204,12 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 
 // runMatrix runs every combination of a scenario's matrix, each into its
 // own directory under runDir, then compares them with the first.
-func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, format string, stdout, stderr io.Writer) int {
+func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	var codes []int
 	var dirs []string
 	for _, v := range variants {
 		d := filepath.Join(runDir, variantDir(v.Scenario.Variant))
-		codes = append(codes, runOne(ctx, v, d, opts, format, stdout, stderr))
+		codes = append(codes, runOne(ctx, v, d, opts, live, format, stdout, stderr))
 		if _, err := os.Stat(filepath.Join(d, report.FileName)); err == nil {
 			dirs = append(dirs, d)
 		}

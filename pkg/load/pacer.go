@@ -161,6 +161,15 @@ func (p *PhasePacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bo
 	return due - elapsed, false
 }
 
+// Phase is the number, from 1, of the phase elapsed time t falls in; 0
+// before the run and once its phases are over.
+func (p *PhasePacer) Phase(t time.Duration) int {
+	if len(p.phases) == 0 || t < 0 || t >= p.duration {
+		return 0
+	}
+	return p.find(t) + 1
+}
+
 // Rate implements vegeta.Pacer: the instantaneous rate in hits per second.
 func (p *PhasePacer) Rate(elapsed time.Duration) float64 {
 	if p.unlimited || len(p.phases) == 0 || elapsed < 0 || elapsed >= p.duration {

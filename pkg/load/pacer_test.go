@@ -209,3 +209,18 @@ func FuzzPhasePacer(f *testing.F) {
 		}
 	})
 }
+
+func TestPhasePacerPhase(t *testing.T) {
+	p := NewPhasePacer([]Phase{
+		{Duration: 2 * time.Second, From: perSec(0), To: perSec(10)},
+		{Duration: 3 * time.Second, From: perSec(10), To: perSec(10)},
+	})
+	for _, c := range []struct {
+		at   time.Duration
+		want int
+	}{{-time.Second, 0}, {0, 1}, {1999 * time.Millisecond, 1}, {2 * time.Second, 2}, {4999 * time.Millisecond, 2}, {5 * time.Second, 0}} {
+		if got := p.Phase(c.at); got != c.want {
+			t.Errorf("Phase(%s) = %d, want %d", c.at, got, c.want)
+		}
+	}
+}

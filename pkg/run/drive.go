@@ -20,9 +20,13 @@ func (st *runState) drive(ctx context.Context, cfg load.Config, faults []inject.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	attack, err := load.NewAttack(cfg)
+	obs := st.opts.Observer
 	if err == nil {
 		attack.OnStart(st.inflight.Start)
 		st.attack = attack
+		if obs != nil {
+			obs.LoadStarted(st.t0, attack.Pacer(), st.inflight)
+		}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -34,6 +38,9 @@ func (st *runState) drive(ctx context.Context, cfg load.Config, faults []inject.
 	go func() { applied <- st.inject(ctx, cancel, faults) }()
 	if err == nil {
 		err = attack.Run(ctx, func(r *vegeta.Result) {
+			if obs != nil {
+				obs.Result(r)
+			}
 			st.rec.Add(r)
 			st.inflight.Done(r)
 			if err := st.out.results.Write(r); err != nil {
@@ -42,6 +49,9 @@ func (st *runState) drive(ctx context.Context, cfg load.Config, faults []inject.
 		})
 	}
 	cancel(nil)
+	if obs != nil && attack != nil {
+		obs.LoadEnded()
+	}
 	wg.Wait()
 	done := <-applied
 	elapsed := time.Since(st.t0)
@@ -94,6 +104,7 @@ func (st *runState) inject(ctx context.Context, cancel context.CancelCauseFunc, 
 			return done
 		}
 		done = append(done, applied{fault: ft, entry: entry})
+		st.observeFault(ft, true)
 		fenv := *st.env
 		fenv.Changed = func(ft inject.Fault) {
 			if _, err := st.journal.Record(entry, ft, inject.PhaseApplying, nil); err != nil {
@@ -129,6 +140,7 @@ func (st *runState) recoverAll(ctx context.Context, done []applied) error {
 			errs = append(errs, fmt.Errorf("recover %s: %w", f.Name(), err))
 		} else {
 			st.note(report.EventFault, f.Name(), "recovered "+f.Name())
+			st.observeFault(f, false)
 		}
 		if _, jerr := st.journal.Record(done[i].entry, f, phase, err); jerr != nil {
 			errs = append(errs, jerr)
@@ -138,4 +150,11 @@ func (st *runState) recoverAll(ctx context.Context, done []applied) error {
 		errs = append(errs, fmt.Errorf("drill recover %s retries from the journal", st.journal.Path()))
 	}
 	return errors.Join(errs...)
+}
+
+// observeFault tells the run's Observer, if any, that f is active or not.
+func (st *runState) observeFault(f inject.Fault, active bool) {
+	if obs := st.opts.Observer; obs != nil {
+		obs.Fault(f.Name(), inject.ActionOf(f).Name, active)
+	}
 }

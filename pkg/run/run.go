@@ -59,6 +59,8 @@ type Options struct {
 	// SIGINT or SIGTERM): recovery and cleanup stop waiting, InsistGrace
 	// later, and the run ends with what is left (report.ExitUnrecovered).
 	Insist <-chan struct{}
+	// Observer watches the run as it happens; nil for none.
+	Observer Observer
 }
 
 // Error is a failure that kept the run from starting; Code says why.

@@ -33,6 +33,9 @@ func (st *runState) attachSamplers(ctx context.Context) {
 	}
 	st.samplers = sample.NewGroup(samplers...)
 	st.samplers.SetEvents(func(e sample.Event) { st.note(eventKind(e.Kind), e.Source, e.Message) })
+	if obs := st.opts.Observer; obs != nil {
+		st.samplers.Observe(obs)
+	}
 	st.samplingFailed(st.samplers.Start(ctx))
 }
 

@@ -122,6 +122,16 @@ func (d *Datapath) Add(s NodeSample) string {
 	return s.Node + ": " + strings.Join(notes, "; ")
 }
 
+// last is the latest sample of node.
+func (d *Datapath) last(node string) (Point, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n := d.nodes[node]; n != nil && len(n.points) > 0 {
+		return n.points[len(n.points)-1], true
+	}
+	return Point{}, false
+}
+
 // ConntrackDrops is the sum over nodes of the increase of drop +
 // early_drop + insert_failed between their first and last sample.
 func (d *Datapath) ConntrackDrops() uint64 {

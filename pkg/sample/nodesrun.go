@@ -15,6 +15,7 @@ type DatapathSampler struct {
 	interval time.Duration
 	d        *Datapath
 	emit     func(Event)
+	obs      Observer
 
 	failing map[string]string // node → last error put on the timeline
 	cancel  context.CancelFunc
@@ -28,6 +29,10 @@ func (s *NodeSampler) Every(interval time.Duration, d *Datapath) *DatapathSample
 
 // SetEvents implements WithEvents.
 func (p *DatapathSampler) SetEvents(emit func(Event)) { p.emit = emit }
+
+// Observe implements WithObserver: o receives every node's conntrack
+// sample.
+func (p *DatapathSampler) Observe(o Observer) { p.obs = o }
 
 // Values implements WithValues: the Datapath's values.
 func (p *DatapathSampler) Values() map[string]float64 { return p.d.Values() }
@@ -80,6 +85,9 @@ func (p *DatapathSampler) add(round []NodeSample) {
 		}
 		if msg := p.d.Add(ns); msg != "" {
 			p.note(ns.Node, msg)
+		}
+		if pt, ok := p.d.last(ns.Node); ok && p.obs != nil && pt.Time.Equal(ns.Time) {
+			p.obs.Conntrack(ns.Node, pt)
 		}
 	}
 }

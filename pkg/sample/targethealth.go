@@ -22,6 +22,7 @@ type TargetHealth struct {
 	groups   []elbv2.TargetGroup
 	interval time.Duration
 	emit     func(Event)
+	obs      Observer
 
 	// ctx is Start's without its cancellation: the last sample is taken
 	// when the run's context may have ended (an interrupt).
@@ -47,6 +48,9 @@ func NewTargetHealth(elb *elbv2.Client, groups []elbv2.TargetGroup, interval tim
 
 // SetEvents implements WithEvents.
 func (h *TargetHealth) SetEvents(emit func(Event)) { h.emit = emit }
+
+// Observe implements WithObserver: o receives every read of a group.
+func (h *TargetHealth) Observe(o Observer) { h.obs = o }
 
 // Start implements Sampler: it takes the first sample before it
 // goes on in the background.
@@ -95,6 +99,9 @@ func (h *TargetHealth) record(samples []elbv2.Sample) {
 			f.count++
 			f.last = s.Err
 			continue
+		}
+		if h.obs != nil {
+			h.obs.TargetHealth(s)
 		}
 		for _, tr := range elbv2.Diff(h.last[s.ARN], s) {
 			if h.emit != nil {

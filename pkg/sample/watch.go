@@ -15,6 +15,7 @@ type Watch struct {
 
 	mu      sync.Mutex
 	emit    func(Event)
+	obs     Observer
 	stopped bool
 	cancel  context.CancelFunc
 }
@@ -29,17 +30,33 @@ func PodWatch(client kubernetes.Interface, namespace string) *Watch {
 }
 
 // EndpointWatch watches the endpoints of the Services of namespace
-// (WatchEndpoints), the state found at Start included.
+// (WatchEndpoints), the state found at Start included; its Observer
+// receives each Service's Endpoints.
 func EndpointWatch(client kubernetes.Interface, namespace string) *Watch {
-	return &Watch{start: func(ctx context.Context, emit func(Event)) error {
+	w := &Watch{}
+	w.start = func(ctx context.Context, emit func(Event)) error {
 		return WatchEndpoints(ctx, client, namespace, func(e Endpoints) {
+			w.observe(func(o Observer) { o.Endpoints(e) })
 			emit(Event{Kind: EventEndpoint, Source: e.Service, Message: e.Message()})
 		})
-	}}
+	}
+	return w
 }
 
 // SetEvents implements WithEvents.
 func (w *Watch) SetEvents(emit func(Event)) { w.emit = emit }
+
+// Observe implements WithObserver.
+func (w *Watch) Observe(o Observer) { w.obs = o }
+
+// observe passes the Observer to fn until Stop.
+func (w *Watch) observe(fn func(Observer)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.stopped && w.obs != nil {
+		fn(w.obs)
+	}
+}
 
 // Start implements Sampler: it returns once the watch has its initial
 // state.
