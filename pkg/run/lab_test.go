@@ -173,7 +173,8 @@ checks: ["success_rate == 100%%"]
 // place of AWS's endpoint). drill finds the Ingress's target groups by tag,
 // waits for a healthy target, and puts target health on the timeline.
 func TestKubeTargetSamplesLoadBalancer(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it points the AWS SDK at the lab ALB through the
+	// environment (t.Setenv).
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	l := labtest.Up(ctx, t, lab.Config{Name: "runkubelb", Nodes: 1})
