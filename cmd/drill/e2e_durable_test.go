@@ -26,6 +26,7 @@ import (
 // second run is refused (exit 2, the directory and --overwrite named) and
 // leaves the first run's report as it was; with --overwrite it replaces it.
 func TestExistingDirRefusedUnlessOverwrite(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 1<<40)
 	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 1s}", "")
 	res, first, dir := runScenario(t, file)
@@ -133,6 +134,7 @@ func decodeResults(t *testing.T, path string) uint64 {
 // been measured, and drill report (also --from-results, also on a file cut
 // mid-result) renders the directory with exit 0.
 func TestKilledRunLeavesReadableRun(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 1<<40)
 	file := scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2m}", "checks: [\"success_rate >= 99%\"]\n")
 	dir := filepath.Join(t.TempDir(), "run")
@@ -246,6 +248,7 @@ func bodySizes(t *testing.T, path string) []int {
 // keeps 4096 bytes of each by default, load.maxBody bytes when set, the
 // whole body with -1.
 func TestBodiesCapped(t *testing.T) {
+	t.Parallel()
 	const size = 64 << 10
 	srv := largeBodyServer(t, size)
 	for _, tc := range []struct {

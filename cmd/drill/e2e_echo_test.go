@@ -25,6 +25,7 @@ const shippedEchoAddr = "127.0.0.1:18080"
 // request must succeed; the timing and rate checks may fail on a machine
 // busy with other tests, so only those may make the run exit 3.
 func TestEchoScenarios(t *testing.T) {
+	t.Parallel()
 	addr := freeAddr(t)
 	echo := exec.Command(drillBin, "echo", "--listen", addr, "--name", "e2e")
 	var out bytes.Buffer

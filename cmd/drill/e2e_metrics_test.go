@@ -87,6 +87,7 @@ func scrapeUntil(t *testing.T, url string, what string, ok func(promtest.Familie
 }
 
 func TestMetricsServedDuringTheRun(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 10)
 	file := scenarioFile(t, srv.URL, "{phases: [{duration: 4s, rate: 50/s}, {duration: 4s, rate: 100/s}], requests: [{name: root, path: /}]}", "")
 	m := startWithMetrics(t, file)

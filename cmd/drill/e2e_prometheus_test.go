@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -29,17 +28,6 @@ func prometheusBin(t *testing.T) string {
 	return bin
 }
 
-// freePort returns a loopback address nothing listens on now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // startPrometheus runs a Prometheus that scrapes target (host:port) every
 // second, native histograms on, and returns its address.
 func startPrometheus(t *testing.T, target string) string {
@@ -51,7 +39,7 @@ func startPrometheus(t *testing.T, target string) string {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := freePort(t)
+	addr := freeAddr(t)
 	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--enable-feature=native-histograms")
 	var log strings.Builder
@@ -107,6 +95,7 @@ func promQuery(ctx context.Context, addr, query string) (float64, bool, error) {
 // A real Prometheus scrapes a run's metrics, native histogram included,
 // and answers queries over them.
 func TestPrometheusScrapesARun(t *testing.T) {
+	t.Parallel()
 	prometheusBin(t)
 	srv := failingServer(t, 10)
 	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 12s, requests: [{name: root, path: /}]}", "")

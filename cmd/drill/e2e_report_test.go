@@ -10,6 +10,7 @@ import (
 // The report names the errors (vegeta's error set, with counts) and breaks
 // the requests down by their scenario names, in every format.
 func TestReportShowsErrorSetAndRequestNames(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/cart" {
 			w.WriteHeader(http.StatusServiceUnavailable)

@@ -15,6 +15,7 @@ import (
 // below even echoes them back in its responses' headers and bodies, which
 // the results file stores.
 func TestCredentialsAreWrittenNowhere(t *testing.T) {
+	t.Parallel()
 	const token, apiKey = "Bearer s3cr3t-token-1234", "k3y-abcdef-9876"
 	var authorized atomic.Uint64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 // grace, not after the whole run. The requests in flight are cancelled and
 // counted, not waited for.
 func TestHungBackendAborts(t *testing.T) {
+	t.Parallel()
 	srv := newHangingServer(t)
 	file := scenarioFile(t, srv.URL, "{rate: 20/s, duration: 30s}", "abortWhen: [\"error_rate > 90% for 1s\"]\n")
 	res, r, dir := runScenario(t, file)
@@ -52,6 +53,7 @@ func TestHungBackendAborts(t *testing.T) {
 // answers), the schedule's further requests cannot be sent: they count as
 // failed too, and the run aborts instead of seeing seconds without data.
 func TestHungBackendHoldingAllWorkersAborts(t *testing.T) {
+	t.Parallel()
 	srv := newHangingServer(t)
 	file := scenarioFile(t, srv.URL, "{rate: 20/s, duration: 30s, workers: 5, maxWorkers: 5}", "abortWhen: [\"error_rate > 90% for 3s\"]\n")
 	res, r, _ := runScenario(t, file)
@@ -69,6 +71,7 @@ func TestHungBackendHoldingAllWorkersAborts(t *testing.T) {
 // The plain progress line of a stalled run says so: requests in flight,
 // no response, and no "ok 100%".
 func TestProgressShowsStalledRun(t *testing.T) {
+	t.Parallel()
 	srv := newHangingServer(t)
 	dir := filepath.Join(t.TempDir(), "run")
 	file := scenarioFile(t, srv.URL, "{rate: 5/s, duration: 60s}", "abortWhen: [\"error_rate > 90% for 10s\"]\n")

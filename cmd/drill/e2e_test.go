@@ -166,6 +166,7 @@ func TestResetsAreClassified(t *testing.T) {
 }
 
 func TestSlowServerLatencyChecks(t *testing.T) {
+	t.Parallel()
 	srv := slowServer(t, 150*time.Millisecond)
 	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 2s}", "checks: [\"p50 >= 150ms\", \"p99 < 100ms\"]\n")
 	res, r, _ := runScenario(t, file)
@@ -178,6 +179,7 @@ func TestSlowServerLatencyChecks(t *testing.T) {
 }
 
 func TestAbortWhenStopsTheRun(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 1)
 	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 60s}", "abortWhen: [\"error_rate > 50% for 2s\"]\n")
 	res, r, _ := runScenario(t, file)
@@ -268,6 +270,7 @@ func TestClusterChangesRefusedWithoutOptIn(t *testing.T) {
 }
 
 func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 1<<40)
 	dir := filepath.Join(t.TempDir(), "run")
 	cmd := exec.Command(drillBin, "run", "--quiet", "--dir", dir, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 60s}", "checks: [\"errors == 0\"]\n"))
@@ -305,6 +308,7 @@ func TestInterruptedRunLeavesIncompleteReport(t *testing.T) {
 }
 
 func TestCompareFailsOnRegression(t *testing.T) {
+	t.Parallel()
 	good := failingServer(t, 1<<40)
 	bad := failingServer(t, 4)
 	_, _, base := runScenario(t, scenarioFile(t, good.URL, "{rate: 200/s, duration: 2s}", ""))
@@ -328,6 +332,7 @@ func TestCompareFailsOnRegression(t *testing.T) {
 }
 
 func TestReportFromResultsRecomputes(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 3)
 	_, r, dir := runScenario(t, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s}", "checks: [\"status_503 > 0\"]\n"))
 	res := drill(t, "report", "--from-results", dir, "-o", "json")
@@ -415,6 +420,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 }
 
 func TestUnsustainedRateIsReported(t *testing.T) {
+	t.Parallel()
 	srv := slowServer(t, 100*time.Millisecond)
 	_, r, _ := runScenario(t, scenarioFile(t, srv.URL, "{rate: 100/s, duration: 2s, workers: 1, maxWorkers: 1}", ""))
 	var note string

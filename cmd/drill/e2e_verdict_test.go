@@ -10,6 +10,7 @@ import (
 // A run without checks has no evidence for a verdict: against a server that
 // fails every request it must neither say PASSED nor score high.
 func TestRunWithoutChecksIsUnjudged(t *testing.T) {
+	t.Parallel()
 	srv := failingServer(t, 1) // every request 503
 	file := scenarioFile(t, srv.URL, "{rate: 50/s, duration: 2s}", "")
 	res, r, _ := runScenario(t, file)
