@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/drillkit/drill/pkg/netguard"
 )
 
 // Limits on a flood.
@@ -28,9 +30,6 @@ const (
 // DefaultConntrackDir is where the kernel shows the conntrack count and
 // limit of the reader's network namespace.
 const DefaultConntrackDir = "/proc/sys/net/netfilter"
-
-// labRange is the only non-loopback range a flood may target.
-func labRange() netip.Prefix { return netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, 0, 0}), 15) }
 
 // Config says what to flood, how fast and for how long.
 type Config struct {
@@ -92,10 +91,10 @@ func (s Stats) String() string {
 // lab range 198.18.0.0/15.
 func Allowed(addr netip.Addr) error {
 	addr = addr.Unmap()
-	if addr.IsLoopback() || labRange().Contains(addr) {
+	if netguard.Local(addr) {
 		return nil
 	}
-	return fmt.Errorf("flood target %s refused: drill floods only loopback (127.0.0.0/8, ::1) or lab addresses (%s)", addr, labRange())
+	return fmt.Errorf("flood target %s refused: drill floods only loopback (127.0.0.0/8, ::1) or lab addresses (%s)", addr, netguard.LabRange())
 }
 
 // Validate reports every problem of c at once.

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/drillkit/drill/pkg/netguard"
 )
 
 // Proxy modes accepted by Config.ProxyMode.
@@ -233,7 +235,7 @@ func (c Config) Validate() error {
 // Range is the address range every lab address lies in (RFC 2544's
 // benchmarking range): load and floods may go there, and nowhere else but
 // loopback.
-func Range() netip.Prefix { return netip.MustParsePrefix("198.18.0.0/15") }
+func Range() netip.Prefix { return netguard.LabRange() }
 
 // findBinaries resolves KubeBinary and DrillBinary, with errors saying how to
 // get them.

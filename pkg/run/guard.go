@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/drillkit/drill/pkg/inject"
+	"github.com/drillkit/drill/pkg/netguard"
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
@@ -13,17 +14,12 @@ import (
 // the lab range are allowed; anything else only when allowRemote is set.
 func Guard(allowRemote bool) func(netip.Addr) error {
 	return func(a netip.Addr) error {
-		a = a.Unmap()
-		if allowRemote || a.IsLoopback() || labRange().Contains(a) {
+		if allowRemote || netguard.Local(a) {
 			return nil
 		}
-		return fmt.Errorf("%s is neither loopback nor in the lab range %s; pass --allow-remote to send load there", a, labRange())
+		return fmt.Errorf("%s is neither loopback nor in the lab range %s; pass --allow-remote to send load there", a.Unmap(), netguard.LabRange())
 	}
 }
-
-// labRange is the range every lab address lies in (RFC 2544's
-// benchmarking range, the lab's Range).
-func labRange() netip.Prefix { return netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, 0, 0}), 15) }
 
 // CheckClusterChanges refuses a plan with a fault that changes the whole
 // cluster (a ClusterWide action: kubeProxyMode) unless the user allowed it. Call it for every

@@ -3,17 +3,7 @@ package run
 import (
 	"net/netip"
 	"testing"
-
-	"github.com/drillkit/drill/pkg/lab"
 )
-
-// TestGuardRangeIsTheLabs keeps the guard's range the one lab addresses lie
-// in.
-func TestGuardRangeIsTheLabs(t *testing.T) {
-	if labRange() != lab.Range() {
-		t.Fatalf("the guard allows %s, the lab's range is %s", labRange(), lab.Range())
-	}
-}
 
 func TestGuard(t *testing.T) {
 	for _, tc := range []struct {
