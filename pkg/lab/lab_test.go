@@ -426,10 +426,21 @@ func TestLabIPVSEmulated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		victimIP := ""
+		for _, p := range pods.Items {
+			if p.Name == victim {
+				victimIP = p.Status.PodIP
+			}
+		}
+		if victimIP == "" {
+			t.Fatalf("backend %s is not one of the pods %v", victim, ips)
+		}
 		if err := cs.CoreV1().Pods("default").Delete(ctx, victim, metav1.DeleteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := waitNFTMod(ctx, t, node.Netns, 2); err != nil {
+		// The replacement pod may be Ready before the proxier's next sync,
+		// so wait for the victim to leave the map, not for its size.
+		if err := waitNFTWithout(ctx, t, node.Netns, victimIP+" . 8080"); err != nil {
 			t.Fatal(err)
 		}
 		fresh := vpcHTTPClient(l.Plan().VPCNetns)
@@ -462,6 +473,19 @@ func waitNFTMod(ctx context.Context, t *testing.T, netns string, n int, elems ..
 			if !strings.Contains(out, w) {
 				return fmt.Errorf("drill-ipvs table has no %q:\n%s", w, out)
 			}
+		}
+		return nil
+	})
+}
+
+// waitNFTWithout waits until the emulated proxier's table no longer holds
+// the map element: a terminating endpoint gets weight 0, which the
+// emulation renders as absence from the round-robin map.
+func waitNFTWithout(ctx context.Context, t *testing.T, netns, elem string) error {
+	return retry(ctx, 30*time.Second, func() error {
+		out := inNetns(t, ctx, netns, "nft", "list", "table", "ip", "drill-ipvs")
+		if strings.Contains(out, elem) {
+			return fmt.Errorf("drill-ipvs table still holds %q:\n%s", elem, out)
 		}
 		return nil
 	})
