@@ -18,7 +18,6 @@ import (
 
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/ipvsemu"
-	"github.com/drillkit/drill/pkg/lab/kubelet"
 )
 
 const labUsage = `usage: drill lab <command> [flags]
@@ -29,7 +28,6 @@ commands:
   kubeconfig   print the path of the lab's kubeconfig (export KUBECONFIG=$(drill lab kubeconfig))
   down         remove the lab: processes, network namespaces, state (also after a crash)
   load-image   import image archives (docker save, OCI archive) into every node of the lab
-               (not with --node-runtime lab, whose pods are drill processes)
   alb          run the lab ALB in the foreground (listener and ELBv2 API on loopback; prints its
                endpoints as JSON); not while a drill run uses the same lab: that run starts its own
 
@@ -63,8 +61,6 @@ func labCmd(ctx context.Context, args []string) int {
 		return labRelay(ctx, rest)
 	case "registry":
 		return labRegistry(ctx, rest)
-	case "kubelet":
-		return labKubelet(ctx, rest)
 	case "ipvs-proxy":
 		return labIPVSProxy(ctx, rest)
 	default:
@@ -105,7 +101,6 @@ func labUp(ctx context.Context, args []string) int {
 	cfg := lab.Config{Progress: os.Stderr}
 	fs.IntVar(&cfg.Nodes, "nodes", lab.DefaultNodes, "number of nodes")
 	fs.StringVar(&cfg.ProxyMode, "proxy-mode", lab.DefaultProxyMode, "kube-proxy mode: iptables, nftables or ipvs")
-	fs.StringVar(&cfg.NodeRuntime, "node-runtime", lab.DefaultNodeRuntime, "what runs pods: kubelet (the upstream kubelet with containerd and runc) or lab (drill's older lab kubelet; see docs/lab.md)")
 	fs.StringVar(&cfg.RelayAddr, "api-listen", "", "host loopback address of the API server relay (default: a free port on 127.0.0.1)")
 	fs.IntVar(&cfg.HostConntrackMax, "host-conntrack-max", 0, "opt-in: set the HOST's global nf_conntrack_max for the lab's lifetime (restored by lab down); 0 leaves the host alone")
 	fs.DurationVar(&cfg.ReadyTimeout, "timeout", lab.DefaultReadyTimeout, "how long to wait for the API server and all nodes Ready")
@@ -161,7 +156,6 @@ func printStatus(w io.Writer, st lab.Status) {
 	fmt.Fprintf(w, "api server:  %s (ready: %t)\n", st.APIServer, st.APIReady)
 	fmt.Fprintf(w, "kubeconfig:  %s\n", st.Kubeconfig)
 	fmt.Fprintf(w, "proxy mode:  %s\n", st.ProxyMode)
-	fmt.Fprintf(w, "nodes run:   %s\n", st.NodeRuntime)
 	ct := fmt.Sprintf("%d (host global, shared by all nodes; read-only inside a node)", st.HostConntrackMax)
 	if st.HostConntrackMaxChanged {
 		ct = fmt.Sprintf("%d (host global, set by this lab; restored by lab down)", st.HostConntrackMax)
@@ -287,36 +281,6 @@ func labLoadImage(ctx context.Context, args []string) int {
 		return 1
 	}
 	fmt.Fprintf(os.Stderr, "%d images loaded into every node of lab %s\n", len(names), lf.name)
-	return 0
-}
-
-// labKubelet runs a lab kubelet (started by lab up in the node namespace).
-func labKubelet(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("kubelet", flag.ContinueOnError)
-	path := fs.String("config", "", "kubelet config file (JSON, written by lab up)")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	if *path == "" {
-		fmt.Fprintln(os.Stderr, "drill lab kubelet: --config is required")
-		return 2
-	}
-	b, err := os.ReadFile(*path)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab kubelet: %v\n", err)
-		return 1
-	}
-	var cfg kubelet.Config
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab kubelet: parse %s: %v\n", *path, err)
-		return 2
-	}
-	if err := kubelet.Run(ctx, cfg); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab kubelet: %v\n", err)
-		return 1
-	}
 	return 0
 }
 

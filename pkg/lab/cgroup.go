@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Cgroups of the kubelet node runtime. Each node has a cgroup named
+// Cgroups of the lab's nodes. Each node has a cgroup named
 // drill-<lab>-<node> at the top of every cgroup hierarchy: the kubelet's
 // cgroupRoot (its pods go below it) with a "runtime" child holding the
 // node's containerd, kubelet and, by inheritance, every containerd shim.
@@ -91,7 +91,7 @@ func cgroupHierarchies() ([]cgroupHierarchy, error) {
 	return out, sc.Err()
 }
 
-// cgroupV1Ready reports what the kubelet node runtime misses in the host's
+// cgroupV1Ready reports what the nodes miss in the host's
 // cgroups: it runs the kubelet on cgroup v1 hierarchies (failCgroupV1:
 // false) and needs these controllers.
 func cgroupV1Ready(hs []cgroupHierarchy) error {
@@ -112,7 +112,7 @@ func cgroupV1Ready(hs []cgroupHierarchy) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("the kubelet node runtime needs cgroup v1 hierarchies for %s under /sys/fs/cgroup (found none for them); a host with cgroup v2 only is not supported yet: use --node-runtime lab", strings.Join(missing, ", "))
+		return fmt.Errorf("the lab's nodes need cgroup v1 hierarchies for %s under /sys/fs/cgroup (found none for them), and cgroup v2 is not supported yet: boot the host with cgroup v1 (kernel parameter systemd.unified_cgroup_hierarchy=0), or run the lab in a Linux VM booted so", strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -1,9 +1,9 @@
 // Package lab runs drill's embedded lab: a small but real Kubernetes cluster
 // on one Linux machine. The control plane (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler) runs in a control-plane network
-// namespace, each node is a network namespace with a lab kubelet and the real
-// kube-proxy, each pod a network namespace addressed like the VPC CNI, and a
-// "VPC" namespace bridges them all. The host network namespace is left
+// namespace, each node is a network namespace (with its own mount namespace
+// and cgroup) running containerd, runc, the upstream kubelet and kube-proxy,
+// and a "VPC" namespace bridges them all. The host network namespace is left
 // untouched: the host reaches the API server only through a loopback relay.
 package lab
 
@@ -28,30 +28,11 @@ const (
 	ProxyIPVS     = "ipvs"
 )
 
-// Node runtimes accepted by Config.NodeRuntime.
-const (
-	// RuntimeLab is drill's own lab kubelet: pods are drill processes in
-	// network namespaces.
-	RuntimeLab = "lab"
-	// RuntimeKubelet is the upstream kubelet with containerd and runc: pods
-	// are containers from OCI images.
-	RuntimeKubelet = "kubelet"
-)
-
-// NodeRuntimeLabel says in words what runs a lab's pods.
-func NodeRuntimeLabel(runtime string) string {
-	if runtime == RuntimeKubelet {
-		return "the upstream kubelet with containerd and runc"
-	}
-	return "the lab kubelet"
-}
-
 // Defaults applied by Config.withDefaults.
 const (
 	DefaultName         = "lab"
 	DefaultNodes        = 3
 	DefaultProxyMode    = ProxyIPTables
-	DefaultNodeRuntime  = RuntimeKubelet
 	DefaultStateRoot    = "/run/drill/labs"
 	DefaultVPCCIDR      = "198.18.0.0/16"
 	DefaultPodCIDR      = "198.19.0.0/17"
@@ -87,17 +68,14 @@ type Config struct {
 	Nodes int
 	// ProxyMode is kube-proxy's mode: iptables, nftables or ipvs.
 	ProxyMode string
-	// NodeRuntime is what runs pods on the nodes: lab (drill's lab kubelet)
-	// or kubelet (the upstream kubelet with containerd and runc).
-	NodeRuntime string
 	// StateRoot holds one directory per lab (certificates, kubeconfigs, etcd
 	// data, logs, pidfiles, lab.json).
 	StateRoot string
 	// KubeBinary is the drill-kube multi-call binary. Empty: $DRILL_KUBE_BIN,
 	// else drill-kube next to DrillBinary, else drill-kube in PATH.
 	KubeBinary string
-	// DrillBinary is the drill binary (relay, kubelet, workloads). Empty:
-	// $DRILL_BIN, else the running executable.
+	// DrillBinary is the drill binary (relay, registry, and the image of the
+	// lab's drill pods). Empty: $DRILL_BIN, else the running executable.
 	DrillBinary string
 	// VPCCIDR is the lab VPC: .1 is the VPC namespace, .2 the API server, .(10+i) node i.
 	VPCCIDR string
@@ -132,9 +110,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ProxyMode == "" {
 		c.ProxyMode = DefaultProxyMode
-	}
-	if c.NodeRuntime == "" {
-		c.NodeRuntime = DefaultNodeRuntime
 	}
 	if c.StateRoot == "" {
 		c.StateRoot = DefaultStateRoot
@@ -171,11 +146,6 @@ func (c Config) Validate() error {
 	case ProxyIPTables, ProxyNFTables, ProxyIPVS:
 	default:
 		errs = append(errs, fmt.Errorf("proxy mode %q: use iptables, nftables or ipvs", c.ProxyMode))
-	}
-	switch c.NodeRuntime {
-	case RuntimeLab, RuntimeKubelet:
-	default:
-		errs = append(errs, fmt.Errorf("node runtime %q: use lab or kubelet", c.NodeRuntime))
 	}
 	if !filepath.IsAbs(c.StateRoot) {
 		errs = append(errs, fmt.Errorf("state root %q: use an absolute path", c.StateRoot))

@@ -18,15 +18,13 @@ func TestConfigValidate(t *testing.T) {
 		{name: "too many nodes", cfg: Config{Nodes: MaxNodes + 1}, wantErr: []string{"nodes 101"}},
 		{name: "negative nodes", cfg: Config{Nodes: -1}, wantErr: []string{"nodes -1"}},
 		{name: "unknown proxy mode", cfg: Config{ProxyMode: "userspace"}, wantErr: []string{`proxy mode "userspace"`}},
-		{name: "kubelet node runtime", cfg: Config{NodeRuntime: RuntimeKubelet}},
-		{name: "unknown node runtime", cfg: Config{NodeRuntime: "docker"}, wantErr: []string{`node runtime "docker"`}},
 		{name: "relative state root", cfg: Config{StateRoot: "labs"}, wantErr: []string{"absolute path"}},
 		{name: "VPC outside the lab range", cfg: Config{VPCCIDR: "10.0.0.0/16"}, wantErr: []string{"inside 198.18.0.0/15"}},
 		{name: "host bits", cfg: Config{ServiceCIDR: "198.19.128.1/17"}, wantErr: []string{"host bits"}},
 		{name: "overlap", cfg: Config{PodCIDR: "198.18.0.0/17"}, wantErr: []string{"overlap"}},
 		{name: "relay not loopback", cfg: Config{RelayAddr: "0.0.0.0:6443"}, wantErr: []string{"loopback"}},
-		{name: "every error at once", cfg: Config{Name: "X", Nodes: -3, ProxyMode: "x", NodeRuntime: "y", HostConntrackMax: -1},
-			wantErr: []string{"name", "nodes", "proxy mode", "node runtime", "conntrack"}},
+		{name: "every error at once", cfg: Config{Name: "X", Nodes: -3, ProxyMode: "x", HostConntrackMax: -1},
+			wantErr: []string{"name", "nodes", "proxy mode", "conntrack"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +67,6 @@ func TestPlanAddresses(t *testing.T) {
 		{"node 3 ip", p.Nodes[2].IP, "198.18.0.13"},
 		{"node 3 pods", p.Nodes[2].PodCIDR, "198.19.3.0/24"},
 		{"state dir", p.StateDir, "/run/drill/labs/x"},
-		{"pod netns prefix", podNetnsPrefix("x"), "drill-x-p-"},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

@@ -50,10 +50,8 @@ func writePKI(p Plan) error {
 		"sa.key":        saPriv,
 		"sa.pub":        saPub,
 	}
-	if p.realNodes() {
-		if err := addKubeletPKI(p, ca, files); err != nil {
-			return err
-		}
+	if err := addKubeletPKI(p, ca, files); err != nil {
+		return err
 	}
 	for name, data := range files {
 		if err := writeSecret(p.path("pki", name), data); err != nil {
@@ -183,23 +181,19 @@ func controlPlaneSpecs(p Plan) []procSpec {
 		"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 		"--service-cluster-ip-range", p.ServiceCIDR,
 		"--authorization-mode", "Node,RBAC",
-		// The lab kubelet serves logs on <node IP>:10250; node host names
-		// do not resolve.
+		// The kubelets serve logs on <node IP>:10250; node host names do
+		// not resolve.
 		"--kubelet-preferred-address-types", "InternalIP",
 		"--allow-privileged=true",
 		"--cert-dir", p.path("pki", "apiserver-generated"),
 		"--profiling=false",
 		"--v", "1",
-	}}
-	if p.realNodes() {
 		// The kubelets' API authenticates the API server by this client
 		// certificate and is verified against the lab CA.
-		api.Args = append(api.Args,
-			"--kubelet-client-certificate", pki("apiserver-kubelet-client.crt"),
-			"--kubelet-client-key", pki("apiserver-kubelet-client.key"),
-			"--kubelet-certificate-authority", pki("ca.crt"),
-		)
-	}
+		"--kubelet-client-certificate", pki("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key", pki("apiserver-kubelet-client.key"),
+		"--kubelet-certificate-authority", pki("ca.crt"),
+	}}
 	kcm := procSpec{Name: procKCM, Netns: p.CPNetns, Path: p.KubeBinary, Args: []string{
 		"kube-controller-manager",
 		"--kubeconfig", p.path(procKCM + ".kubeconfig"),

@@ -38,10 +38,7 @@ func down(ctx context.Context, root, name string, progress io.Writer) error {
 	}
 	var errs []error
 	stateDir := filepath.Join(root, name)
-	var saved Plan
-	if l, err := open(root, name, nil); err == nil {
-		saved = l.plan
-	}
+	saved, _ := readPlan(root, name)
 	if pids := labPIDs(name); len(pids) > 0 {
 		t := time.Now()
 		kctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -53,7 +50,7 @@ func down(ctx context.Context, root, name string, progress io.Writer) error {
 			logf("stopped %d processes (%s)", len(pids), since(t))
 		}
 	}
-	// The kubelet runtime's shims and containers carry no lab marker: they
+	// The nodes' shims and containers carry no lab marker: they
 	// are found by the nodes' cgroups.
 	if n, err := removeLabCgroups(ctx, name); err != nil {
 		errs = append(errs, err)

@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// Images every node of the kubelet runtime holds, built from local files at
+// Images every node holds, built from local files at
 // lab up: drill's own image (the static drill binary and a static busybox)
 // and the pod sandbox ("pause") image, which is the busybox layer alone.
 // The two share that layer. They are imported into every node and served
@@ -119,7 +119,7 @@ func writeImages(dir, archive, drillBinary, busybox string, tools []string) erro
 func requireStatic(path, what, fix string) error {
 	f, err := elf.Open(path)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", what, path, err)
+		return fmt.Errorf("%s %s is not an ELF executable (%v): %s", what, path, err, fix)
 	}
 	defer f.Close()
 	for _, p := range f.Progs {

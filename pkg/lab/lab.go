@@ -72,26 +72,20 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 		return nil, fmt.Errorf("lab config: %w", err)
 	}
 	cfg = cfg.withDefaults()
-	if err := preflight(cfg); err != nil {
+	rb, err := cfg.checkHost()
+	if err != nil {
 		return nil, err
 	}
-	if err := cfg.findBinaries(); err != nil {
+	existing, err := open(cfg.StateRoot, cfg.Name, cfg.Progress)
+	if errors.Is(err, errOldNodeRuntime) {
 		return nil, err
 	}
-	var runtimeBins *RuntimeBinaries
-	if cfg.NodeRuntime == RuntimeKubelet {
-		rb, err := findRuntimeBinaries(cfg.DrillBinary)
-		if err != nil {
-			return nil, fmt.Errorf("the kubelet node runtime cannot run on this host:\n%w\n(or run pods on drill's lab kubelet instead: --node-runtime lab, or nodeRuntime: lab in a scenario's target.lab)", err)
-		}
-		runtimeBins = &rb
-	}
-	if existing, err := open(cfg.StateRoot, cfg.Name, cfg.Progress); err == nil {
+	if err == nil {
 		if err := existing.healthy(); err == nil {
 			ep := existing.plan
-			if len(ep.Nodes) != cfg.Nodes || ep.ProxyMode != cfg.ProxyMode || ep.NodeRuntime != cfg.NodeRuntime {
-				return nil, fmt.Errorf("lab %s is already up with %d nodes in proxy mode %s, node runtime %s (asked: %d nodes, %s, %s): run `drill lab down --name %s` first, or pick another --name",
-					cfg.Name, len(ep.Nodes), ep.ProxyMode, ep.NodeRuntime, cfg.Nodes, cfg.ProxyMode, cfg.NodeRuntime, cfg.Name)
+			if len(ep.Nodes) != cfg.Nodes || ep.ProxyMode != cfg.ProxyMode {
+				return nil, fmt.Errorf("lab %s is already up with %d nodes in proxy mode %s (asked: %d nodes, %s): run `drill lab down --name %s` first, or pick another --name",
+					cfg.Name, len(ep.Nodes), ep.ProxyMode, cfg.Nodes, cfg.ProxyMode, cfg.Name)
 			}
 			existing.logf("already up (kubeconfig %s)", existing.Kubeconfig())
 			return existing, nil
@@ -106,13 +100,13 @@ func Up(ctx context.Context, cfg Config) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan.Runtime = runtimeBins
+	plan.Runtime = &rb
 	l := &Lab{plan: plan, progress: cfg.Progress}
 	start := time.Now()
 	if err := l.up(ctx, cfg); err != nil {
 		return l, fmt.Errorf("lab %s up: %w\n(logs in %s; `drill lab down --name %s` removes the lab)", plan.Name, err, l.LogDir(), plan.Name)
 	}
-	l.logf("up in %s: %d nodes Ready (node runtime %s), proxy mode %s; kubeconfig %s", time.Since(start).Round(10*time.Millisecond), len(plan.Nodes), plan.NodeRuntime, ProxyModeLabel(plan.ProxyMode), l.Kubeconfig())
+	l.logf("up in %s: %d nodes Ready, proxy mode %s; kubeconfig %s", time.Since(start).Round(10*time.Millisecond), len(plan.Nodes), ProxyModeLabel(plan.ProxyMode), l.Kubeconfig())
 	return l, nil
 }
 
@@ -138,26 +132,17 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 	if err := writePKI(p); err != nil {
 		return err
 	}
-	if !p.realNodes() {
-		for _, n := range p.Nodes {
-			if err := writeKubeletConfig(p, n); err != nil {
-				return err
-			}
-		}
-	}
 	l.logf("certificates and kubeconfigs written (%s)", since(t))
 	t = time.Now()
 	if err := setupNetwork(ctx, p); err != nil {
 		return err
 	}
 	l.logf("network: VPC %s, control plane %s, %d nodes (%s)", p.VPCCIDR, p.APIAddr, len(p.Nodes), since(t))
-	if p.realNodes() {
-		t = time.Now()
-		if err := prepareRealNodes(ctx, p); err != nil {
-			return err
-		}
-		l.logf("node mount namespaces, cgroups and configs ready (%s)", since(t))
+	t = time.Now()
+	if err := prepareRealNodes(ctx, p); err != nil {
+		return err
 	}
+	l.logf("node mount namespaces, cgroups and configs ready (%s)", since(t))
 	if p.HostConntrackMaxSet > 0 {
 		if err := setHostConntrackMax(p.HostConntrackMaxSet); err != nil {
 			return err
@@ -218,21 +203,11 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 		return err
 	}
 	t = time.Now()
-	if p.realNodes() {
-		if err := bindKubeletAPIAccess(ctx, cs); err != nil {
-			return err
-		}
-		if err := l.upRealNodes(ctx); err != nil {
-			return err
-		}
-	} else {
-		for _, n := range p.Nodes {
-			for _, s := range nodeSpecs(p, n) {
-				if err := l.start(s); err != nil {
-					return err
-				}
-			}
-		}
+	if err := bindKubeletAPIAccess(ctx, cs); err != nil {
+		return err
+	}
+	if err := l.upRealNodes(ctx); err != nil {
+		return err
 	}
 	if err := l.waitNodesReady(ctx, cs); err != nil {
 		return err
@@ -247,6 +222,28 @@ func (l *Lab) up(ctx context.Context, cfg Config) error {
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(10 * time.Millisecond) }
+
+// checkHost checks everything Up needs from the machine before it makes
+// any namespace, resolving the binaries: the error names everything
+// missing at once, each with how to get it.
+func (c *Config) checkHost() (RuntimeBinaries, error) {
+	hostErr := preflight(*c)
+	binErr := c.findBinaries()
+	rb, nodeErr := findRuntimeBinaries(c.DrillBinary)
+	if err := errors.Join(hostErr, binErr, nodeErr); err != nil {
+		return rb, fmt.Errorf("the lab cannot run on this host:\n%w\n(docs/lab.md, \"Rootless and other hosts\", says what to do where these cannot be had)", err)
+	}
+	return rb, nil
+}
+
+// CheckHost reports, in one error naming each missing thing and how to get
+// it, what this host lacks for a lab (Up reports the same before it starts).
+// An empty drillBinary is found as Up finds it.
+func CheckHost(drillBinary string) error {
+	c := Config{DrillBinary: drillBinary}.withDefaults()
+	_, err := c.checkHost()
+	return err
+}
 
 // preflight checks what Up needs from the machine, reporting all of it.
 func preflight(cfg Config) error {
@@ -268,10 +265,14 @@ func preflight(cfg Config) error {
 			tools = append(tools, "nft")
 		}
 	}
+	var missing []string
 	for _, t := range tools {
 		if _, err := exec.LookPath(t); err != nil {
-			errs = append(errs, fmt.Errorf("%s not found in PATH: install iproute2, util-linux, iptables, nftables and conntrack (e.g. apt-get install iproute2 util-linux iptables nftables conntrack)", t))
+			missing = append(missing, t)
 		}
+	}
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Errorf("%s not found in PATH: install iproute2, util-linux, iptables, nftables and conntrack (e.g. apt-get install iproute2 util-linux iptables nftables conntrack)", strings.Join(missing, ", ")))
 	}
 	return errors.Join(errs...)
 }
@@ -286,29 +287,42 @@ func OpenIn(stateRoot, name string) (*Lab, error) {
 	return open(stateRoot, name, io.Discard)
 }
 
+// errOldNodeRuntime is the error of opening a lab whose pods an older
+// drill's own lab kubelet ran.
+var errOldNodeRuntime = errors.New("its nodes run drill's former lab kubelet, which this drill no longer has")
+
 func open(root, name string, progress io.Writer) (*Lab, error) {
-	if err := CheckName(name); err != nil {
+	p, err := readPlan(root, name)
+	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(root, name, "lab.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("no lab named %s (no %s): `drill lab up --name %s` creates it", name, path, name)
-		}
-		return nil, fmt.Errorf("read lab %s: %w", name, err)
-	}
-	var p Plan
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("lab %s state %s is corrupt (%v): `drill lab down --name %s` removes it", name, path, err, name)
-	}
-	if p.NodeRuntime == "" {
-		p.NodeRuntime = RuntimeLab
+	if p.NodeRuntime != nodeRuntimeKubelet {
+		return nil, fmt.Errorf("lab %s was brought up by an older drill and %w: `drill lab down --name %s` removes it (then `drill lab up --name %s` brings it up on the upstream kubelet)", name, errOldNodeRuntime, name, name)
 	}
 	if progress == nil {
 		progress = io.Discard
 	}
 	return &Lab{plan: p, progress: progress}, nil
+}
+
+// readPlan reads the saved plan of the lab of that name under root.
+func readPlan(root, name string) (Plan, error) {
+	if err := CheckName(name); err != nil {
+		return Plan{}, err
+	}
+	path := filepath.Join(root, name, "lab.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return Plan{}, fmt.Errorf("no lab named %s (no %s): `drill lab up --name %s` creates it", name, path, name)
+		}
+		return Plan{}, fmt.Errorf("read lab %s: %w", name, err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return Plan{}, fmt.Errorf("lab %s state %s is corrupt (%v): `drill lab down --name %s` removes it", name, path, err, name)
+	}
+	return p, nil
 }
 
 func (l *Lab) save() error {

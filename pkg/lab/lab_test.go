@@ -27,7 +27,7 @@ import (
 
 // requireLab skips (or, in CI, fails) when the lab cannot run here: it
 // needs root and the drill and drill-kube binaries named by DRILL_BIN and
-// DRILL_KUBE_BIN (`make test` sets both).
+// DRILL_KUBE_BIN (`make test` sets both), and what the nodes need.
 func requireLab(t *testing.T) (drill, kube string) {
 	t.Helper()
 	missing := func(format string, args ...any) {
@@ -53,6 +53,9 @@ func requireLab(t *testing.T) (drill, kube string) {
 			missing("%v (run make build kube)", err)
 		}
 	}
+	if err := CheckHost(drill); err != nil {
+		missing("%v (make containerd deps)", err)
+	}
 	return drill, kube
 }
 
@@ -69,19 +72,13 @@ func (w progressWriter) Write(b []byte) (int, error) {
 // anything behind.
 func upLab(t *testing.T, ctx context.Context, name string, nodes int, mode string) (*Lab, string) {
 	t.Helper()
-	return upLabRuntime(t, ctx, name, nodes, mode, DefaultNodeRuntime)
-}
-
-// upLabRuntime is upLab with the given node runtime.
-func upLabRuntime(t *testing.T, ctx context.Context, name string, nodes int, mode, runtime string) (*Lab, string) {
-	t.Helper()
 	drill, kube := requireLab(t)
 	root := t.TempDir()
 	name, err := testenv.LabName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, NodeRuntime: runtime, StateRoot: root,
+	cfg := Config{Name: name, Nodes: nodes, ProxyMode: mode, StateRoot: root,
 		DrillBinary: drill, KubeBinary: kube, Progress: progressWriter{t}}
 	start := time.Now()
 	l, err := Up(ctx, cfg)
@@ -197,7 +194,7 @@ func TestLabIPTables(t *testing.T) {
 		}
 	})
 
-	t.Run("kubectl logs reaches the lab kubelet", func(t *testing.T) {
+	t.Run("kubectl logs reaches the kubelet", func(t *testing.T) {
 		pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=echo"})
 		if err != nil || len(pods.Items) == 0 {
 			t.Fatalf("echo pods: %v", err)

@@ -19,13 +19,9 @@ import (
 // them, or OCI archives, as crane and skopeo write them) into every node's
 // containerd, so pods can run them without a registry. It returns the image
 // names the nodes now hold from the archives. Every archive is checked
-// before any is imported; a lab whose nodes run the lab kubelet cannot run
-// images.
+// before any is imported.
 func (l *Lab) LoadImages(ctx context.Context, archives ...string) ([]string, error) {
 	p := l.plan
-	if !p.realNodes() {
-		return nil, fmt.Errorf("lab %s runs the lab kubelet, which runs only drill itself: bring the lab up with --node-runtime kubelet to run images", p.Name)
-	}
 	if len(archives) == 0 {
 		return nil, errors.New("name at least one image archive (docker save or OCI archive .tar)")
 	}

@@ -12,7 +12,7 @@ import (
 	"syscall"
 )
 
-// Mount namespaces of the kubelet node runtime. Each node's containerd and
+// Mount namespaces of the nodes. Each node's containerd and
 // kubelet share a private mount namespace, kept alive by a bind mount of
 // its nsfs file under <state>/mntns (itself a private bind mount, as
 // unshare(1) requires), so the overlay, shm, netns and volume mounts they

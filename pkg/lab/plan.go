@@ -11,10 +11,11 @@ import (
 type Plan struct {
 	Name      string `json:"name"`
 	ProxyMode string `json:"proxyMode"`
-	// NodeRuntime is RuntimeLab or RuntimeKubelet (Open reads an empty one,
-	// in the state of older labs, as RuntimeLab).
+	// NodeRuntime is always nodeRuntimeKubelet. Older drills also wrote
+	// "lab", or nothing, for labs whose pods their own lab kubelet ran:
+	// Open refuses those (see errOldNodeRuntime).
 	NodeRuntime string `json:"nodeRuntime,omitempty"`
-	// Runtime holds the kubelet node runtime's programs.
+	// Runtime holds the nodes' programs.
 	Runtime     *RuntimeBinaries `json:"runtime,omitempty"`
 	StateDir    string           `json:"stateDir"`
 	KubeBinary  string           `json:"kubeBinary"`
@@ -48,15 +49,12 @@ type NodePlan struct {
 	VPCLink string `json:"vpcLink"`
 }
 
-// realNodes reports whether the nodes run the upstream kubelet.
-func (p Plan) realNodes() bool { return p.NodeRuntime == RuntimeKubelet }
+// nodeRuntimeKubelet is Plan.NodeRuntime of a lab whose nodes run the
+// upstream kubelet, containerd and runc: every lab this drill brings up.
+const nodeRuntimeKubelet = "kubelet"
 
 // netnsPrefix is the prefix of every network namespace of the lab.
 func netnsPrefix(name string) string { return "drill-" + name + "-" }
-
-// podNetnsPrefix prefixes pod network namespaces (the kubelet appends 8
-// characters of the pod UID).
-func podNetnsPrefix(name string) string { return netnsPrefix(name) + "p-" }
 
 func newPlan(c Config) (Plan, error) {
 	vpc := netip.MustParsePrefix(c.VPCCIDR)
@@ -65,7 +63,7 @@ func newPlan(c Config) (Plan, error) {
 	p := Plan{
 		Name:              c.Name,
 		ProxyMode:         c.ProxyMode,
-		NodeRuntime:       c.NodeRuntime,
+		NodeRuntime:       nodeRuntimeKubelet,
 		ConntrackTimeouts: c.ConntrackTimeouts,
 		StateDir:          filepath.Join(c.StateRoot, c.Name),
 		KubeBinary:        c.KubeBinary,

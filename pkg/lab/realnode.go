@@ -19,11 +19,11 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// The kubelet node runtime: each node runs containerd (with runc and the
+// The lab's nodes: each node runs containerd (with runc and the
 // reference CNI plugins) and the upstream kubelet from drill-kube, both in
 // the node's network namespace, its private mount namespace and its cgroup.
 
-// RuntimeBinaries are the programs the kubelet node runtime runs.
+// RuntimeBinaries are the programs the nodes run.
 type RuntimeBinaries struct {
 	Containerd string `json:"containerd"`
 	// Shim is containerd-shim-runc-v2; containerd finds it through PATH.
@@ -44,8 +44,9 @@ var cniDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
 // (logs, exec, port-forward), by its client certificate.
 const kubeletClientUser = "drill-lab:kube-apiserver"
 
-// findRuntimeBinaries locates what the kubelet runtime needs and checks the
-// host, reporting everything missing at once with how to get it.
+// findRuntimeBinaries locates what the nodes need and checks the host,
+// reporting everything missing at once with how to get it. Up calls it
+// before it makes any namespace.
 func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
 	var rb RuntimeBinaries
 	var errs []error
@@ -80,24 +81,26 @@ func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
 	if rb.CNIDir == "" {
 		errs = append(errs, fmt.Errorf("CNI plugins %s not found in %s: %s", strings.Join(cniPlugins, ", "), strings.Join(cniDirs, " or "), apt))
 	}
+	var tools []string
 	for _, t := range []string{"unshare", "mount", "umount"} {
 		if _, err := exec.LookPath(t); err != nil {
-			errs = append(errs, fmt.Errorf("%s not found in PATH: install util-linux and mount", t))
+			tools = append(tools, t)
 		}
 	}
-	if b, err := os.ReadFile("/proc/filesystems"); err != nil || !strings.Contains(string(b), "\toverlay\n") {
-		errs = append(errs, errors.New("the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it): use --node-runtime lab"))
+	if len(tools) > 0 {
+		errs = append(errs, fmt.Errorf("%s not found in PATH: install util-linux and mount (apt-get install util-linux mount)", strings.Join(tools, ", ")))
 	}
+	filesystems, _ := os.ReadFile("/proc/filesystems")
 	hs, err := cgroupHierarchies()
 	if err != nil {
 		errs = append(errs, err)
-	} else if err := cgroupV1Ready(hs); err != nil {
-		errs = append(errs, err)
+	} else {
+		errs = append(errs, checkKernel(string(filesystems), hs)...)
 	}
 	if _, err := findDatapathTools(); err != nil {
 		errs = append(errs, err)
 	}
-	if drillBinary != "" {
+	if executable(drillBinary) == nil {
 		if err := requireStatic(drillBinary, "drill binary", "build it with CGO_ENABLED=0 (make build does)"); err != nil {
 			errs = append(errs, err)
 		}
@@ -108,6 +111,19 @@ func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
 		}
 	}
 	return rb, errors.Join(errs...)
+}
+
+// checkKernel reports what the nodes miss in the kernel: filesystems is
+// /proc/filesystems, hs the host's cgroup hierarchies.
+func checkKernel(filesystems string, hs []cgroupHierarchy) []error {
+	var errs []error
+	if !strings.Contains(filesystems, "\toverlay\n") {
+		errs = append(errs, errors.New("the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it): load it with `modprobe overlay` (a kernel built with CONFIG_OVERLAY_FS), or run the lab in a Linux VM that has it"))
+	}
+	if err := cgroupV1Ready(hs); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // prepareRealNodes creates every node's cgroups, mount namespace and

@@ -50,16 +50,10 @@ func readSysctls(t *testing.T) map[string]string {
 func TestLabKubeletRuntime(t *testing.T) {
 	t.Parallel()
 	drill, _ := requireLab(t)
-	if _, err := findRuntimeBinaries(drill); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("kubelet runtime cannot run in CI: %v", err)
-		}
-		t.Skipf("kubelet runtime: %v (make containerd deps)", err)
-	}
 	before := readSysctls(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	l, root := upLabRuntime(t, ctx, "kltest", 2, ProxyIPTables, RuntimeKubelet)
+	l, root := upLab(t, ctx, "kltest", 2, ProxyIPTables)
 	name := l.Name()
 	cs, err := l.Client()
 	if err != nil {

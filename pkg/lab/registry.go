@@ -22,7 +22,7 @@ import (
 )
 
 // The lab registry serves the lab's own images (ghcr.io/drillkit/...) to
-// the nodes of the kubelet runtime, so that pods naming
+// the nodes, so that pods naming
 // ghcr.io/drillkit/drill:latest, which the kubelet pulls every time, get
 // drill's image as built at lab up. Every node's containerd has it as a
 // mirror of ghcr.io; what it does not hold is fetched from ghcr.io itself.

@@ -19,11 +19,9 @@ type Status struct {
 	APIReady bool `json:"apiReady"`
 	// ProxyMode is the kube-proxy mode as reports show it, e.g.
 	// "ipvs (emulated: kernel has no ip_vs)".
-	ProxyMode string `json:"proxyMode"`
-	// NodeRuntime is lab or kubelet (Config.NodeRuntime).
-	NodeRuntime string          `json:"nodeRuntime"`
-	Nodes       []NodeStatus    `json:"nodes"`
-	Processes   []ProcessStatus `json:"processes"`
+	ProxyMode string          `json:"proxyMode"`
+	Nodes     []NodeStatus    `json:"nodes"`
+	Processes []ProcessStatus `json:"processes"`
 	// RSSBytes is the resident memory of all the lab's processes (pods included).
 	RSSBytes int64 `json:"rssBytes"`
 	// HostConntrackMax is the kernel's global nf_conntrack_max, shared by all
@@ -59,11 +57,10 @@ type ProcessStatus struct {
 func (l *Lab) Status(ctx context.Context) (Status, error) {
 	p := l.plan
 	st := Status{
-		Name:        p.Name,
-		StateDir:    p.StateDir,
-		Kubeconfig:  l.Kubeconfig(),
-		ProxyMode:   ProxyModeLabel(p.ProxyMode),
-		NodeRuntime: p.NodeRuntime,
+		Name:       p.Name,
+		StateDir:   p.StateDir,
+		Kubeconfig: l.Kubeconfig(),
+		ProxyMode:  ProxyModeLabel(p.ProxyMode),
 	}
 	if p.RelayAddr != "" {
 		st.APIServer = "https://" + p.RelayAddr

@@ -32,7 +32,6 @@ type Variant struct {
 const (
 	VarProxyMode           = "target.lab.proxyMode"
 	VarNodes               = "target.lab.nodes"
-	VarNodeRuntime         = "target.lab.nodeRuntime"
 	VarHostConntrackMax    = "target.lab.hostConntrackMax"
 	VarTCPEstablished      = "target.lab.conntrackTimeouts.tcpEstablished"
 	VarTCPTimeWait         = "target.lab.conntrackTimeouts.tcpTimeWait"
@@ -59,7 +58,6 @@ func matrixVars() []matrixVar {
 	return []matrixVar{
 		{VarProxyMode, "iptables | nftables | ipvs", "kube-proxy mode of the lab's nodes.", enumValue("iptables", "nftables", "ipvs")},
 		{VarNodes, "integer 1..10", "Number of lab nodes.", intValue(1, 10)},
-		{VarNodeRuntime, "lab | kubelet", "What runs the lab's pods: drill's lab kubelet or the upstream kubelet with containerd and runc.", enumValue("lab", "kubelet")},
 		{VarHostConntrackMax, "integer 0, or 1024..16777216", "The host's global nf_conntrack_max for the run, as target.lab.hostConntrackMax (needs drill run --allow-host-sysctl).", conntrackMaxValue},
 		{VarTCPEstablished, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_established of every lab node, as target.lab.conntrackTimeouts.tcpEstablished.", timeoutValue},
 		{VarTCPTimeWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_time_wait of every lab node, as target.lab.conntrackTimeouts.tcpTimeWait.", timeoutValue},

@@ -84,8 +84,6 @@ func (s *Scenario) WithVariant(v Variant) *Scenario {
 		switch name {
 		case VarProxyMode:
 			c.Target.Lab.ProxyMode = val
-		case VarNodeRuntime:
-			c.Target.Lab.NodeRuntime = val
 		case VarNodes:
 			c.Target.Lab.Nodes = n
 		case VarHostConntrackMax:
@@ -141,11 +139,10 @@ func (t Target) Kind() string {
 
 // Lab configures the embedded lab.
 type Lab struct {
-	Name        string   `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes, proxyMode, nodeRuntime and hostConntrackMax must then be left out."`
-	Nodes       int      `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
-	ProxyMode   string   `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
-	NodeRuntime string   `yaml:"nodeRuntime" default:"kubelet" enum:"kubelet,lab" doc:"What runs the pods: kubelet (the upstream kubelet with containerd and runc, pods are containers of OCI images) or lab (drill's older lab kubelet, pods are drill processes; for hosts without what real nodes need, see docs/lab.md)."`
-	Images      []string `yaml:"images" doc:"Image archives (docker save or OCI archive .tar, relative to the scenario file) loaded into every node before the setup is applied; needs nodeRuntime kubelet. Pods using them need imagePullPolicy IfNotPresent unless their tag is in a reachable registry."`
+	Name      string   `yaml:"name" doc:"Use the already running lab with this name instead of bringing one up for the run; nodes, proxyMode and hostConntrackMax must then be left out."`
+	Nodes     int      `yaml:"nodes" default:"3" min:"1" max:"10" doc:"Number of worker nodes."`
+	ProxyMode string   `yaml:"proxyMode" default:"iptables" enum:"iptables,nftables,ipvs" doc:"kube-proxy mode on every node."`
+	Images    []string `yaml:"images" doc:"Image archives (docker save or OCI archive .tar, relative to the scenario file) loaded into every node before the setup is applied. Pods using them need imagePullPolicy IfNotPresent unless their tag is in a reachable registry."`
 	// HostConntrackMax changes a host-wide setting, so a run needs the
 	// user's explicit opt-in (drill run --allow-host-sysctl).
 	HostConntrackMax  int               `yaml:"hostConntrackMax" default:"0" min:"0" max:"16777216" doc:"Sets the host's global nf_conntrack_max (the limit every node's table has; read-only inside a node) for the run and restores it afterwards; 0 leaves it alone. Needs drill run --allow-host-sysctl."`

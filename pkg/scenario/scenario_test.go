@@ -268,7 +268,7 @@ func TestParseDefaults(t *testing.T) {
 		APIVersion: "drill/v1",
 		Kind:       "Scenario",
 		Metadata:   Metadata{Name: "t"},
-		Target:     Target{Lab: &Lab{Nodes: 3, ProxyMode: "iptables", NodeRuntime: "kubelet"}},
+		Target:     Target{Lab: &Lab{Nodes: 3, ProxyMode: "iptables"}},
 		Load: LoadSpec{
 			Rate:          Rate{50, time.Second},
 			Duration:      time.Minute,
@@ -414,14 +414,13 @@ func TestLoad(t *testing.T) {
 		if got := s.ImageFiles(); !reflect.DeepEqual(got, []string{filepath.Join(dir, "app.tar")}) {
 			t.Errorf("ImageFiles = %v", got)
 		}
-		_, err = Load(write("{nodeRuntime: lab, images: [app.tar, gone.tar, \"\"]}"))
+		_, err = Load(write("{images: [app.tar, gone.tar, \"\"]}"))
 		checkErrors(t, err, []want{
-			{6, 27, "target.lab.images", "image archives need nodeRuntime: kubelet"},
-			{6, 45, "target.lab.images[1]", "gone.tar: no such file or directory"},
-			{6, 55, "target.lab.images[2]", "empty image archive path"},
+			{6, 27, "target.lab.images[1]", "gone.tar: no such file or directory"},
+			{6, 37, "target.lab.images[2]", "empty image archive path"},
 		})
 		if _, err := Load(write("{name: mine, images: [app.tar]}")); err != nil {
-			t.Errorf("a named lab may get images (its runtime is checked when they are loaded): %v", err)
+			t.Errorf("a named lab may get images: %v", err)
 		}
 	})
 }

@@ -132,7 +132,7 @@ func validateTarget(d *decoder, s *Scenario) {
 		if msg := checkName(l.Name); msg != "" {
 			d.errorf(d.valueAt("target.lab.name"), "target.lab.name", "%s", msg)
 		}
-		for _, f := range []string{"nodes", "proxyMode", "nodeRuntime", "hostConntrackMax", "conntrackTimeouts"} {
+		for _, f := range []string{"nodes", "proxyMode", "hostConntrackMax", "conntrackTimeouts"} {
 			if p := "target.lab." + f; d.has(p) {
 				d.errorf(d.at(p), p, "%s cannot be set together with name: an existing lab keeps its own settings; remove one of them", f)
 			}
@@ -409,15 +409,11 @@ func validateMatrix(d *decoder, s *Scenario) {
 	}
 }
 
-// validateImages checks the lab's image archives: a lab whose pods run on
-// the lab kubelet cannot run images, and every archive must exist.
+// validateImages checks the lab's image archives: every archive must exist.
 func validateImages(d *decoder, s *Scenario, files bool) {
 	l := s.Target.Lab
 	if l == nil || len(l.Images) == 0 {
 		return
-	}
-	if l.Name == "" && l.NodeRuntime != "kubelet" {
-		d.errorf(d.at("target.lab.images"), "target.lab.images", "image archives need nodeRuntime: kubelet (the lab kubelet runs only drill itself); remove nodeRuntime: lab or the images")
 	}
 	for i, p := range l.Images {
 		path := fmt.Sprintf("target.lab.images[%d]", i)

@@ -14,8 +14,8 @@ import (
 // that spec names, returns its cluster.
 func (Target) DryRun(_ context.Context, spec *scenario.Lab, name string) (string, *rest.Config, error) {
 	if spec.Name == "" {
-		return fmt.Sprintf("would bring up lab %q with %d nodes (pods run by %s), kube-proxy %s, and its ALB",
-			name, spec.Nodes, lab.NodeRuntimeLabel(spec.NodeRuntime), lab.ProxyModeLabel(spec.ProxyMode)), nil, nil
+		return fmt.Sprintf("would bring up lab %q with %d nodes, kube-proxy %s, and its ALB",
+			name, spec.Nodes, lab.ProxyModeLabel(spec.ProxyMode)), nil, nil
 	}
 	line := fmt.Sprintf("running lab %q and its ALB", spec.Name)
 	l, err := lab.Open(spec.Name)

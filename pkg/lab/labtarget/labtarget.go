@@ -78,7 +78,7 @@ func openLab(ctx context.Context, spec *scenario.Lab, name string, progress io.W
 		return l, nil
 	}
 	return lab.Up(ctx, lab.Config{Name: name, Nodes: spec.Nodes, ProxyMode: spec.ProxyMode,
-		NodeRuntime: spec.NodeRuntime, HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: spec.ConntrackTimeouts})
+		HostConntrackMax: spec.HostConntrackMax, Progress: progress, ConntrackTimeouts: spec.ConntrackTimeouts})
 }
 
 // describe returns the report's details of a lab and the notes on what it
@@ -86,7 +86,7 @@ func openLab(ctx context.Context, spec *scenario.Lab, name string, progress io.W
 func describe(plan lab.Plan, url string) (map[string]string, []string) {
 	mode := lab.ProxyModeLabel(plan.ProxyMode)
 	details := map[string]string{
-		"lab": plan.Name, "nodes": strconv.Itoa(len(plan.Nodes)), "proxyMode": mode, "nodeRuntime": plan.NodeRuntime, "loadBalancer": "lab ALB " + url,
+		"lab": plan.Name, "nodes": strconv.Itoa(len(plan.Nodes)), "proxyMode": mode, "loadBalancer": "lab ALB " + url,
 	}
 	var notes []string
 	if mode != plan.ProxyMode {

@@ -20,7 +20,8 @@ import (
 )
 
 // Require returns the drill and drill-kube binaries for a lab test, or ends
-// the test: it needs root and DRILL_BIN and DRILL_KUBE_BIN (make test sets both).
+// the test: it needs root, DRILL_BIN and DRILL_KUBE_BIN (make test sets both)
+// and what the lab's nodes need (lab.CheckHost).
 func Require(t testing.TB) (drill, kube string) {
 	t.Helper()
 	missing := func(format string, args ...any) {
@@ -45,6 +46,9 @@ func Require(t testing.TB) (drill, kube string) {
 		if st, err := os.Stat(b); err != nil || st.Mode()&0o111 == 0 {
 			missing("%s is not an executable (run make build kube)", b)
 		}
+	}
+	if err := lab.CheckHost(drill); err != nil {
+		missing("%v (make containerd deps)", err)
 	}
 	return drill, kube
 }

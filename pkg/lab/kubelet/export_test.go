@@ -1,4 +1,0 @@
-package kubelet
-
-// DialInNetns is dialInNetns for the integration tests.
-var DialInNetns = dialInNetns
