@@ -23,8 +23,8 @@ KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=37
 KUBE_SRCS := $(sort $(shell find kube -name '*.go' -not -path 'kube/bin/*')) kube/go.mod kube/go.sum
 
-# Static (CGO_ENABLED=0): the same binary runs on the host and, for the
-# lab's kubelet node runtime, in drill's scratch image.
+# Static (CGO_ENABLED=0): the same binary runs on the host and, on the
+# lab's nodes, in drill's scratch image.
 build:
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o $(BIN)/drill ./cmd/drill
 
@@ -41,7 +41,7 @@ $(BIN)/drill-kube: $(KUBE_SRCS)
 		rm -f $(CACHE)/drill-kube-* && cp $@.tmp $(CACHE)/drill-kube-$(KUBE_HASH) && mv $@.tmp $@; \
 	fi
 
-# containerd v2 and its runc shim for the lab's kubelet node runtime, built
+# containerd v2 and its runc shim for the lab's nodes, built
 # from the Go module proxy. A stamp file names the pinned version, so the
 # binaries are rebuilt only when CONTAINERD_VERSION changes.
 CONTAINERD_VERSION := v2.4.2

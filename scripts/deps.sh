@@ -7,7 +7,7 @@ for p in iptables:iptables nft:nftables conntrack:conntrack ip:iproute2 nsenter:
   runc:runc prometheus:prometheus; do
   command -v "${p%%:*}" >/dev/null 2>&1 || need+=("${p##*:}")
 done
-# The lab's kubelet node runtime: the reference CNI plugins (ptp, host-local).
+# The lab's nodes: the reference CNI plugins (ptp, host-local).
 [ -x /usr/lib/cni/ptp ] || [ -x /opt/cni/bin/ptp ] || need+=(containernetworking-plugins)
 # busybox must be the static build: it goes into a scratch image.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || need+=(busybox-static)

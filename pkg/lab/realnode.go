@@ -289,7 +289,7 @@ state = %s
 
 // cniConfig is a node's CNI network: the ptp plugin gives each pod a veth
 // with its address from the node's /24 and a host route to it; pods reach
-// everything else through the node, as with the lab kubelet.
+// everything else through the node.
 func cniConfig(p Plan, n NodePlan) ([]byte, error) {
 	pods, err := netip.ParsePrefix(n.PodCIDR)
 	if err != nil {
