@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -246,6 +247,28 @@ func (lb *LoadBalancer) Created() time.Time { return lb.created }
 
 // ARN is the load balancer's Amazon Resource Name.
 func (lb *LoadBalancer) ARN() string { return lb.arn }
+
+// ListenerARN is the ARN of the load balancer's one listener.
+func (lb *LoadBalancer) ListenerARN() string {
+	return strings.Replace(lb.arn, ":loadbalancer/", ":listener/", 1) + "/" + shortID(lb.arn+" listener")
+}
+
+// ListenerPort is the listener's TCP port.
+func (lb *LoadBalancer) ListenerPort() int { return lb.ln.Addr().(*net.TCPAddr).Port }
+
+// RuleARN is the ARN of a listener rule. It stays the same while a rule of
+// that source matches the same host and path, wherever the rule moves.
+func (lb *LoadBalancer) RuleARN(r Rule) string {
+	return lb.ruleARN(strings.Join([]string{r.Source, r.Host, r.Path, strconv.FormatBool(r.PathExact)}, "\x00"))
+}
+
+// DefaultRuleARN is the ARN of the listener's default rule, the one for
+// requests no rule matches.
+func (lb *LoadBalancer) DefaultRuleARN() string { return lb.ruleARN("default") }
+
+func (lb *LoadBalancer) ruleARN(key string) string {
+	return strings.Replace(lb.ListenerARN(), ":listener/", ":listener-rule/", 1) + "/" + shortID(lb.arn+" rule "+key)
+}
 
 // Name is the load balancer's name.
 func (lb *LoadBalancer) Name() string { return lb.cfg.Name }

@@ -27,9 +27,9 @@ const (
 )
 
 // Handler serves the ELBv2 API subset for one load balancer over the AWS Query
-// protocol: DescribeLoadBalancers, DescribeTargetGroups, DescribeTargetHealth,
-// DescribeTargetGroupAttributes, ModifyTargetGroupAttributes and
-// DescribeTags. Requests are not authenticated (the listener is loopback
+// protocol: DescribeLoadBalancers, DescribeListeners, DescribeRules,
+// DescribeTargetGroups, DescribeTargetHealth, DescribeTargetGroupAttributes,
+// ModifyTargetGroupAttributes and DescribeTags. Requests are not authenticated (the listener is loopback
 // only); any credentials are accepted.
 type Handler struct {
 	lb  *dataplane.LoadBalancer
@@ -98,6 +98,10 @@ func (a *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch action {
 	case "DescribeLoadBalancers":
 		result, err = a.describeLoadBalancers(f)
+	case "DescribeListeners":
+		result, err = a.describeListeners(f)
+	case "DescribeRules":
+		result, err = a.describeRules(f)
 	case "DescribeTargetGroups":
 		result, err = a.describeTargetGroups(f)
 	case "DescribeTargetHealth":
@@ -109,7 +113,7 @@ func (a *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "DescribeTags":
 		result, err = a.describeTags(f)
 	default:
-		err = &apiError{http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the lab ELBv2 API does not serve action %q (it serves DescribeLoadBalancers, DescribeTargetGroups, DescribeTargetHealth, DescribeTargetGroupAttributes, ModifyTargetGroupAttributes, DescribeTags)", action)}
+		err = &apiError{http.StatusBadRequest, "InvalidAction", fmt.Sprintf("the lab ELBv2 API does not serve action %q (it serves DescribeLoadBalancers, DescribeListeners, DescribeRules, DescribeTargetGroups, DescribeTargetHealth, DescribeTargetGroupAttributes, ModifyTargetGroupAttributes, DescribeTags)", action)}
 	}
 	if err != nil {
 		a.writeError(w, reqID, err)
