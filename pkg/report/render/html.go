@@ -104,4 +104,3 @@ func htmlTableOf(t *table) *htmlTable {
 	}
 	return ht
 }
-
