@@ -51,8 +51,10 @@ type pageChart struct {
 type pageState struct {
 	Charts string      `json:"charts"` // body's data-charts
 	List   []pageChart `json:"list"`
-	// BurstEntries counts the bursts listed under the charts.
+	// BurstEntries counts the bursts listed under the charts, Causes the
+	// causes listed with them.
 	BurstEntries int `json:"burstEntries"`
+	Causes       int `json:"causes"`
 	// Errors are the console errors, uncaught exceptions and failed loads.
 	Errors []string `json:"-"`
 }
@@ -68,7 +70,8 @@ const inspectPage = `(() => {
     return {id: fig.id, series: fig.dataset.series || "", width: c ? c.width : 0, height: c ? c.height : 0, painted,
       faults: fig.querySelectorAll(".fault-marker").length, bursts: fig.querySelectorAll(".burst-shade").length};
   });
-  return {charts: document.body.dataset.charts || "", list, burstEntries: document.querySelectorAll("#bursts .burst").length};
+  return {charts: document.body.dataset.charts || "", list, burstEntries: document.querySelectorAll("#bursts .burst").length,
+    causes: document.querySelectorAll("#bursts .burst ul.causes li").length};
 })()`
 
 // loadPage opens the HTML file in headless chromium, waits for its script to
@@ -124,8 +127,9 @@ func loadPage(t *testing.T, exe, file string) pageState {
 	return st
 }
 
-// rollingUpdateReport is a report of the shipped rolling-update scenario
-// without preStop, saved from a real lab run.
+// rollingUpdateReport is the report of a real lab run of the shipped
+// scenarios/rolling-update-no-prestop.yaml (three error bursts, each
+// attributed to a target by the lab ALB).
 func rollingUpdateReport(t *testing.T) *report.Report {
 	t.Helper()
 	r, err := report.Load(filepath.Join("testdata", "rolling-update-no-prestop.report.json"))
@@ -214,8 +218,15 @@ func TestHTMLReportInBrowser(t *testing.T) {
 			page := writePage(t, "report.html", func(b *bytes.Buffer) error { return Report(b, tc.r, FormatHTML) })
 			st := loadPage(t, exe, page)
 			checkCharts(t, st, want, len(d.Faults), len(d.Bursts))
-			if st.BurstEntries != len(d.Bursts) {
-				t.Errorf("%d bursts listed under the charts, want %d", st.BurstEntries, len(d.Bursts))
+			causes := 0
+			for _, b := range d.Bursts {
+				causes += len(b.Causes)
+			}
+			if st.BurstEntries != len(d.Bursts) || st.Causes != causes {
+				t.Errorf("%d bursts with %d causes listed under the charts, want %d with %d", st.BurstEntries, st.Causes, len(d.Bursts), causes)
+			}
+			if tc.name == "lab rolling update" && causes < len(d.Bursts) {
+				t.Errorf("the lab run's %d bursts have %d causes: want each tied to the target that failed it", len(d.Bursts), causes)
 			}
 		})
 	}

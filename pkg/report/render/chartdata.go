@@ -112,7 +112,7 @@ func chartDataOf(r *report.Report) *chartData {
 	d.Conntrack = conntrackSeries(r.Conntrack, n)
 	for _, e := range events {
 		if e.Kind == report.EventFault {
-			d.Faults = append(d.Faults, chartFault{T: e.T.Seconds(), Label: e.Source + ": " + e.Message, Detail: eventLine(e)})
+			d.Faults = append(d.Faults, chartFault{T: e.T.Seconds(), Label: faultLabel(e), Detail: eventLine(e)})
 		}
 	}
 	around := notSamples(events)
@@ -120,7 +120,7 @@ func chartDataOf(r *report.Report) *chartData {
 		if i == maxBurstRows {
 			break
 		}
-		cb := chartBurst{StartT: b.StartT, EndT: b.EndT, Failures: b.Failures, Recovery: "not before the end", Causes: burstCauses(r, i), Around: []string{}}
+		cb := chartBurst{StartT: b.StartT, EndT: b.EndT, Failures: b.Failures, Recovery: "not before the end", Causes: burstCauses(events, b), Around: []string{}}
 		if b.Recovery > 0 {
 			cb.Recovery = human.Duration(b.Recovery)
 		}
@@ -133,10 +133,31 @@ func chartDataOf(r *report.Report) *chartData {
 	return d
 }
 
-// burstCauses is where the report's attribution of burst i to its causes
-// goes, once the document holds one; until then a burst has only the events
-// around it.
-func burstCauses(*report.Report, int) []string { return []string{} }
+// burstCauses is what the report attributes a burst to. Today that is the
+// load balancer's per-target attribution (lab ALB request log): the target
+// events "load balancer: N requests failed at target ..." that began within
+// the burst (or the second before it). A fuller attribution in the document
+// would be read here.
+func burstCauses(events []report.Event, b report.Burst) []string {
+	from := time.Duration(b.StartT-1) * time.Second
+	to := time.Duration(b.EndT) * time.Second
+	out := []string{}
+	for _, e := range events {
+		if e.Kind == report.EventTarget && strings.HasPrefix(e.Message, report.AttributionPrefix) && e.T >= from && e.T < to {
+			out = append(out, fmtOffset(e.T)+" "+e.Message)
+		}
+	}
+	return out
+}
+
+// faultLabel is a fault marker's label: the message, with the source when
+// the message does not name it.
+func faultLabel(e report.Event) string {
+	if e.Source == "" || e.Source == "fault" || strings.Contains(e.Message, e.Source) {
+		return e.Message
+	}
+	return e.Source + ": " + e.Message
+}
 
 func num(v float64) *float64 { return &v }
 

@@ -78,12 +78,17 @@
       faults.forEach(function (f, i) {
         var m = document.createElement("div");
         m.className = "fault-marker";
-        m.style.left = u.valToPos(f.t, "x") + "px";
+        var left = u.valToPos(f.t, "x");
+        m.style.left = left + "px";
         m.title = f.detail;
         if (labels) {
           var label = document.createElement("span");
           label.textContent = f.label;
           label.style.top = (i % 3) * 1.3 + "em";
+          if (left > over.clientWidth * 0.7) {
+            label.style.left = "auto";
+            label.style.right = "3px";
+          }
           m.appendChild(label);
         }
         over.appendChild(m);
@@ -150,7 +155,13 @@
     fig.dataset.series = String(layers.length);
   }
 
+  function isPow10(v) {
+    var l = Math.log10(v);
+    return Math.abs(l - Math.round(l)) < 1e-9;
+  }
+
   function lineChart(fig, n, lines, colors, yLabel, fmt, overlay, yScale) {
+    var logTicks = yScale && yScale.logTicks;
     var series = [{ label: "t", value: function (u, v) { return v == null ? "-" : fmtT(v); } }];
     var data = [seconds(n)];
     lines.forEach(function (l, i) {
@@ -161,7 +172,9 @@
     var opts = {
       width: width(fig), height: 220, series: series, scales: { x: { time: false }, y: yScale || {} },
       cursor: { sync: { key: "drill" } },
-      axes: [xAxis, { label: yLabel, values: function (u, vals) { return vals.map(fmt); }, size: 70 }],
+      axes: [xAxis, { label: yLabel, size: 80, values: function (u, vals) {
+        return vals.map(function (v) { return logTicks && !isPow10(v) ? "" : fmt(v); });
+      } }],
       plugins: overlay ? [overlay] : [],
     };
     new uPlot(opts, data, fig);
@@ -175,7 +188,7 @@
     lines.forEach(function (l) {
       l.values.forEach(function (v) { if (v != null && v > 0) { lo = Math.min(lo, v); hi = Math.max(hi, v); } });
     });
-    if (hi > 0 && hi / lo > 20) return { distr: 3, log: 10 };
+    if (hi > 0 && hi / lo > 20) return { distr: 3, log: 10, logTicks: true };
     return { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } };
   }
 
@@ -191,7 +204,8 @@
     var drawLanes = function (u) {
       var ctx = u.ctx;
       ctx.save();
-      lanes.forEach(function (l, row) {
+      lanes.forEach(function (l, i) {
+        var row = lanes.length - 1 - i;
         var y0 = u.valToPos(row + 0.85, "y", true), y1 = u.valToPos(row + 0.15, "y", true);
         l.segments.forEach(function (s) {
           var x0 = u.valToPos(s.from, "x", true), x1 = u.valToPos(s.to, "x", true);
@@ -216,7 +230,7 @@
       axes: [{ values: xAxis.values }, {
         size: 170, gap: 4, grid: { show: false },
         splits: function () { return names.map(function (_, i) { return i + 0.5; }); },
-        values: function (u, vals) { return vals.map(function (v) { return names[Math.floor(v)] || ""; }); },
+        values: function (u, vals) { return vals.map(function (v) { return names[lanes.length - 1 - Math.floor(v)] || ""; }); },
       }],
       hooks: { draw: [drawLanes] },
       plugins: [overlay],
