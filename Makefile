@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube containerd deps test test-unit bench demo clean
+.PHONY: build kube containerd deps chartlib test test-unit bench demo clean
 
 # Built binaries that take minutes are kept by content under CACHE: a fresh
 # clone of the same sources copies them instead of building them again.
@@ -70,6 +70,11 @@ $(CONTAINERD_STAMP):
 
 deps:
 	bash scripts/deps.sh
+
+# The charting library the HTML report embeds, re-fetched from npm at the
+# version and checksum pinned in the script (the files are committed).
+chartlib:
+	bash scripts/fetch-chartlib.sh
 
 # Every tier as root: unit tests and, with the lab build tag, the tests
 # that need root, network namespaces and the lab (docs/testing.md).

@@ -2,9 +2,10 @@
 # Installs the system packages drill's lab and tests need, when missing.
 set -euo pipefail
 need=()
-# prometheus: the server that scrapes a run's live metrics in the tests.
+# prometheus: the server that scrapes a run's live metrics in the tests;
+# chromium: the headless browser that loads the HTML report in the tests.
 for p in iptables:iptables nft:nftables conntrack:conntrack ip:iproute2 nsenter:util-linux \
-  runc:runc prometheus:prometheus; do
+  runc:runc prometheus:prometheus chromium:chromium; do
   command -v "${p%%:*}" >/dev/null 2>&1 || need+=("${p##*:}")
 done
 # The lab's nodes: the reference CNI plugins (ptp, host-local).

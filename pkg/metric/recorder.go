@@ -79,14 +79,14 @@ type Recorder struct {
 
 // secState is one second of the timeline while the run goes on.
 type secState struct {
-	requests  uint64
-	successes uint64
-	codes     map[uint16]uint64
-	errors    [nClasses]uint64
-	backends  map[string]uint64
-	max       int64
-	hist      *hist // nil once finalized
-	p50, p99  int64 // set when finalized
+	requests      uint64
+	successes     uint64
+	codes         map[uint16]uint64
+	errors        [nClasses]uint64
+	backends      map[string]uint64
+	max           int64
+	hist          *hist // nil once finalized
+	p50, p90, p99 int64 // set when finalized
 }
 
 // New returns an empty Recorder.
@@ -203,7 +203,7 @@ func (rec *Recorder) newHist() *hist {
 
 // finalize keeps a second's quantiles and releases its histogram.
 func (rec *Recorder) finalize(s *secState) {
-	s.p50, s.p99 = s.hist.quantile(0.5), s.hist.quantile(0.99)
+	s.p50, s.p90, s.p99 = s.hist.quantile(0.5), s.hist.quantile(0.9), s.hist.quantile(0.99)
 	s.hist.reset()
 	rec.free = append(rec.free, s.hist)
 	s.hist = nil
@@ -241,9 +241,9 @@ func (rec *Recorder) second(t int) Second {
 	out.Errors = errorMap(&s.errors)
 	out.Max = time.Duration(s.max)
 	if s.hist != nil {
-		out.P50, out.P99 = time.Duration(s.hist.quantile(0.5)), time.Duration(s.hist.quantile(0.99))
+		out.P50, out.P90, out.P99 = time.Duration(s.hist.quantile(0.5)), time.Duration(s.hist.quantile(0.9)), time.Duration(s.hist.quantile(0.99))
 	} else {
-		out.P50, out.P99 = time.Duration(s.p50), time.Duration(s.p99)
+		out.P50, out.P90, out.P99 = time.Duration(s.p50), time.Duration(s.p90), time.Duration(s.p99)
 	}
 	if len(s.backends) > 0 {
 		out.Backends = make(map[string]uint64, len(s.backends))

@@ -90,8 +90,10 @@ type Second struct {
 	Codes     map[string]uint64 `json:"codes,omitempty"`
 	Errors    map[string]uint64 `json:"errors,omitempty"`
 	P50       time.Duration     `json:"p50Ns"`
-	P99       time.Duration     `json:"p99Ns"`
-	Max       time.Duration     `json:"maxNs"`
+	// P90 is absent (zero) in reports of drill versions before it was added.
+	P90 time.Duration `json:"p90Ns,omitempty"`
+	P99 time.Duration `json:"p99Ns"`
+	Max time.Duration `json:"maxNs"`
 	// Backends counts this second's responses by backend name.
 	Backends map[string]uint64 `json:"backends,omitempty"`
 }

@@ -181,6 +181,12 @@ const (
 	EventNote     EventKind = "note"
 )
 
+// AttributionPrefix starts the message of a target event that attributes
+// failed requests to a load balancer target ("load balancer: 60 requests
+// failed at target 198.19.1.2:8080 from t=12.9s to t=17.6s (...)"), the
+// lab ALB's request log read per target.
+const AttributionPrefix = "load balancer: "
+
 // Event is one thing that happened during the run.
 type Event struct {
 	// T is the offset from the start of the run.

@@ -56,7 +56,7 @@ func (a *attribution) events(t0 time.Time) []report.Event {
 		sort.Strings(parts)
 		out = append(out, report.Event{
 			T: f.first.Sub(t0), Time: f.first, Kind: report.EventTarget, Source: target,
-			Message: fmt.Sprintf("load balancer: %d requests failed at target %s from t=%.1fs to t=%.1fs (%s)",
+			Message: report.AttributionPrefix + fmt.Sprintf("%d requests failed at target %s from t=%.1fs to t=%.1fs (%s)",
 				f.count, target, f.first.Sub(t0).Seconds(), f.last.Sub(t0).Seconds(), strings.Join(parts, ", ")),
 		})
 	}

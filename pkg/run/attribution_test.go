@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drillkit/drill/pkg/report"
 )
 
 func TestAttributionGroupsFailuresByTarget(t *testing.T) {
@@ -19,7 +21,7 @@ func TestAttributionGroupsFailuresByTarget(t *testing.T) {
 	if ev[0].Source != "198.19.2.2:8080" || ev[1].Source != "198.19.1.2:8080" || ev[1].T != 3*time.Second {
 		t.Fatalf("events %+v: want the client-closed target first, then the 502 one at t=3s", ev)
 	}
-	if !strings.Contains(ev[1].Message, "2 requests failed") || !strings.Contains(ev[1].Message, "502 target_reset ×2") || !strings.Contains(ev[1].Message, "t=4.0s") {
+	if !strings.HasPrefix(ev[1].Message, report.AttributionPrefix+"2 requests failed") || !strings.Contains(ev[1].Message, "502 target_reset ×2") || !strings.Contains(ev[1].Message, "t=4.0s") {
 		t.Fatalf("message %q", ev[1].Message)
 	}
 }

@@ -37,6 +37,16 @@ type Comparison struct {
 	// Notes warn about things that limit the comparison (incomplete runs,
 	// different scenarios, emulated datapaths).
 	Notes []string `json:"notes,omitempty"`
+	// Timelines are the runs' per-second timelines, baseline first, for
+	// renderings that overlay the runs; the comparison's JSON leaves them
+	// out (each run's report.json has them).
+	Timelines []RunTimeline `json:"-"`
+}
+
+// RunTimeline is one compared run second by second.
+type RunTimeline struct {
+	Label    string
+	Timeline []report.Second
 }
 
 // RunRef identifies a compared run.
@@ -124,6 +134,9 @@ func Runs(runs []*report.Report, opts Options) *Comparison {
 	}
 	labels := runLabels(runs, opts.Labels)
 	c.Baseline = refOf(runs[0], labels[0])
+	for i, r := range runs {
+		c.Timelines = append(c.Timelines, RunTimeline{Label: labels[i], Timeline: r.Summary.Timeline})
+	}
 	c.Notes = compareNotes(runs, labels)
 	for i, r := range runs[1:] {
 		cand := Candidate{Run: refOf(r, labels[i+1])}

@@ -17,7 +17,7 @@ var ComparisonFormats = []string{FormatTable, FormatMarkdown, FormatJSON, Format
 // Comparison writes c to w in format "table", "md", "json" or "html".
 // It is written in one piece, without the userinfo of URLs.
 func Comparison(w io.Writer, c *compare.Comparison, format string) error {
-	return writeRedacted(w, nil, func(w io.Writer) error { return renderComparison(w, c, format) })
+	return writeRedacted(w, nil, format == FormatHTML, func(w io.Writer) error { return renderComparison(w, c, format) })
 }
 
 func renderComparison(w io.Writer, c *compare.Comparison, format string) error {
@@ -33,7 +33,11 @@ func renderComparison(w io.Writer, c *compare.Comparison, format string) error {
 		if c.Regressed() {
 			class = "worse"
 		}
-		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), nil)
+		var charts any
+		if d := comparisonChartDataOf(c); d != nil {
+			charts = d
+		}
+		return writeHTML(w, "drill compare", class, comparisonHeading(c, false), comparisonSections(c, false), charts)
 	}
 	return fmt.Errorf("render comparison: unknown format %q; use one of %s", format, strings.Join(ComparisonFormats, ", "))
 }

@@ -6,10 +6,6 @@ import (
 	"html/template"
 	"io"
 	"strings"
-	"time"
-
-	"github.com/drillkit/drill/pkg/report"
-	"github.com/drillkit/drill/pkg/report/internal/human"
 )
 
 // pageTemplate lays out a standalone HTML page, self-contained so that it is
@@ -28,10 +24,12 @@ var pageTemplates = template.Must(template.New("page").Funcs(template.FuncMap{
 type htmlPage struct {
 	Title string
 	// Class colours the heading (a status or verdict).
-	Class    string
-	Heading  string
-	Notes    []string
-	Chart    *htmlChart
+	Class   string
+	Heading string
+	Notes   []string
+	// Charts is what the charts draw (chartData or comparisonChartData),
+	// encoded as JSON by the template; nil for a page without charts.
+	Charts   any
 	Sections []htmlSection
 }
 
@@ -61,9 +59,11 @@ type htmlCell struct {
 }
 
 // writeHTML renders the sections as a standalone HTML page. class colours
-// the first heading line (a status or verdict); chart may be nil.
-func writeHTML(w io.Writer, title, class string, heading []string, secs []section, chart *htmlChart) error {
-	page := htmlPage{Title: title, Class: class, Chart: chart}
+// the first heading line (a status or verdict); charts is the data of the
+// page's charts, nil for none. The page holds chartLibMark where the chart
+// library goes (see withChartLib).
+func writeHTML(w io.Writer, title, class string, heading []string, secs []section, charts any) error {
+	page := htmlPage{Title: title, Class: class, Charts: charts}
 	if len(heading) > 0 {
 		page.Heading, page.Notes = heading[0], heading[1:]
 	}
@@ -103,82 +103,4 @@ func htmlTableOf(t *table) *htmlTable {
 		ht.Rows = append(ht.Rows, cells)
 	}
 	return ht
-}
-
-// Chart geometry, in SVG user units.
-const (
-	chartWidth  = 900.0
-	chartHeight = 160.0
-	chartPad    = 30.0
-)
-
-// htmlChart is the run second by second: red bars for the share of failed
-// requests (full height = all failed), a blue line for p99 (full height =
-// the worst second), and a dashed marker with a tooltip for every fault.
-type htmlChart struct {
-	Width, Height float64
-	// Left, Right, Ceiling and Bottom bound the plot.
-	Left, Right, Ceiling, Bottom float64
-	LabelY, LegendY              float64
-	Seconds                      int
-	Bars                         []htmlBar
-	// P99 holds the points of the p99 line; empty when no second had one.
-	P99 string
-	// Top is the p99 at full height.
-	Top    string
-	Faults []htmlMarker
-}
-
-type htmlBar struct {
-	X, Y, Width, Height float64
-	T                   int
-	Failed, Requests    uint64
-}
-
-type htmlMarker struct {
-	X     float64
-	Title string
-}
-
-// timelineChart lays out the chart of a run's timeline; nil without one.
-func timelineChart(tl []report.Second, events []report.Event) *htmlChart {
-	secs := dense(tl)
-	if len(secs) == 0 {
-		return nil
-	}
-	n := float64(len(secs))
-	plotW, plotH := chartWidth-2*chartPad, chartHeight-2*chartPad
-	x := func(t float64) float64 { return chartPad + t/n*plotW }
-	y := func(f float64) float64 { return chartPad + (1-f)*plotH }
-	var maxP99 time.Duration
-	for _, s := range secs {
-		maxP99 = max(maxP99, s.P99)
-	}
-	c := &htmlChart{
-		Width: chartWidth, Height: chartHeight,
-		Left: x(0), Right: x(n), Ceiling: y(1), Bottom: y(0),
-		LabelY: chartHeight - 8, LegendY: chartPad - 10,
-		Seconds: len(secs), Top: human.Duration(maxP99),
-	}
-	var pts []string
-	for _, s := range secs {
-		if s.Requests == 0 {
-			continue
-		}
-		if failed := s.Requests - min(s.Successes, s.Requests); failed > 0 {
-			share := float64(failed) / float64(s.Requests)
-			c.Bars = append(c.Bars, htmlBar{X: x(float64(s.T)), Y: y(share), Width: plotW / n, Height: share * plotH,
-				T: s.T, Failed: failed, Requests: s.Requests})
-		}
-		if maxP99 > 0 {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(float64(s.T)+0.5), y(float64(s.P99)/float64(maxP99))))
-		}
-	}
-	c.P99 = strings.Join(pts, " ")
-	for _, ev := range events {
-		if ev.Kind == report.EventFault {
-			c.Faults = append(c.Faults, htmlMarker{X: x(ev.T.Seconds()), Title: fmtOffset(ev.T) + " " + ev.Source + ": " + ev.Message})
-		}
-	}
-	return c
 }

@@ -27,22 +27,27 @@ var Formats = []string{FormatTable, FormatMarkdown, FormatJSON, FormatJUnit, For
 
 // Report writes r to w in format: "table" (terminal), "md" (Markdown for a
 // pull-request comment), "json" (the report itself), "junit" (JUnit XML
-// for CI test reporting) or "html" (a standalone page with a timeline chart).
+// for CI test reporting) or "html" (one self-contained page with charts).
 //
 // The rendering is written in one piece, without credentials (see
 // Report.Redactor).
 func Report(w io.Writer, r *report.Report, format string) error {
-	return writeRedacted(w, r.Redactor, func(w io.Writer) error { return renderReport(w, r, format) })
+	return writeRedacted(w, r.Redactor, format == FormatHTML, func(w io.Writer) error { return renderReport(w, r, format) })
 }
 
 // writeRedacted renders into a buffer and writes it to w in one piece, with
-// the credentials red knows (and the userinfo of URLs) left out.
-func writeRedacted(w io.Writer, red *redact.Redactor, render func(io.Writer) error) error {
+// the credentials red knows (and the userinfo of URLs) left out; an HTML
+// page gets its chart library after that.
+func writeRedacted(w io.Writer, red *redact.Redactor, html bool, render func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		return err
 	}
-	if _, err := w.Write(red.Bytes(buf.Bytes())); err != nil {
+	out := red.Bytes(buf.Bytes())
+	if html {
+		out = withChartLib(out)
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return nil
@@ -59,8 +64,11 @@ func renderReport(w io.Writer, r *report.Report, format string) error {
 	case FormatJUnit:
 		return writeJUnit(w, r)
 	case FormatHTML:
-		return writeHTML(w, "drill: "+r.Title(), string(r.Status), verdictLines(r, false), reportSections(r, false),
-			timelineChart(r.Summary.Timeline, sortedEvents(r.Events)))
+		var charts any
+		if d := chartDataOf(r); d != nil {
+			charts = d
+		}
+		return writeHTML(w, "drill: "+r.Title(), string(r.Status), verdictLines(r, false), reportSections(r, false), charts)
 	}
 	return fmt.Errorf("render report: unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
 }

@@ -98,7 +98,11 @@ func reportSections(r *report.Report, markdown bool) []section {
 		secs = append(secs, section{title: "Latency", parts: []part{{table: latencyTable(s)}}})
 	}
 	if len(s.Timeline) > 0 {
-		secs = append(secs, section{title: "Timeline", parts: []part{{pre: sparklines(s.Timeline)}}})
+		tl := []part{{pre: sparklines(s.Timeline)}}
+		if svg := timelineSVG(s.Timeline, r.Events, s.Bursts); markdown && svg != nil {
+			tl = append([]part{{image: &image{alt: chartAlt(r), src: svgDataURI(svg)}}}, tl...)
+		}
+		secs = append(secs, section{title: "Timeline", parts: tl})
 		secs = append(secs, section{title: "Timeline by window", fold: true, parts: []part{{table: timelineTable(s.Timeline)}}})
 	}
 	if lines := conntrackLines(r.Conntrack, len(dense(s.Timeline))); lines != nil {
@@ -106,6 +110,9 @@ func reportSections(r *report.Report, markdown bool) []section {
 	}
 	if s.Requests > 0 {
 		secs = append(secs, section{title: "Error bursts", parts: burstParts(r)})
+		if around := burstEvents(r); around != nil {
+			secs = append(secs, section{title: "Events around each burst", fold: true, parts: []part{{pre: around}}})
+		}
 	}
 	if len(s.Backends) > 0 {
 		secs = append(secs, section{title: "Backends", parts: backendParts(s)})
@@ -328,9 +335,17 @@ func burstParts(r *report.Report) []part {
 	if len(bs) > len(shown) {
 		parts = append(parts, part{text: []string{fmt.Sprintf("%d more bursts are in report.json.", len(bs)-len(shown))}})
 	}
+	return parts
+}
+
+// burstEvents lists, for each burst shown, the events around it; nil
+// without bursts or events.
+func burstEvents(r *report.Report) []string {
+	bs := r.Summary.Bursts
+	shown := bs[:min(len(bs), maxBurstRows)]
 	events := notSamples(r.Events)
-	if len(events) == 0 {
-		return parts
+	if len(events) == 0 || len(shown) == 0 {
+		return nil
 	}
 	var lines []string
 	for i, b := range shown {
@@ -348,7 +363,32 @@ func burstParts(r *report.Report) []part {
 			lines = append(lines, fmt.Sprintf("  ... %d more", len(around)-maxEventsPerBurst))
 		}
 	}
-	return append(parts, part{pre: lines})
+	return lines
+}
+
+// maxAltFaults is how many fault times the chart's description names.
+const maxAltFaults = 10
+
+// chartAlt describes the Markdown chart for readers (and viewers that do
+// not show data: images).
+func chartAlt(r *report.Report) string {
+	alt := fmt.Sprintf("failed share and p99 per second over %ds", len(dense(r.Summary.Timeline)))
+	var faults []string
+	for _, e := range r.Events {
+		if e.Kind == report.EventFault {
+			faults = append(faults, fmtOffset(e.T))
+		}
+	}
+	if len(faults) > maxAltFaults {
+		faults = append(faults[:maxAltFaults], fmt.Sprintf("%d more", len(faults)-maxAltFaults))
+	}
+	if len(faults) > 0 {
+		alt += "; faults at " + strings.Join(faults, ", ")
+	}
+	if n := len(r.Summary.Bursts); n > 0 {
+		alt += fmt.Sprintf("; %d error burst(s)", n)
+	}
+	return alt
 }
 
 // notSamples leaves out sample events: samplers emit one per interval, which

@@ -22,12 +22,19 @@ type section struct {
 	parts []part
 }
 
-// part is one of: key/value facts, a table, preformatted lines, or text.
+// part is one of: key/value facts, a table, preformatted lines, text, or
+// (in Markdown only) an image.
 type part struct {
 	facts [][2]string
 	table *table
 	pre   []string
 	text  []string
+	image *image
+}
+
+// image is a picture with its description; src is a data: URI.
+type image struct {
+	alt, src string
 }
 
 // table is a table of strings with per-column right alignment.
@@ -142,6 +149,8 @@ func writeMarkdown(w io.Writer, heading []string, secs []section) error {
 					ew.printf("%s\n", mdEscape(l))
 				}
 				ew.printf("\n")
+			case p.image != nil:
+				ew.printf("<img alt=\"%s\" src=\"%s\">\n\n", htmlEscape(p.image.alt), htmlEscape(p.image.src))
 			}
 		}
 		if s.fold {

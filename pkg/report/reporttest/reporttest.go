@@ -30,7 +30,7 @@ func Summary(burstFrom, burstTo int, fail uint64, slow float64) report.Summary {
 		Errors:   map[string]uint64{},
 	}
 	for t := range secs {
-		sec := report.Second{T: t, Requests: rate, Successes: rate, P50: Ms(4 * slow), P99: Ms(20 * slow), Max: Ms(40 * slow),
+		sec := report.Second{T: t, Requests: rate, Successes: rate, P50: Ms(4 * slow), P90: Ms(9 * slow), P99: Ms(20 * slow), Max: Ms(40 * slow),
 			Codes: map[string]uint64{}, Errors: map[string]uint64{}, Backends: map[string]uint64{}}
 		if t >= burstFrom && t < burstTo {
 			sec.Successes = rate - fail
@@ -39,6 +39,7 @@ func Summary(burstFrom, burstTo int, fail uint64, slow float64) report.Summary {
 			sec.Codes["0"] = resets
 			sec.Errors[metric.ClassHTTP] = fail - resets
 			sec.Errors[metric.ClassReset] = resets
+			sec.P90 = Ms(120 * slow)
 			sec.P99 = Ms(200 * slow)
 			sec.Max = Ms(900 * slow)
 		}
