@@ -93,14 +93,59 @@ func ReadBalancer(r io.Reader) ([]BalancerFailure, error) {
 // each record serves one result, the nearest in time of those with the
 // status the client got.
 type balancerLog struct {
-	recs []BalancerFailure // by time
-	used []bool
+	byStatus map[int]*records
+}
+
+// records are the records of one status, by time; next[i] is the first
+// unused record at or after i (a union-find with path halving), so that
+// used ones are skipped at once.
+type records struct {
+	recs []BalancerFailure
+	next []int
 }
 
 func newBalancerLog(recs []BalancerFailure) *balancerLog {
-	recs = append([]BalancerFailure(nil), recs...)
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Time.Before(recs[j].Time) })
-	return &balancerLog{recs: recs, used: make([]bool, len(recs))}
+	l := &balancerLog{byStatus: map[int]*records{}}
+	for _, r := range recs {
+		rs := l.byStatus[r.Status]
+		if rs == nil {
+			rs = &records{}
+			l.byStatus[r.Status] = rs
+		}
+		rs.recs = append(rs.recs, r)
+	}
+	for _, rs := range l.byStatus {
+		sort.SliceStable(rs.recs, func(i, j int) bool { return rs.recs[i].Time.Before(rs.recs[j].Time) })
+		rs.next = make([]int, len(rs.recs)+1)
+		for i := range rs.next {
+			rs.next[i] = i
+		}
+	}
+	return l
+}
+
+// unused is the first unused record at or after i (len(recs) if none).
+func (rs *records) unused(i int) int {
+	for rs.next[i] != i {
+		rs.next[i] = rs.next[rs.next[i]]
+		i = rs.next[i]
+	}
+	return i
+}
+
+// nearest is the unused record nearest to start within from..to, or -1.
+func (rs *records) nearest(start, from, to time.Time) int {
+	i := rs.unused(sort.Search(len(rs.recs), func(i int) bool { return !rs.recs[i].Time.Before(from) }))
+	best := -1
+	for ; i < len(rs.recs) && !rs.recs[i].Time.After(to); i = rs.unused(i + 1) {
+		if best < 0 || absDur(rs.recs[i].Time.Sub(start)) < absDur(rs.recs[best].Time.Sub(start)) {
+			best = i
+		}
+		if rs.recs[i].Time.After(start) {
+			break // later ones are further away
+		}
+	}
+	return best
 }
 
 // matchSlack is how far before a result's start, or after its end, the
@@ -112,24 +157,28 @@ const matchSlack = 200 * time.Millisecond
 // status code (0: no response, any status matches).
 func (l *balancerLog) match(start time.Time, lat time.Duration, code uint16) *BalancerFailure {
 	from, to := start.Add(-matchSlack), start.Add(lat+matchSlack)
-	i := sort.Search(len(l.recs), func(i int) bool { return !l.recs[i].Time.Before(from) })
-	best := -1
-	for ; i < len(l.recs) && !l.recs[i].Time.After(to); i++ {
-		if l.used[i] || (code != 0 && l.recs[i].Status != int(code)) {
-			continue
+	var best *records
+	bi := -1
+	consider := func(rs *records) {
+		if rs == nil {
+			return
 		}
-		if best < 0 || absDur(l.recs[i].Time.Sub(start)) < absDur(l.recs[best].Time.Sub(start)) {
-			best = i
-		}
-		if l.recs[i].Time.After(start) {
-			break // later ones are further away
+		if i := rs.nearest(start, from, to); i >= 0 && (bi < 0 || absDur(rs.recs[i].Time.Sub(start)) < absDur(best.recs[bi].Time.Sub(start))) {
+			best, bi = rs, i
 		}
 	}
-	if best < 0 {
+	if code != 0 {
+		consider(l.byStatus[int(code)])
+	} else {
+		for _, rs := range l.byStatus {
+			consider(rs)
+		}
+	}
+	if bi < 0 {
 		return nil
 	}
-	l.used[best] = true
-	return &l.recs[best]
+	best.next[bi] = bi + 1
+	return &best.recs[bi]
 }
 
 func absDur(d time.Duration) time.Duration {

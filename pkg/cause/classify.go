@@ -234,6 +234,11 @@ func (c *Classifier) withoutRecord(r *vegeta.Result, t, end time.Duration) (stri
 	if connectish && x.dropsNear("", t-dropWindow, end+dropWindow) {
 		return report.CauseDatapathDrop, ""
 	}
+	if x.in.BalancerLogged {
+		// The load balancer logged every failure at a target: this one
+		// failed on the way to it, or the log lost it.
+		return report.CauseUnknown, fmt.Sprintf("%s: no load balancer record of the request", describe(r))
+	}
 	// A pod terminating whose target was still routed.
 	for _, p := range x.pods {
 		if p.terminating == none || p.terminating > end || p.ip == "" {
@@ -255,9 +260,6 @@ func (c *Classifier) withoutRecord(r *vegeta.Result, t, end time.Duration) (stri
 		if stale {
 			return report.CauseEndpointPropagation, ""
 		}
-	}
-	if x.in.BalancerLogged {
-		return report.CauseUnknown, fmt.Sprintf("%s: no load balancer record of the request", describe(r))
 	}
 	return report.CauseUnknown, fmt.Sprintf("%s: no load balancer log, and nothing on the timeline explains it", describe(r))
 }
