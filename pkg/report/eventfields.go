@@ -32,3 +32,14 @@ const (
 	PodTerminating = "terminating"
 	PodDeleted     = "deleted"
 )
+
+// Details are the fields a rendering shows beside the message: those of
+// faults and notes. The fields of pod, endpoint and target events are the
+// message in structured form.
+func (e Event) Details() map[string]string {
+	switch e.Kind {
+	case EventPod, EventEndpoint, EventTarget:
+		return nil
+	}
+	return e.Fields
+}
