@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,6 +177,7 @@ func BenchmarkExplain1M(b *testing.B) {
 	rs = nil
 	r := &report.Report{StartedAt: t0, Target: report.Target{Kind: report.TargetLab}, Events: rollingUpdate()}
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	var failures uint64
 	for i := 0; i < b.N; i++ {
 		f, err := os.Open(path)
@@ -193,8 +195,19 @@ func BenchmarkExplain1M(b *testing.B) {
 		failures = r.Causes.Failures
 	}
 	b.StopTimer()
+	cpu := cpuTime() - cpu0
 	if failures != uint64(len(lb)) || r.Causes.Known() != 1 {
 		b.Fatalf("classified %d failures (%.3f known), want %d, all known", failures, r.Causes.Known(), len(lb))
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/1M-results")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/1M-results")
+}
+
+// cpuTime is the user and system CPU time the process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
