@@ -77,10 +77,10 @@ type Report struct {
 	Causes *Causes `json:"causes,omitempty"`
 	// Lifecycle holds the pods' and targets' lifecycle timings, when the
 	// timeline had any.
-	Lifecycle *Lifecycle `json:"lifecycle,omitempty"`
-	Checks    []CheckResult     `json:"checks"`
-	Abort     *AbortResult      `json:"abort,omitempty"`
-	Score     Score             `json:"score"`
+	Lifecycle *Lifecycle    `json:"lifecycle,omitempty"`
+	Checks    []CheckResult `json:"checks"`
+	Abort     *AbortResult  `json:"abort,omitempty"`
+	Score     Score         `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`
