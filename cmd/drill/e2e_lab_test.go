@@ -162,6 +162,9 @@ func TestConntrackScenarios(t *testing.T) {
 		if sc.code == report.ExitChecksFailed && (drops == 0 || !full) {
 			t.Fatalf("flood on a 4096-entry table: %v drops, a full sample: %v; want both", drops, full)
 		}
+		if sc.code == report.ExitChecksFailed && r.Summary.Successes < r.Summary.Requests {
+			requireCauses(t, r, report.CauseDatapathDrop)
+		}
 		if sc.code == report.ExitOK && (drops != 0 || full) {
 			t.Fatalf("flood on a 131072-entry table: %v drops, a full sample: %v; want neither", drops, full)
 		}
@@ -197,6 +200,9 @@ func TestConntrackTimeWaitScenarios(t *testing.T) {
 		if sc.code == report.ExitChecksFailed && fill < 0.9 {
 			t.Fatalf("time_wait 120 s: highest fill %.2f; want the table (nearly) full", fill)
 		}
+		if sc.code == report.ExitChecksFailed {
+			requireCauses(t, r, report.CauseDatapathDrop)
+		}
 		if sc.code == report.ExitOK && (drops != 0 || fill >= 0.9) {
 			t.Fatalf("time_wait 10 s: %v drops, highest fill %.2f; want none and below 0.9", drops, fill)
 		}
@@ -228,6 +234,9 @@ func TestBlueGreenScenarios(t *testing.T) {
 		t.Logf("blue answered %d requests 3-9 s after the switch", blueAfterSwitch)
 		if sc.code == report.ExitChecksFailed && (failed == 0 || blueAfterSwitch == 0) {
 			t.Fatalf("selector switch: %d failed, blue answered %d after the switch; want both above 0", failed, blueAfterSwitch)
+		}
+		if sc.code == report.ExitChecksFailed {
+			requireCauses(t, r, report.CauseConnectionReuse)
 		}
 		if sc.code == report.ExitOK && (failed != 0 || blueAfterSwitch != 0) {
 			t.Fatalf("weighted switch: %d failed, blue answered %d after the switch; want neither", failed, blueAfterSwitch)
