@@ -54,6 +54,29 @@ func runScenarios(t *testing.T, scenarios []labScenario, args []string, parallel
 	}
 }
 
+// requireCauses fails unless at least 90% of the run's failed requests
+// have a known cause and most have want.
+func requireCauses(t *testing.T, r *report.Report, want string) {
+	t.Helper()
+	c := r.Causes
+	if c == nil {
+		t.Fatal("a run with failed requests has no causes")
+	}
+	var top report.CauseCount
+	for _, cc := range c.Total {
+		t.Logf("cause %s ×%d: %s", cc.Cause, cc.Count, cc.Explanation)
+		if cc.Count > top.Count {
+			top = cc
+		}
+	}
+	if c.Failures != r.Summary.Requests-r.Summary.Successes {
+		t.Errorf("%d failures classified, the run had %d", c.Failures, r.Summary.Requests-r.Summary.Successes)
+	}
+	if c.Known() < 0.9 || top.Cause != want {
+		t.Fatalf("%.1f%% of the failures have a known cause, most are %s; want at least 90%% and most %s", 100*c.Known(), top.Cause, want)
+	}
+}
+
 // TestRollingUpdateScenarios runs the two shipped rolling-update scenarios on
 // the embedded lab, through the lab ALB: without preStop the update drops
 // requests and the checks fail; with a preStop sleep longer than the
@@ -70,6 +93,12 @@ func TestRollingUpdateScenarios(t *testing.T) {
 		}
 		if sc.code == report.ExitChecksFailed && failed == 0 {
 			t.Fatal("no request failed without preStop")
+		}
+		if sc.code == report.ExitChecksFailed {
+			requireCauses(t, r, report.CauseDeregistrationLag)
+			if v, ok := r.Sampled["deregistration_lag_max"]; !ok || v <= 0 {
+				t.Fatalf("deregistration_lag_max = %v (measured %v), want the pods' deletion to their targets draining", v, ok)
+			}
 		}
 		if r.Target.Kind != report.TargetLab || !strings.HasPrefix(r.Target.URL, "http://127.0.0.1:") {
 			t.Fatalf("target %+v: want the lab ALB on loopback", r.Target)
@@ -133,6 +162,9 @@ func TestConntrackScenarios(t *testing.T) {
 		if sc.code == report.ExitChecksFailed && (drops == 0 || !full) {
 			t.Fatalf("flood on a 4096-entry table: %v drops, a full sample: %v; want both", drops, full)
 		}
+		if sc.code == report.ExitChecksFailed && r.Summary.Successes < r.Summary.Requests {
+			requireCauses(t, r, report.CauseDatapathDrop)
+		}
 		if sc.code == report.ExitOK && (drops != 0 || full) {
 			t.Fatalf("flood on a 131072-entry table: %v drops, a full sample: %v; want neither", drops, full)
 		}
@@ -168,6 +200,9 @@ func TestConntrackTimeWaitScenarios(t *testing.T) {
 		if sc.code == report.ExitChecksFailed && fill < 0.9 {
 			t.Fatalf("time_wait 120 s: highest fill %.2f; want the table (nearly) full", fill)
 		}
+		if sc.code == report.ExitChecksFailed {
+			requireCauses(t, r, report.CauseDatapathDrop)
+		}
 		if sc.code == report.ExitOK && (drops != 0 || fill >= 0.9) {
 			t.Fatalf("time_wait 10 s: %v drops, highest fill %.2f; want none and below 0.9", drops, fill)
 		}
@@ -199,6 +234,9 @@ func TestBlueGreenScenarios(t *testing.T) {
 		t.Logf("blue answered %d requests 3-9 s after the switch", blueAfterSwitch)
 		if sc.code == report.ExitChecksFailed && (failed == 0 || blueAfterSwitch == 0) {
 			t.Fatalf("selector switch: %d failed, blue answered %d after the switch; want both above 0", failed, blueAfterSwitch)
+		}
+		if sc.code == report.ExitChecksFailed {
+			requireCauses(t, r, report.CauseConnectionReuse)
 		}
 		if sc.code == report.ExitOK && (failed != 0 || blueAfterSwitch != 0) {
 			t.Fatalf("weighted switch: %d failed, blue answered %d after the switch; want neither", failed, blueAfterSwitch)

@@ -76,14 +76,13 @@ func reaggregate(r *report.Report, path, backend string, stderr io.Writer) error
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
 	defer f.Close()
-	s, err := metric.Aggregate(f, metric.Options{Start: r.StartedAt, BackendHeader: backend})
+	err = run.ExplainFromResults(r, dir, f, metric.Options{Start: r.StartedAt, BackendHeader: backend})
 	cut := errors.Is(err, io.ErrUnexpectedEOF)
 	if cut {
 		fmt.Fprintf(stderr, "drill report: %s: %v; using the results before the cut\n", name, err)
 	} else if err != nil {
 		return fmt.Errorf("results of %s: %w", path, err)
 	}
-	r.Summary = report.SummaryOf(s)
 	if err := run.Rejudge(r); err != nil {
 		return err
 	}

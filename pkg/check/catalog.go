@@ -61,6 +61,16 @@ func Catalog() []Metric {
 		{"backend_share_cv", Number, false, "coefficient of variation (stddev/mean) of the per-backend share of requests"},
 		{"conntrack_drops", Count, false, "conntrack entries the sampled nodes failed to create during the run (drop + early_drop + insert_failed); needs sample.nodes with conntrack"},
 		{"conntrack_max_fill", Ratio, false, "highest nf_conntrack_count / nf_conntrack_max seen on a sampled node; needs sample.nodes with conntrack"},
+		{"registration_lag_p50", Duration, false, "median over pods of pod Ready to its target healthy; needs sample.loadBalancer and ip targets"},
+		{"registration_lag_max", Duration, false, "longest pod Ready to its target healthy; needs sample.loadBalancer and ip targets"},
+		{"deregistration_lag_p50", Duration, false, "median over pods of pod deletion to its target draining; needs sample.loadBalancer and ip targets"},
+		{"deregistration_lag_max", Duration, false, "longest pod deletion to its target draining; needs sample.loadBalancer and ip targets"},
+		{"served_after_deletion_p50", Duration, false, "median over pods of pod deletion to the last response naming it in the backend header"},
+		{"served_after_deletion_max", Duration, false, "longest pod deletion to the last response naming it in the backend header"},
+		{"kube_proxy_sync_lag_p50", Duration, false, "median over pods and nodes of endpoint removal to kube-proxy's next sync on the node; needs sample.nodes"},
+		{"kube_proxy_sync_lag_max", Duration, false, "longest endpoint removal to kube-proxy's next sync on a node; needs sample.nodes"},
+		{"shutdown_p50", Duration, false, "median over pods of pod deletion to the pod gone (preStop, SIGTERM and exit)"},
+		{"shutdown_max", Duration, false, "longest pod deletion to the pod gone (preStop, SIGTERM and exit)"},
 	}
 }
 

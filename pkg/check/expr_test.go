@@ -170,7 +170,8 @@ func TestCatalog(t *testing.T) {
 	want := "requests successes success_rate error_rate rate throughput status_2xx status_3xx status_4xx status_5xx status_NNN " +
 		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_cancelled errors_other " +
 		"p50 p90 p95 p99 p999 max_latency mean_latency max_error_burst error_seconds time_to_recover backends backend_share_cv " +
-		"conntrack_drops conntrack_max_fill"
+		"conntrack_drops conntrack_max_fill registration_lag_p50 registration_lag_max deregistration_lag_p50 deregistration_lag_max " +
+		"served_after_deletion_p50 served_after_deletion_max kube_proxy_sync_lag_p50 kube_proxy_sync_lag_max shutdown_p50 shutdown_max"
 	if got := strings.Join(Names(false), " "); got != want {
 		t.Errorf("Names(false) =\n%s\nwant\n%s", got, want)
 	}

@@ -14,25 +14,42 @@ import (
 // zero opts.Start the timeline starts at the first result in the stream. A
 // stream cut short (a run that was killed mid-write) yields the summary of
 // its complete results together with an error wrapping io.ErrUnexpectedEOF.
-func Aggregate(r io.Reader, opts Options) (Summary, error) {
+// Every result is also passed to each of also, in the same pass.
+func Aggregate(r io.Reader, opts Options, also ...func(*vegeta.Result)) (Summary, error) {
 	rec := New(opts)
+	err := Each(r, func(res *vegeta.Result) {
+		rec.Add(res)
+		for _, fn := range also {
+			fn(res)
+		}
+	})
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return Summary{}, err
+	}
+	return rec.Summary(), err
+}
+
+// Each decodes results in vegeta's gob encoding and passes each to fn,
+// which must not keep it (the next result is decoded into the same
+// value). A stream cut short is an error wrapping io.ErrUnexpectedEOF,
+// after every complete result was passed on.
+func Each(r io.Reader, fn func(*vegeta.Result)) error {
 	dec := vegeta.NewDecoder(bufio.NewReaderSize(r, 1<<20))
 	var res vegeta.Result
 	for n := 0; ; n++ {
 		reset(&res)
 		err := dec.Decode(&res)
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return rec.Summary(), fmt.Errorf("read results: stream cut short after %d results: %w", n, err)
+			return fmt.Errorf("read results: stream cut short after %d results: %w", n, err)
 		}
 		if err != nil {
-			return Summary{}, fmt.Errorf("read results: result %d: %w; is this a results.bin from drill or vegeta?", n+1, err)
+			return fmt.Errorf("read results: result %d: %w; is this a results.bin from drill or vegeta?", n+1, err)
 		}
-		rec.Add(&res)
+		fn(&res)
 	}
-	return rec.Summary(), nil
 }
 
 // reset zeroes a result for the next decode, keeping its header map and body

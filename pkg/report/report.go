@@ -70,9 +70,17 @@ type Report struct {
 	Sampled map[string]float64 `json:"sampled,omitempty"`
 	// Conntrack is every sampled node's conntrack table over the run.
 	Conntrack []ConntrackSeries `json:"conntrack,omitempty"`
-	Checks    []CheckResult     `json:"checks"`
-	Abort     *AbortResult      `json:"abort,omitempty"`
-	Score     Score             `json:"score"`
+	// KubeProxy is every sampled node's kube-proxy rule syncs.
+	KubeProxy []KubeProxySeries `json:"kubeProxy,omitempty"`
+	// Causes says why the failed requests failed, when the run had
+	// failures and its results could be read.
+	Causes *Causes `json:"causes,omitempty"`
+	// Lifecycle holds the pods' and targets' lifecycle timings, when the
+	// timeline had any.
+	Lifecycle *Lifecycle    `json:"lifecycle,omitempty"`
+	Checks    []CheckResult `json:"checks"`
+	Abort     *AbortResult  `json:"abort,omitempty"`
+	Score     Score         `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drillkit/drill/pkg/cause"
 	"github.com/drillkit/drill/pkg/report"
 )
 
@@ -17,6 +18,9 @@ import (
 type attribution struct {
 	mu      sync.Mutex
 	targets map[string]*targetFailures
+	// failures are the records the cause analysis joins with the
+	// results, at most cause.MaxBalancerFailures.
+	failures []cause.BalancerFailure
 }
 
 type targetFailures struct {
@@ -32,6 +36,13 @@ func newAttribution() *attribution { return &attribution{targets: map[string]*ta
 func (a *attribution) record(l TargetFailure) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if len(a.failures) < cause.MaxBalancerFailures {
+		a.failures = append(a.failures, cause.BalancerFailure{Time: l.Time, Target: l.Target, TargetState: l.TargetState,
+			Status: l.Status, TargetStatus: l.TargetStatus, Outcome: l.Outcome, Reused: l.Reused})
+	}
+	if l.Target == "" {
+		return
+	}
 	f := a.targets[l.Target]
 	if f == nil {
 		f = &targetFailures{first: l.Time, outcomes: map[string]int{}}
@@ -40,6 +51,13 @@ func (a *attribution) record(l TargetFailure) {
 	f.count++
 	f.last = l.Time
 	f.outcomes[fmt.Sprintf("%d %s", l.Status, l.Outcome)]++
+}
+
+// balancerFailures returns the records kept for the cause analysis.
+func (a *attribution) balancerFailures() []cause.BalancerFailure {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]cause.BalancerFailure(nil), a.failures...)
 }
 
 // events returns one timeline event per target that failed requests, at

@@ -29,6 +29,7 @@ func (st *runState) conclude(ctx context.Context, r *report.Report, done []appli
 		st.mu.Unlock()
 	}
 	st.fill(r)
+	st.explainFailures(r)
 	report.Judge(r, st.outcome(cause, unrecovered))
 	var runErr error
 	if unrecovered != nil {

@@ -47,21 +47,28 @@ type LabRequest struct {
 	// Images are archives loaded into every node.
 	Images   []string
 	Progress io.Writer
-	// OnFailure is called, concurrently, with every request the load
-	// balancer forwarded to a target that failed there.
+	// OnFailure is called, concurrently, with every request that failed
+	// at the load balancer (at a target, or for want of one) and every 5xx
+	// a target answered.
 	OnFailure func(TargetFailure)
 }
 
-// TargetFailure is a request that failed at a load balancer target, as the
+// TargetFailure is a request that failed at the load balancer, as the
 // load balancer logged it.
 type TargetFailure struct {
 	Time time.Time
-	// Target is the target's key (id:port).
-	Target string
-	// Status is what the client got; Outcome says why (e.g.
-	// target_connection_refused).
-	Status  int
-	Outcome string
+	// Target is the target's key (id:port); empty when there was none to
+	// send to. TargetState is its state when it was chosen.
+	Target      string
+	TargetState string
+	// Status is what the client got, TargetStatus what the target
+	// answered (0 if it did not); Outcome says why (e.g.
+	// target_connection_refused, or ok for a 5xx of the target's).
+	Status       int
+	TargetStatus int
+	Outcome      string
+	// Reused is set when the request went on a kept-alive connection.
+	Reused bool
 }
 
 // Lab is an open lab target: what a run needs of it.

@@ -25,6 +25,7 @@ func (st *runState) fill(r *report.Report) {
 	}
 	r.Sampled = st.samplers.Values()
 	r.Conntrack = conntrackSeries(st.datapath, r.StartedAt)
+	r.KubeProxy = kubeProxySeries(st.datapath, r.StartedAt)
 	r.Checks = evaluate(st.sc.Exprs(), values{summary, r.Sampled})
 }
 
@@ -39,6 +40,23 @@ func conntrackSeries(d *sample.Datapath, start time.Time) []report.ConntrackSeri
 		s := report.ConntrackSeries{Node: node, Points: make([]report.ConntrackPoint, len(points))}
 		for i, p := range points {
 			s.Points[i] = report.ConntrackPoint{T: p.Time.Sub(start), Count: p.Count, Max: p.Max, Drops: p.Drops, States: p.States}
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
+}
+
+// kubeProxySeries puts each node's kube-proxy syncs on the run's clock.
+func kubeProxySeries(d *sample.Datapath, start time.Time) []report.KubeProxySeries {
+	if d == nil {
+		return nil
+	}
+	var out []report.KubeProxySeries
+	for node, syncs := range d.KubeProxySyncs() {
+		s := report.KubeProxySeries{Node: node, Syncs: make([]time.Duration, len(syncs))}
+		for i, t := range syncs {
+			s.Syncs[i] = t.Sub(start)
 		}
 		out = append(out, s)
 	}

@@ -8,13 +8,14 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/drillkit/drill/pkg/cause"
 	"github.com/drillkit/drill/pkg/inject"
 	"github.com/drillkit/drill/pkg/report"
 )
 
 // runFiles are the files a run writes into its directory, the only ones
 // ClaimDir removes.
-var runFiles = []string{report.FileName, ResultsFile, inject.JournalFile, ReserveFile}
+var runFiles = []string{report.FileName, ResultsFile, inject.JournalFile, ReserveFile, cause.BalancerFile}
 
 // ClaimDir makes dir ready to receive a new run. A directory that does not
 // exist or is empty is fine. Any other is refused, naming the directory and

@@ -91,10 +91,15 @@ func (st *runState) start(t0 time.Time) {
 
 // note adds an event at the current time.
 func (st *runState) note(kind report.EventKind, source, msg string) {
+	st.noteFields(kind, source, msg, nil)
+}
+
+// noteFields adds an event with its structured fields at the current time.
+func (st *runState) noteFields(kind report.EventKind, source, msg string, fields map[string]string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := time.Now()
-	st.events = append(st.events, report.Event{T: now.Sub(st.t0), Time: now, Kind: kind, Source: source, Message: msg})
+	st.events = append(st.events, report.Event{T: now.Sub(st.t0), Time: now, Kind: kind, Source: source, Message: msg, Fields: fields})
 }
 
 // snapshot returns the events recorded so far.

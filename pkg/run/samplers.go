@@ -32,7 +32,7 @@ func (st *runState) attachSamplers(ctx context.Context) {
 		samplers = append(samplers, sample.NewTargetHealth(sys.elb, sys.groups, sc.Sample.Interval))
 	}
 	st.samplers = sample.NewGroup(samplers...)
-	st.samplers.SetEvents(func(e sample.Event) { st.note(eventKind(e.Kind), e.Source, e.Message) })
+	st.samplers.SetEvents(func(e sample.Event) { st.noteFields(eventKind(e.Kind), e.Source, e.Message, e.Fields) })
 	if obs := st.opts.Observer; obs != nil {
 		st.samplers.Observe(obs)
 	}

@@ -27,6 +27,9 @@ const (
 type Datapath struct {
 	mu    sync.Mutex
 	nodes map[string]*nodeTrack
+	// syncs are the distinct kube-proxy rule syncs each node's agent
+	// reported (kubeproxy_sync_proxy_rules_last_timestamp_seconds), in order.
+	syncs map[string][]time.Time
 }
 
 type nodeTrack struct {
@@ -52,7 +55,40 @@ type Point struct {
 }
 
 // NewDatapath returns an empty accumulator.
-func NewDatapath() *Datapath { return &Datapath{nodes: map[string]*nodeTrack{}} }
+func NewDatapath() *Datapath {
+	return &Datapath{nodes: map[string]*nodeTrack{}, syncs: map[string][]time.Time{}}
+}
+
+// maxSyncs bounds the kube-proxy syncs kept per node.
+const maxSyncs = 100000
+
+// addSync keeps the node's kube-proxy last sync when it is new.
+func (d *Datapath) addSync(s NodeSample) {
+	if s.State == nil || !s.State.KubeProxy.Available || s.State.KubeProxy.LastSync == nil {
+		return
+	}
+	t := *s.State.KubeProxy.LastSync
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.syncs[s.Node]
+	if len(l) >= maxSyncs || (len(l) > 0 && !t.After(l[len(l)-1])) {
+		return
+	}
+	d.syncs[s.Node] = append(l, t)
+}
+
+// KubeProxySyncs returns, by node, the times kube-proxy last synced its
+// rules as each sample found them: every sync that was the last one at
+// some sample, in order.
+func (d *Datapath) KubeProxySyncs() map[string][]time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make(map[string][]time.Time, len(d.syncs))
+	for n, l := range d.syncs {
+		out[n] = slices.Clone(l)
+	}
+	return out
+}
 
 // fillMarks are the table fills whose upward crossing Add reports.
 func fillMarks() []float64 { return []float64{0.5, 0.9, 1} }
@@ -64,6 +100,7 @@ func fillMarks() []float64 { return []float64{0.5, 0.9, 1} }
 // statistics, add nothing to the drops. A counter that goes down (the
 // node's network namespace was recreated) starts again from its new value.
 func (d *Datapath) Add(s NodeSample) string {
+	d.addSync(s)
 	if s.State == nil || !s.State.Conntrack.Available {
 		return ""
 	}

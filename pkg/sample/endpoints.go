@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // Endpoints is the state of one Service's endpoints, summed over its
@@ -49,6 +51,13 @@ func (e Endpoints) Message() string {
 		msg += fmt.Sprintf(", %d not ready", len(e.NotReady))
 	}
 	return msg
+}
+
+// Fields is the state for the timeline in structured form.
+func (e Endpoints) Fields() map[string]string {
+	return map[string]string{report.FieldService: e.Service, report.FieldReady: strings.Join(e.Ready, ","),
+		report.FieldTerminating: strings.Join(e.Terminating, ","), report.FieldTerminatingServing: strings.Join(e.TerminatingServing, ","),
+		report.FieldNotReady: strings.Join(e.NotReady, ",")}
 }
 
 func (e Endpoints) same(o Endpoints) bool {

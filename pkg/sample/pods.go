@@ -12,6 +12,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // PodChange is one observed change of a pod.
@@ -26,14 +28,14 @@ type PodChange struct {
 // WatchPods reports every pod of namespace that is created, becomes ready or
 // not ready, starts terminating or is deleted, until ctx ends. It returns
 // once the initial list has been seen (those pods are not reported).
-func WatchPods(ctx context.Context, client kubernetes.Interface, namespace string, report func(PodChange)) error {
+func WatchPods(ctx context.Context, client kubernetes.Interface, namespace string, notify func(PodChange)) error {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 30*time.Second, informers.WithNamespace(namespace))
 	inf := f.Core().V1().Pods().Informer()
 	var synced atomic.Bool
 	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(obj any) {
 			if p, ok := obj.(*corev1.Pod); ok && synced.Load() {
-				report(change(p, "created"))
+				notify(change(p, report.PodCreated))
 			}
 		},
 		UpdateFunc: func(oldObj, newObj any) {
@@ -43,14 +45,14 @@ func WatchPods(ctx context.Context, client kubernetes.Interface, namespace strin
 				return
 			}
 			if o.DeletionTimestamp == nil && n.DeletionTimestamp != nil {
-				report(change(n, "terminating"))
+				notify(change(n, report.PodTerminating))
 			}
 			if was, is := ready(o), ready(n); was != is {
-				c := "not-ready"
+				c := report.PodNotReady
 				if is {
-					c = "ready"
+					c = report.PodReady
 				}
-				report(change(n, c))
+				notify(change(n, c))
 			}
 		},
 		DeleteFunc: func(obj any) {
@@ -58,7 +60,7 @@ func WatchPods(ctx context.Context, client kubernetes.Interface, namespace strin
 				obj = t.Obj
 			}
 			if p, ok := obj.(*corev1.Pod); ok {
-				report(change(p, "deleted"))
+				notify(change(p, report.PodDeleted))
 			}
 		},
 	})
@@ -79,6 +81,11 @@ func change(p *corev1.Pod, c string) PodChange {
 		msg += " on " + p.Spec.NodeName
 	}
 	return PodChange{Pod: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP, Change: c, Message: msg}
+}
+
+// Fields is the change for the timeline in structured form.
+func (c PodChange) Fields() map[string]string {
+	return map[string]string{report.FieldPod: c.Pod, report.FieldNode: c.Node, report.FieldIP: c.IP, report.FieldChange: c.Change}
 }
 
 func ready(p *corev1.Pod) bool {

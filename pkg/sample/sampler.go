@@ -35,6 +35,8 @@ type Event struct {
 	// Source is what changed: a pod, a Service, a node, a target.
 	Source  string
 	Message string
+	// Fields is the change in structured form (report.Field* keys).
+	Fields map[string]string
 }
 
 // EventKind says what an Event is about.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/drillkit/drill/pkg/elbv2"
+	"github.com/drillkit/drill/pkg/report"
 )
 
 // lastSampleTimeout bounds the sample TargetHealth takes when it stops.
@@ -105,7 +106,7 @@ func (h *TargetHealth) record(samples []elbv2.Sample) {
 		}
 		for _, tr := range elbv2.Diff(h.last[s.ARN], s) {
 			if h.emit != nil {
-				h.emit(Event{Kind: EventTarget, Source: tr.Target, Message: transitionMessage(tr)})
+				h.emit(Event{Kind: EventTarget, Source: tr.Target, Message: transitionMessage(tr), Fields: transitionFields(tr)})
 			}
 		}
 		h.last[s.ARN] = s
@@ -120,6 +121,15 @@ func transitionMessage(tr elbv2.Transition) string {
 		msg += " (" + tr.Reason + ")"
 	}
 	return msg
+}
+
+// transitionFields is a target's change in structured form.
+func transitionFields(tr elbv2.Transition) map[string]string {
+	f := map[string]string{report.FieldTarget: tr.Target, report.FieldTargetGroup: tr.TargetGroup, report.FieldFrom: tr.From, report.FieldTo: tr.To}
+	if tr.Reason != "" {
+		f[report.FieldReason] = tr.Reason
+	}
+	return f
 }
 
 func orNone(s string) string {

@@ -24,7 +24,7 @@ type Watch struct {
 func PodWatch(client kubernetes.Interface, namespace string) *Watch {
 	return &Watch{start: func(ctx context.Context, emit func(Event)) error {
 		return WatchPods(ctx, client, namespace, func(c PodChange) {
-			emit(Event{Kind: EventPod, Source: c.Pod, Message: c.Message})
+			emit(Event{Kind: EventPod, Source: c.Pod, Message: c.Message, Fields: c.Fields()})
 		})
 	}}
 }
@@ -37,7 +37,7 @@ func EndpointWatch(client kubernetes.Interface, namespace string) *Watch {
 	w.start = func(ctx context.Context, emit func(Event)) error {
 		return WatchEndpoints(ctx, client, namespace, func(e Endpoints) {
 			w.observe(func(o Observer) { o.Endpoints(e) })
-			emit(Event{Kind: EventEndpoint, Source: e.Service, Message: e.Message()})
+			emit(Event{Kind: EventEndpoint, Source: e.Service, Message: e.Message(), Fields: e.Fields()})
 		})
 	}
 	return w

@@ -103,16 +103,18 @@ func describe(plan lab.Plan, url string) (map[string]string, []string) {
 }
 
 // onFailure makes the ALB's request hook of a run's failure hook: it passes
-// on the requests that failed at a target.
+// on the requests that failed (at a target, or for want of one) and the
+// 5xx targets answered.
 func onFailure(f func(run.TargetFailure)) func(dataplane.RequestLog) {
 	if f == nil {
 		return nil
 	}
 	return func(l dataplane.RequestLog) {
-		if l.Outcome == dataplane.OutcomeOK || l.Target == "" {
+		if l.Outcome == dataplane.OutcomeOK && l.Status < 500 || l.Outcome == dataplane.OutcomeNoRule {
 			return
 		}
-		f(run.TargetFailure{Time: l.Time, Target: l.Target, Status: l.Status, Outcome: l.Outcome})
+		f(run.TargetFailure{Time: l.Time, Target: l.Target, TargetState: l.TargetState, Status: l.Status,
+			TargetStatus: l.TargetStatus, Outcome: l.Outcome, Reused: l.ReusedConn})
 	}
 }
 

@@ -120,7 +120,7 @@ func chartDataOf(r *report.Report) *chartData {
 		if i == maxBurstRows {
 			break
 		}
-		cb := chartBurst{StartT: b.StartT, EndT: b.EndT, Failures: b.Failures, Recovery: "not before the end", Causes: burstCauses(events, b), Around: []string{}}
+		cb := chartBurst{StartT: b.StartT, EndT: b.EndT, Failures: b.Failures, Recovery: "not before the end", Causes: chartBurstCauses(r.Causes, events, b), Around: []string{}}
 		if b.Recovery > 0 {
 			cb.Recovery = human.Duration(b.Recovery)
 		}
@@ -133,15 +133,25 @@ func chartDataOf(r *report.Report) *chartData {
 	return d
 }
 
-// burstCauses is what the report attributes a burst to. Today that is the
-// load balancer's per-target attribution (lab ALB request log): the target
+// chartBurstCauses is what the report attributes a burst to: its classified
+// causes with counts and what to change, when the document has them
+// (causes.md), then the load balancer's per-target attribution (the target
 // events "load balancer: N requests failed at target ..." that began within
-// the burst (or the second before it). A fuller attribution in the document
-// would be read here.
-func burstCauses(events []report.Event, b report.Burst) []string {
+// the burst or the second before it).
+func chartBurstCauses(c *report.Causes, events []report.Event, b report.Burst) []string {
+	out := []string{}
+	if c != nil {
+		for _, bc := range c.Bursts {
+			if bc.StartT != b.StartT || bc.EndT != b.EndT {
+				continue
+			}
+			for _, cc := range bc.Causes {
+				out = append(out, fmt.Sprintf("%s ×%d: %s", cc.Cause, cc.Count, cc.Explanation))
+			}
+		}
+	}
 	from := time.Duration(b.StartT-1) * time.Second
 	to := time.Duration(b.EndT) * time.Second
-	out := []string{}
 	for _, e := range events {
 		if e.Kind == report.EventTarget && strings.HasPrefix(e.Message, report.AttributionPrefix) && e.T >= from && e.T < to {
 			out = append(out, fmtOffset(e.T)+" "+e.Message)

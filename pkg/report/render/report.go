@@ -114,6 +114,12 @@ func reportSections(r *report.Report, markdown bool) []section {
 			secs = append(secs, section{title: "Events around each burst", fold: true, parts: []part{{pre: around}}})
 		}
 	}
+	if r.Causes != nil {
+		secs = append(secs, section{title: "Causes", parts: causeParts(r.Causes)})
+	}
+	if r.Lifecycle != nil {
+		secs = append(secs, section{title: "Lifecycle", parts: lifecycleParts(r.Lifecycle)})
+	}
 	if len(s.Backends) > 0 {
 		secs = append(secs, section{title: "Backends", parts: backendParts(s)})
 	}
@@ -322,14 +328,17 @@ func burstParts(r *report.Report) []part {
 	if len(bs) == 0 {
 		return []part{{text: []string{"No error bursts: no second had a failed request."}}}
 	}
-	t := newTable("#", "window", "length", "failed", "recovered after").alignRight(0, 2, 3)
+	t := newTable("#", "window", "length", "failed", "recovered after", "causes").alignRight(0, 2, 3)
 	shown := bs[:min(len(bs), maxBurstRows)]
 	for i, b := range shown {
 		rec := human.Duration(b.Recovery)
 		if b.Recovery == 0 {
 			rec = "not before the end"
 		}
-		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), human.Duration(b.Length()), fmt.Sprint(b.Failures), rec)
+		t.add(fmt.Sprint(i+1), fmt.Sprintf("t=%ds..%ds", b.StartT, b.EndT), human.Duration(b.Length()), fmt.Sprint(b.Failures), rec, burstCauses(r.Causes, b))
+	}
+	if r.Causes == nil {
+		t.dropColumn(5)
 	}
 	parts := []part{{table: t}}
 	if len(bs) > len(shown) {
@@ -405,8 +414,8 @@ func notSamples(events []report.Event) []report.Event {
 
 func eventLine(e report.Event) string {
 	line := fmt.Sprintf("%-8s %-8s %s: %s", fmtOffset(e.T), e.Kind, e.Source, e.Message)
-	if len(e.Fields) > 0 {
-		line += " (" + fmtKV(e.Fields) + ")"
+	if d := e.Details(); len(d) > 0 {
+		line += " (" + fmtKV(d) + ")"
 	}
 	return line
 }
@@ -434,8 +443,8 @@ func eventParts(events []report.Event) []part {
 	t := newTable("t", "kind", "source", "message").alignRight(0)
 	for _, e := range shown {
 		msg := e.Message
-		if len(e.Fields) > 0 {
-			msg += " (" + fmtKV(e.Fields) + ")"
+		if d := e.Details(); len(d) > 0 {
+			msg += " (" + fmtKV(d) + ")"
 		}
 		t.add(fmtOffset(e.T), string(e.Kind), e.Source, msg)
 	}

@@ -154,9 +154,40 @@ func Failed() *report.Report {
 			Host:  report.Host{Hostname: "ci-runner-3", OS: "linux", Arch: "amd64", Kernel: "6.8.0", CPUs: 2, GoVersion: "go1.26.8"},
 		},
 		ResultsFile: "results.bin",
+		Causes:      Causes(),
+		Lifecycle:   Lifecycle(),
 	}
 	report.Judge(r, report.Outcome{Planned: time.Minute})
 	return r
+}
+
+// Causes are the causes of Failed's 210 failures, all in its one burst.
+func Causes() *report.Causes {
+	total := []report.CauseCount{
+		{Cause: report.CauseDeregistrationLag, Count: 150, Explanation: "the load balancer still routed to pods after they began terminating (deregistration lag up to 4.5 s): set lifecycle.preStop sleep >= 6 s"},
+		{Cause: report.CauseDatapathDrop, Count: 50, Explanation: "the nodes' conntrack tables dropped new connections: raise nf_conntrack_max"},
+		{Cause: report.CauseUnknown, Count: 10, Explanation: "no cause found: status 502: no load balancer record of the request (10)",
+			Reasons: []report.ErrorCount{{Message: "status 502: no load balancer record of the request", Count: 10}}},
+	}
+	return &report.Causes{Failures: 210, Total: total, Sources: []string{"load balancer log", "pods", "target health", "conntrack"},
+		Bursts: []report.BurstCauses{{StartT: 31, EndT: 38, Failures: 210, Causes: total}}}
+}
+
+// Lifecycle is the timings of Failed's rolling update: one pod replaced.
+func Lifecycle() *report.Lifecycle {
+	return &report.Lifecycle{
+		Timings: []report.Timing{
+			{Name: report.TimingRegistrationLag, Count: 1, P50: 3 * time.Second, Max: 3 * time.Second},
+			{Name: report.TimingDeregistrationLag, Count: 1, P50: 4500 * time.Millisecond, Max: 4500 * time.Millisecond},
+			{Name: report.TimingServedAfterDeletion, Count: 1, P50: -Ms(20), Max: -Ms(20)},
+		},
+		Pods: []report.PodLifecycle{
+			{Pod: "web-7d9f8-a", IP: "198.18.1.5", Node: "node-1", Target: "198.18.1.5:8080", Timings: map[string]time.Duration{
+				report.TimingDeregistrationLag: 4500 * time.Millisecond, report.TimingServedAfterDeletion: -Ms(20)}},
+			{Pod: "web-7d9f8-c", IP: "198.18.2.9", Node: "node-2", Target: "198.18.2.9:8080", Timings: map[string]time.Duration{
+				report.TimingRegistrationLag: 3 * time.Second}},
+		},
+	}
 }
 
 // Conntrack is two nodes sampled every second; node-1's table is

@@ -23,6 +23,7 @@ func Passed() *report.Report {
 	r.Summary = Summary(0, 0, 0, 1)
 	r.Checks = r.Checks[1:2]
 	r.Events = nil
+	r.Causes = nil
 	report.Judge(r, report.Outcome{Planned: time.Minute})
 	return r
 }
@@ -33,6 +34,7 @@ func Unjudged() *report.Report {
 	r.Summary = Summary(0, 0, 0, 1)
 	r.Checks = nil
 	r.Events = nil
+	r.Causes = nil
 	report.Judge(r, report.Outcome{Planned: time.Minute})
 	return r
 }
