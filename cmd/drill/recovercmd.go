@@ -16,6 +16,7 @@ import (
 
 func newRecoverCmd(a *app) *cobra.Command {
 	var timeout time.Duration
+	var sel cluster.Selection
 	cmd := &cobra.Command{
 		Use:   "recover [flags] RUN|JOURNAL",
 		Short: "Recover the faults a killed run left applied, from its journal",
@@ -28,14 +29,19 @@ or its recovery was cut short), from the journal.json in the run's directory.`,
 			if timeout <= 0 {
 				return a.usage(cmd, "--timeout %s: give a positive duration", timeout)
 			}
-			return recoverRun(cmd.Context(), pos[0], timeout, a.stdout, a.stderr)
+			if err := checkSelection(sel); err != nil {
+				return a.usage(cmd, "%v", err)
+			}
+			return recoverRun(cmd.Context(), pos[0], timeout, sel, a.stdout, a.stderr)
 		}),
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long recovering may take, all faults together; what is not recovered by then stays in the journal (exit 5)")
+	bindClusterFlags(cmd.Flags(), &sel, "; overrides the journal's ")
+	_ = cmd.MarkFlagFilename("kubeconfig")
 	return cmd
 }
 
-func recoverRun(ctx context.Context, path string, timeout time.Duration, stdout, stderr io.Writer) int {
+func recoverRun(ctx context.Context, path string, timeout time.Duration, override cluster.Selection, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout (%s) ran out", timeout))
 	defer cancel()
 	j, err := inject.LoadJournal(path)
@@ -52,12 +58,13 @@ func recoverRun(ctx context.Context, path string, timeout time.Duration, stdout,
 		fmt.Fprintf(stdout, "drill recover: nothing to recover in %s\n", j.Path())
 		return report.ExitOK
 	}
-	cl, err := cluster.FromKubeconfig(j.Kubeconfig, j.Context)
+	sel := cluster.Selection{Kubeconfig: j.Kubeconfig, Context: j.Context, Namespace: j.Namespace}.Override(override)
+	cl, err := cluster.Open(sel)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill recover: %v\n", err)
 		return report.ExitUnrecovered
 	}
-	env := &inject.Env{Cluster: cl, Namespace: j.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
+	env := &inject.Env{Cluster: cl, Namespace: sel.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
 	if api := j.LoadBalancerAPI; api != nil && api.Lab {
 		env.LabELBEnded = true
 	} else if api != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtarget"
 	"github.com/drillkit/drill/pkg/promexport"
@@ -29,6 +30,7 @@ type runFlags struct {
 	out, dir, format, labName, metricsListen                                 string
 	overwrite, allowRemote, quiet, allowAnyNS, allowHostSysctl, allowCluster bool
 	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
+	cluster                                                                  cluster.Selection
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -48,6 +50,8 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
 	fs.BoolVar(&f.metricsAllowRemote, "metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
+	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
+	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
 	_ = cmd.MarkFlagDirname("out")
 	_ = cmd.MarkFlagDirname("dir")
@@ -94,10 +98,20 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 			return a.usage(cmd, "--metrics-listen: %v", err)
 		}
 	}
+	if err := checkSelection(f.cluster); err != nil {
+		return a.usage(cmd, "%v", err)
+	}
 	// Every scenario is validated before any load starts.
 	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge}, stderr)
 	if !ok {
 		return report.ExitUsage
+	}
+	if !f.cluster.IsZero() {
+		for _, plan := range plans {
+			if k := plan.Scenario.Target.Kind(); k != scenario.TargetKube {
+				return a.usage(cmd, "%s select a cluster for target.kube; %s has a %s target", selectionFlags(f.cluster), plan.Scenario.File, k)
+			}
+		}
 	}
 	// From here on, nothing printed carries the scenarios' secrets.
 	red := redact.New(run.Secrets(plans...)...)
@@ -126,7 +140,7 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
 				}
-				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: f.allowAnyNS, Lab: labtarget.Target{}, LabName: f.labName}, stdout); err != nil {
+				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: f.allowAnyNS, Cluster: f.cluster, Lab: labtarget.Target{}, LabName: f.labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
 					return report.ExitError
 				}
@@ -162,7 +176,7 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 		progress = stderr
 	}
 	opts := run.Options{Version: buildVersion().Short(), AllowRemote: f.allowRemote, AllowAnyNamespace: f.allowAnyNS,
-		AllowHostSysctl: f.allowHostSysctl, AllowClusterChanges: f.allowCluster, RequireChecks: f.requireChecks, Lab: labtarget.Target{}, LabName: f.labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
+		AllowHostSysctl: f.allowHostSysctl, AllowClusterChanges: f.allowCluster, Cluster: f.cluster, RequireChecks: f.requireChecks, Lab: labtarget.Target{}, LabName: f.labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir
