@@ -103,3 +103,23 @@ func TestHelpForEveryCommand(t *testing.T) {
 		t.Errorf("drill explain nope: exit %d, want %d", res.code, report.ExitUsage)
 	}
 }
+
+// --set overrides a field for one run, checked like the file.
+func TestSetOverridesOneRun(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	file := scenarioFile(t, srv.URL, "{rate: 10/s, duration: 1s}", "")
+	res, r, _ := runScenario(t, file, "--set", "load.rate=40/s", "--set=load.duration=2s")
+	if res.code != report.ExitOK || r.Summary.Requests < 60 {
+		t.Fatalf("exit %d, %d requests: want 40/s for 2s (80)\n%s", res.code, r.Summary.Requests, res.stderr)
+	}
+	for _, args := range [][]string{{"run", "--quiet", "--set", "load.rate=abc", file}, {"validate", "--set", "load.rate=abc", file}} {
+		res := drill(t, args...)
+		want := "--set load.rate=abc: load.rate: rate \"abc\" is not FREQ/PER"
+		if res.code != report.ExitUsage || !strings.Contains(res.stderr, want) {
+			t.Errorf("drill %s: exit %d, stderr %q; want 2 and %q", args[0], res.code, res.stderr, want)
+		}
+	}
+	if res := drill(t, "validate", "--set", "load.rate", file); res.code != report.ExitUsage || !strings.Contains(res.stderr, "want PATH=VALUE") {
+		t.Errorf("--set without =: exit %d, stderr %q", res.code, res.stderr)
+	}
+}

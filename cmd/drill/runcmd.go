@@ -31,6 +31,7 @@ type runFlags struct {
 	overwrite, allowRemote, quiet, allowAnyNS, allowHostSysctl, allowCluster bool
 	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
 	cluster                                                                  cluster.Selection
+	sets                                                                     []string
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -50,6 +51,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
 	fs.BoolVar(&f.metricsAllowRemote, "metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
+	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
 	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
@@ -102,7 +104,11 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 		return a.usage(cmd, "%v", err)
 	}
 	// Every scenario is validated before any load starts.
-	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge}, stderr)
+	sets, err := parseSets(f.sets)
+	if err != nil {
+		return a.usage(cmd, "%v", err)
+	}
+	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, stderr)
 	if !ok {
 		return report.ExitUsage
 	}
@@ -286,6 +292,21 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 // preStopSleep=15s" becomes "proxyMode-ipvs_preStopSleep-15s".
 func variantDir(label string) string {
 	return strings.NewReplacer(" ", "_", "=", "-", "/", "-").Replace(label)
+}
+
+// setHelp describes --set, shared by run and validate.
+const setHelp = "override a scenario field, PATH=VALUE with a YAML value (repeatable), e.g. --set load.rate=500/s --set load.duration=2m; checked like the file"
+
+func parseSets(in []string) ([]scenario.Set, error) {
+	var out []scenario.Set
+	for _, s := range in {
+		x, err := scenario.ParseSet(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // loadAll parses and validates every file, printing every problem of every

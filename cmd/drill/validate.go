@@ -16,6 +16,7 @@ import (
 
 func newValidateCmd(a *app) *cobra.Command {
 	var allowHuge bool
+	var setFlags []string
 	cmd := &cobra.Command{
 		Use:               "validate [flags] FILE...",
 		Short:             "Check scenario files without running anything",
@@ -26,17 +27,22 @@ func newValidateCmd(a *app) *cobra.Command {
 			if len(files) == 0 {
 				return a.usage(cmd, "name at least one scenario file")
 			}
-			return validateFiles(files, allowHuge, a.stdout, a.stderr)
+			sets, err := parseSets(setFlags)
+			if err != nil {
+				return a.usage(cmd, "%v", err)
+			}
+			return validateFiles(files, scenario.Options{AllowHuge: allowHuge, Set: sets}, a.stdout, a.stderr)
 		}),
 	}
 	cmd.Flags().BoolVar(&allowHuge, "allow-huge", false, allowHugeHelp)
+	cmd.Flags().StringArrayVar(&setFlags, "set", nil, setHelp)
 	return cmd
 }
 
-func validateFiles(files []string, allowHuge bool, stdout, stderr io.Writer) int {
+func validateFiles(files []string, opts scenario.Options, stdout, stderr io.Writer) int {
 	code := report.ExitOK
 	for _, f := range files {
-		plan, err := run.Prepare(f, scenario.Options{AllowHuge: allowHuge})
+		plan, err := run.Prepare(f, opts)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			code = report.ExitUsage
