@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube containerd deps chartlib test test-unit bench demo clean
+.PHONY: build kube containerd deps chartlib test test-unit bench demo clean docs
 
 # Built binaries that take minutes are kept by content under CACHE: a fresh
 # clone of the same sources copies them instead of building them again.
@@ -29,6 +29,10 @@ build:
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o $(BIN)/drill ./cmd/drill
 
 kube: $(BIN)/drill-kube
+
+# docs/cli.md from the command tree (a unit test fails while it is stale).
+docs:
+	go generate ./cmd/drill
 
 KUBE_HASH = $(shell (echo '$(KUBE_LDFLAGS)'; cat $(KUBE_SRCS)) | sha256sum | cut -c1-16)
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,31 +11,39 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/drillkit/drill/pkg/agent"
 )
 
-func agentCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill agent", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", fmt.Sprintf(":%d", agent.DefaultPort), "address to serve the node's state on")
-	node := fs.String("node", "", "node name reported (default: $NODE_NAME, else the host name)")
-	kubeProxy := fs.String("kube-proxy-metrics", agent.DefaultKubeProxyMetrics, "base URL of kube-proxy's metrics server on this node, or off")
-	once := fs.Bool("once", false, "print the node's state as JSON once and exit")
-	parts := fs.String("parts", "", "with --once: comma-separated parts to collect (default all: conntrack,iptables,nftables,ipvs,kubeproxy)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: drill agent [flags]\n\nServes this node's datapath state (conntrack, iptables, nftables, IPVS, kube-proxy syncs)\nas JSON on %s; run it as a hostNetwork DaemonSet with NET_ADMIN (deploy/agent.yaml).\n\nflags:\n", agent.Path)
-		fs.PrintDefaults()
+func newAgentCmd(a *app) *cobra.Command {
+	var listen, node, kubeProxy, parts string
+	var once bool
+	cmd := &cobra.Command{
+		Use:   "agent [flags]",
+		Short: "Serve this node's datapath state (the node agent DaemonSet's command)",
+		Long: fmt.Sprintf(`Serves this node's datapath state (conntrack, iptables, nftables, IPVS, kube-proxy syncs)
+as JSON on %s; run it as a hostNetwork DaemonSet with NET_ADMIN (deploy/agent.yaml).`, agent.Path),
+		RunE: a.body(func(cmd *cobra.Command, args []string) int {
+			if len(args) > 0 {
+				return a.usage(cmd, "unexpected argument %q", args[0])
+			}
+			return agentRun(cmd.Context(), listen, node, kubeProxy, parts, once, a.stdout, a.stderr)
+		}),
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "drill agent: unexpected argument %q; see drill agent -h\n", fs.Arg(0))
-		return 2
-	}
-	c := agent.New(agent.Config{Node: *node, KubeProxyMetrics: *kubeProxy})
-	if *once {
-		ps, err := agent.ParseParts(*parts)
+	fs := cmd.Flags()
+	fs.StringVar(&listen, "listen", fmt.Sprintf(":%d", agent.DefaultPort), "address to serve the node's state on")
+	fs.StringVar(&node, "node", "", "node name reported (default: $NODE_NAME, else the host name)")
+	fs.StringVar(&kubeProxy, "kube-proxy-metrics", agent.DefaultKubeProxyMetrics, "base URL of kube-proxy's metrics server on this node, or off")
+	fs.BoolVar(&once, "once", false, "print the node's state as JSON once and exit")
+	fs.StringVar(&parts, "parts", "", "with --once: comma-separated parts to collect (default all: conntrack,iptables,nftables,ipvs,kubeproxy)")
+	return cmd
+}
+
+func agentRun(ctx context.Context, listen, node, kubeProxy, parts string, once bool, stdout, stderr io.Writer) int {
+	c := agent.New(agent.Config{Node: node, KubeProxyMetrics: kubeProxy})
+	if once {
+		ps, err := agent.ParseParts(parts)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill agent: --parts: %v\n", err)
 			return 2
@@ -50,7 +57,7 @@ func agentCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	l, err := net.Listen("tcp", *listen)
+	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill agent: %v; pick a free address with --listen\n", err)
 		return 1

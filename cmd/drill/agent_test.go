@@ -33,15 +33,16 @@ func TestAgentCmd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			code := agentCmd(context.Background(), tc.args, &stdout, &stderr)
+			code := dispatch(context.Background(), nil, append([]string{"agent"}, tc.args...), &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
 			}
 			if tc.stdout != nil {
 				tc.stdout(t, stdout.String())
 			}
-			if !strings.Contains(stderr.String(), tc.stderr) {
-				t.Errorf("stderr %q does not say %q", stderr.String(), tc.stderr)
+			// Help goes to stdout, problems to stderr.
+			if all := stdout.String() + stderr.String(); !strings.Contains(all, tc.stderr) {
+				t.Errorf("output %q does not say %q", all, tc.stderr)
 			}
 		})
 	}

@@ -1,39 +1,52 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/report/compare"
 	"github.com/drillkit/drill/pkg/report/render"
 )
 
-func compareCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("o", render.FormatTable, "output format: table, md, json, html")
-	confidence := fs.Float64("confidence", compare.DefaultConfidence, "confidence level of every verdict")
-	failOnRegression := fs.Bool("fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
-	labels := fs.String("labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill compare [flags] BASELINE RUN...\n\nCompares saved runs with the first one, with a statistical verdict per metric.\n\nflags:")
-		fs.PrintDefaults()
+func newCompareCmd(a *app) *cobra.Command {
+	var (
+		format, labels   string
+		confidence       float64
+		failOnRegression bool
+	)
+	cmd := &cobra.Command{
+		Use:     "compare [flags] BASELINE RUN...",
+		Short:   "Compare saved runs with a statistical verdict per metric",
+		Long:    "Compares saved runs with the first one, with a statistical verdict per metric (better, worse,\nno significant difference). The same run given twice is refused.",
+		Example: "  drill compare runs/A runs/B --fail-on-regression\n  drill compare runs/A runs/B --labels before,after -o md",
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
+		RunE: a.body(func(cmd *cobra.Command, pos []string) int {
+			if len(pos) < 2 {
+				return a.usage(cmd, "name a baseline and at least one run to compare with it")
+			}
+			return compareRuns(a, cmd, pos, format, labels, confidence, failOnRegression)
+		}),
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(pos) < 2 {
-		fs.Usage()
-		return report.ExitUsage
-	}
-	opts := compare.Options{Confidence: *confidence}
-	if *labels != "" {
-		opts.Labels = strings.Split(*labels, ",")
+	fs := cmd.Flags()
+	fs.StringVarP(&format, "output", "o", render.FormatTable, "output format: table, md, json, html")
+	fs.Float64Var(&confidence, "confidence", compare.DefaultConfidence, "confidence level of every verdict")
+	fs.BoolVar(&failOnRegression, "fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
+	fs.StringVar(&labels, "labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeWords("table", "md", "json", "html"))
+	return cmd
+}
+
+func compareRuns(a *app, cmd *cobra.Command, pos []string, format, labels string, confidence float64, failOnRegression bool) int {
+	stdout, stderr := a.stdout, a.stderr
+	opts := compare.Options{Confidence: confidence}
+	if labels != "" {
+		opts.Labels = strings.Split(labels, ",")
 		if len(opts.Labels) != len(pos) {
 			fmt.Fprintf(stderr, "drill compare: %d labels for %d runs; give one label per run\n", len(opts.Labels), len(pos))
 			return report.ExitUsage
@@ -58,11 +71,11 @@ func compareCmd(args []string, stdout, stderr io.Writer) int {
 		return report.ExitUsage
 	}
 	c := compare.Runs(runs, opts)
-	if err := render.Comparison(stdout, c, *format); err != nil {
+	if err := render.Comparison(stdout, c, format); err != nil {
 		fmt.Fprintf(stderr, "drill compare: %v\n", err)
 		return report.ExitUsage
 	}
-	if *failOnRegression && c.Regressed() {
+	if failOnRegression && c.Regressed() {
 		fmt.Fprintf(stderr, "drill compare: regression: %s\n", strings.Join(c.Regressions(), "; "))
 		return report.ExitRegression
 	}

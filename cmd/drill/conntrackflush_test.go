@@ -20,7 +20,7 @@ func TestConntrackFlushCmdRefuses(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := conntrackFlushCmd(context.Background(), tc.args, &stdout, &stderr); code != 2 {
+			if code := dispatch(context.Background(), nil, append([]string{"conntrack-flush"}, tc.args...), &stdout, &stderr); code != 2 {
 				t.Fatalf("exit %d, want 2\nstdout: %s\nstderr: %s", code, &stdout, &stderr)
 			}
 			if !strings.Contains(stderr.String(), tc.out) {

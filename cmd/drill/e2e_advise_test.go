@@ -45,7 +45,7 @@ func TestAdviseExitCodes(t *testing.T) {
 			t.Errorf("drill %v: exit %d, stderr %q: want 2", args, res.code, res.stderr)
 		}
 	}
-	if res := drill(t, "help", "advise"); res.code != report.ExitOK || !strings.HasPrefix(res.stdout, "usage: drill advise") {
+	if res := drill(t, "help", "advise"); res.code != report.ExitOK || !strings.Contains(res.stdout, "Usage:\n  drill advise") {
 		t.Errorf("drill help advise: exit %d, stdout %q", res.code, res.stdout)
 	}
 	if res := drill(t, "advise", "--rules"); res.code != report.ExitOK || !strings.Contains(res.stdout, "health-check-slower-than-min-ready") {

@@ -83,14 +83,16 @@ func TestCompareSameRunRefused(t *testing.T) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"run", "validate", "explain", "report", "compare", "recover", "agent", "flood", "echo", "advise"} {
-		res := drill(t, "help", cmd)
-		if res.code != report.ExitOK || !strings.HasPrefix(res.stdout, "usage: drill "+cmd) {
+	for _, cmd := range []string{"run", "validate", "explain", "report", "compare", "recover", "agent", "flood", "conntrack-flush", "echo", "advise", "version", "completion", "lab", "lab up", "lab status", "lab kubeconfig", "lab down", "lab load-image", "lab alb"} {
+		words := strings.Fields(cmd)
+		usage := "Usage:\n  drill " + cmd
+		res := drill(t, append([]string{"help"}, words...)...)
+		if res.code != report.ExitOK || !strings.Contains(res.stdout, usage) || res.stderr != "" {
 			t.Errorf("drill help %s: exit %d, stdout %q: want 0 and the command's usage", cmd, res.code, res.stdout)
 		}
 		for _, h := range []string{"-h", "--help"} {
-			if res := drill(t, cmd, h); res.code != report.ExitOK || !strings.Contains(res.stderr, "usage: drill "+cmd) {
-				t.Errorf("drill %s %s: exit %d, stderr %q: want 0 and the command's usage", cmd, h, res.code, res.stderr)
+			if res := drill(t, append(words, h)...); res.code != report.ExitOK || !strings.Contains(res.stdout, usage) {
+				t.Errorf("drill %s %s: exit %d, stdout %q: want 0 and the command's usage", cmd, h, res.code, res.stdout)
 			}
 		}
 	}
@@ -99,5 +101,25 @@ func TestHelpForEveryCommand(t *testing.T) {
 	}
 	if res := drill(t, "explain", "nope"); res.code != report.ExitUsage {
 		t.Errorf("drill explain nope: exit %d, want %d", res.code, report.ExitUsage)
+	}
+}
+
+// --set overrides a field for one run, checked like the file.
+func TestSetOverridesOneRun(t *testing.T) {
+	srv := failingServer(t, 1<<40)
+	file := scenarioFile(t, srv.URL, "{rate: 10/s, duration: 1s}", "")
+	res, r, _ := runScenario(t, file, "--set", "load.rate=40/s", "--set=load.duration=2s")
+	if res.code != report.ExitOK || r.Summary.Requests < 60 {
+		t.Fatalf("exit %d, %d requests: want 40/s for 2s (80)\n%s", res.code, r.Summary.Requests, res.stderr)
+	}
+	for _, args := range [][]string{{"run", "--quiet", "--set", "load.rate=abc", file}, {"validate", "--set", "load.rate=abc", file}} {
+		res := drill(t, args...)
+		want := "--set load.rate=abc: load.rate: rate \"abc\" is not FREQ/PER"
+		if res.code != report.ExitUsage || !strings.Contains(res.stderr, want) {
+			t.Errorf("drill %s: exit %d, stderr %q; want 2 and %q", args[0], res.code, res.stderr, want)
+		}
+	}
+	if res := drill(t, "validate", "--set", "load.rate", file); res.code != report.ExitUsage || !strings.Contains(res.stderr, "want PATH=VALUE") {
+		t.Errorf("--set without =: exit %d, stderr %q", res.code, res.stderr)
 	}
 }

@@ -2,33 +2,52 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/drillkit/drill/pkg/echo"
 )
 
-func echoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill echo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:18080", "address to listen on")
-	name := fs.String("name", defaultBackendName(), "backend name sent in the backend header (default: $POD_NAME, else the hostname)")
-	header := fs.String("backend-header", echo.DefaultBackendHeader, "response header that names this backend")
-	latency := fs.Duration("latency", 0, "latency added to every response")
-	shutdown := fs.String("shutdown", "graceful", "on SIGTERM: graceful (finish in-flight requests) or abrupt (reset every connection)")
-	drain := fs.Duration("drain-timeout", 30*time.Second, "upper bound of a graceful shutdown")
-	maxConnRequests := fs.Int("max-conn-requests", 0, "close a keep-alive connection after this many requests, like a web server's keep-alive request limit (0: no limit)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill echo [flags]\n\nServes HTTP, naming itself in a response header; the lab's workload.\n\nflags:")
-		fs.PrintDefaults()
+func newEchoCmd(a *app) *cobra.Command {
+	var f echoFlags
+	cmd := &cobra.Command{
+		Use:   "echo [flags]",
+		Short: "Serve HTTP naming the backend in a header (the lab workload)",
+		Long:  "Serves HTTP, naming itself in a response header; the lab's workload.",
+		Args:  cobra.NoArgs,
+		RunE: a.body(func(cmd *cobra.Command, _ []string) int {
+			return echoRun(cmd.Context(), f, a.stdout, a.stderr)
+		}),
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage(err)
+	fs := cmd.Flags()
+	fs.StringVar(&f.listen, "listen", "127.0.0.1:18080", "address to listen on")
+	fs.StringVar(&f.name, "name", "", "backend name sent in the backend header (default: $POD_NAME, else the hostname)")
+	fs.StringVar(&f.header, "backend-header", echo.DefaultBackendHeader, "response header that names this backend")
+	fs.DurationVar(&f.latency, "latency", 0, "latency added to every response")
+	fs.StringVar(&f.shutdown, "shutdown", "graceful", "on SIGTERM: graceful (finish in-flight requests) or abrupt (reset every connection)")
+	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "upper bound of a graceful shutdown")
+	fs.IntVar(&f.maxConnRequests, "max-conn-requests", 0, "close a keep-alive connection after this many requests, like a web server's keep-alive request limit (0: no limit)")
+	_ = cmd.RegisterFlagCompletionFunc("shutdown", completeWords("graceful", "abrupt"))
+	return cmd
+}
+
+// echoFlags are drill echo's flags.
+type echoFlags struct {
+	listen, name, header, shutdown string
+	latency, drain                 time.Duration
+	maxConnRequests                int
+}
+
+func echoRun(ctx context.Context, f echoFlags, stdout, stderr io.Writer) int {
+	if f.name == "" {
+		f.name = defaultBackendName()
 	}
+	listen, name, header, latency, shutdown, drain, maxConnRequests := &f.listen, &f.name, &f.header, &f.latency, &f.shutdown, &f.drain, &f.maxConnRequests
 	if *shutdown != "graceful" && *shutdown != "abrupt" {
 		fmt.Fprintf(stderr, "drill echo: --shutdown is %q; use graceful or abrupt\n", *shutdown)
 		return 2

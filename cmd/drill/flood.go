@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -10,28 +9,46 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/drillkit/drill/pkg/flood"
 )
 
-// floodCmd implements `drill flood`, the conntrack flooder the
-// conntrackFlood fault runs in a pod on each target node.
-func floodCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill flood", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	to := fs.String("to", "127.0.0.1", "destination address: loopback or a lab address in 198.18.0.0/15 (anything else is refused)")
-	proto := fs.String("proto", "udp", "udp (one datagram per new socket) or tcp (one abandoned connection attempt per new socket)")
-	ports := fs.String("ports", "20000-20999", "destination port range, cycled through")
-	rate := fs.Int("rate", 1000, fmt.Sprintf("packets or attempts per second (at most %d)", flood.MaxRate))
-	count := fs.Int("count", 0, fmt.Sprintf("stop after this many (0: rate × for; at most %d)", flood.MaxCount))
-	dur := fs.Duration("for", 30*time.Second, fmt.Sprintf("stop after this long (at most %s)", flood.MaxDuration))
-	fill := fs.Float64("fill", 0, "pause while this network namespace's conntrack table is at least this full (count/max, 0-1; 0: no pause)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill flood [flags]\n\nCreates conntrack entries by sending from a new source port each time; the conntrackFlood fault's workload.\n\nflags:")
-		fs.PrintDefaults()
+// newFloodCmd is `drill flood`, the conntrack flooder the conntrackFlood
+// fault runs in a pod on each target node.
+func newFloodCmd(a *app) *cobra.Command {
+	var f floodFlags
+	cmd := &cobra.Command{
+		Use:   "flood [flags]",
+		Short: "Send conntrack-filling traffic (the conntrackFlood workload)",
+		Long:  "Creates conntrack entries by sending from a new source port each time; the conntrackFlood fault's workload.",
+		Args:  cobra.NoArgs,
+		RunE: a.body(func(cmd *cobra.Command, _ []string) int {
+			return floodRun(cmd.Context(), f, a.stdout, a.stderr)
+		}),
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage(err)
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.to, "to", "127.0.0.1", "destination address: loopback or a lab address in 198.18.0.0/15 (anything else is refused)")
+	fs.StringVar(&f.proto, "proto", "udp", "udp (one datagram per new socket) or tcp (one abandoned connection attempt per new socket)")
+	fs.StringVar(&f.ports, "ports", "20000-20999", "destination port range, cycled through")
+	fs.IntVar(&f.rate, "rate", 1000, fmt.Sprintf("packets or attempts per second (at most %d)", flood.MaxRate))
+	fs.IntVar(&f.count, "count", 0, fmt.Sprintf("stop after this many (0: rate × for; at most %d)", flood.MaxCount))
+	fs.DurationVar(&f.dur, "for", 30*time.Second, fmt.Sprintf("stop after this long (at most %s)", flood.MaxDuration))
+	fs.Float64Var(&f.fill, "fill", 0, "pause while this network namespace's conntrack table is at least this full (count/max, 0-1; 0: no pause)")
+	_ = cmd.RegisterFlagCompletionFunc("proto", completeWords("udp", "tcp"))
+	return cmd
+}
+
+// floodFlags are drill flood's flags.
+type floodFlags struct {
+	to, proto, ports string
+	rate, count      int
+	dur              time.Duration
+	fill             float64
+}
+
+func floodRun(ctx context.Context, f floodFlags, stdout, stderr io.Writer) int {
+	to, proto, ports, rate, count, dur, fill := &f.to, &f.proto, &f.ports, &f.rate, &f.count, &f.dur, &f.fill
 	addr, err := netip.ParseAddr(*to)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill flood: --to %q is not an IP address\n", *to)

@@ -18,11 +18,11 @@ func TestFloodCmd(t *testing.T) {
 		{"bad ports", []string{"--ports", "9-1"}, 2, "not a range"},
 		{"bounds", []string{"--rate", "1000000", "--for", "2h"}, 2, "rate 1000000/s is outside"},
 		{"loopback", []string{"--to", "127.0.0.1", "--count", "5", "--rate", "1000", "--for", "10s"}, 0, "sent=5 errors=0"},
-		{"help", []string{"-h"}, 0, "-fill"},
+		{"help", []string{"-h"}, 0, "--fill"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := floodCmd(context.Background(), tc.args, &stdout, &stderr)
+			code := dispatch(context.Background(), nil, append([]string{"flood"}, tc.args...), &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, &stdout, &stderr)
 			}

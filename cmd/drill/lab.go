@@ -3,16 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -20,53 +18,22 @@ import (
 	"github.com/drillkit/drill/pkg/lab/ipvsemu"
 )
 
-const labUsage = `usage: drill lab <command> [flags]
-
-commands:
-  up           bring a lab up (or reuse a healthy one) and wait until all nodes are Ready
-  status       show the lab's processes, nodes, memory and conntrack limit
-  kubeconfig   print the path of the lab's kubeconfig (export KUBECONFIG=$(drill lab kubeconfig))
-  down         remove the lab: processes, network namespaces, state (also after a crash)
-  load-image   import image archives (docker save, OCI archive) into every node of the lab
-  alb          run the lab ALB in the foreground (listener and ELBv2 API on loopback; prints its
-               endpoints as JSON); not while a drill run uses the same lab: that run starts its own
-
-"drill lab <command> -h" shows a command's flags.
-`
-
-// labCmd implements `drill lab ...`.
-func labCmd(ctx context.Context, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, labUsage)
-		return 2
-	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "help", "-h", "--help":
-		fmt.Print(labUsage)
-		return 0
-	case "up":
-		return labUp(ctx, rest)
-	case "status":
-		return labStatus(ctx, rest)
-	case "kubeconfig":
-		return labKubeconfig(rest)
-	case "down":
-		return labDown(ctx, rest)
-	case "alb":
-		return albCmd(ctx, rest)
-	case "load-image":
-		return labLoadImage(ctx, rest)
-	case "relay":
-		return labRelay(ctx, rest)
-	case "registry":
-		return labRegistry(ctx, rest)
-	case "ipvs-proxy":
-		return labIPVSProxy(ctx, rest)
-	default:
-		fmt.Fprintf(os.Stderr, "drill lab: unknown command %q\n%s", cmd, labUsage)
-		return 2
-	}
+// newLabCmd is `drill lab ...`: the embedded lab cluster. Its hidden
+// commands are the lab's own processes, started by lab up.
+func newLabCmd(a *app) *cobra.Command {
+	cmd := group(a, &cobra.Command{
+		Use:   "lab",
+		Short: "Manage the embedded lab cluster",
+		Long: `The embedded lab: a small real Kubernetes cluster on this machine, made of network namespaces,
+behind a lab ALB (docs/lab.md). Needs root.`,
+		Example: `  drill lab up --nodes 2
+  export KUBECONFIG=$(drill lab kubeconfig)
+  drill lab down`,
+	})
+	cmd.AddCommand(newLabUpCmd(a), newLabStatusCmd(a), newLabKubeconfigCmd(a), newLabDownCmd(a),
+		newLabLoadImageCmd(a), newLabALBCmd(a),
+		newLabRelayCmd(a), newLabRegistryCmd(a), newLabIPVSProxyCmd(a))
+	return cmd
 }
 
 // labFlags holds the flags shared by the lab commands that name a lab.
@@ -74,81 +41,83 @@ type labFlags struct {
 	name, stateRoot string
 }
 
-func (f *labFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.name, "name", lab.DefaultName, "lab name (lowercase letters and digits)")
-	fs.StringVar(&f.stateRoot, "state-root", lab.DefaultStateRoot, "directory holding the labs' state")
+func (f *labFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.name, "name", lab.DefaultName, "lab name (lowercase letters and digits)")
+	cmd.Flags().StringVar(&f.stateRoot, "state-root", lab.DefaultStateRoot, "directory holding the labs' state")
+	_ = cmd.MarkFlagDirname("state-root")
 }
 
-func parseLabFlags(fs *flag.FlagSet, args []string) (int, bool) {
-	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
+// labLeaf is a lab command that takes flags only.
+func labLeaf(a *app, use, short, long string, run func(ctx context.Context) int) *cobra.Command {
+	return &cobra.Command{
+		Use:   use + " [flags]",
+		Short: short,
+		Long:  long,
+		Args:  cobra.NoArgs,
+		RunE:  a.body(func(cmd *cobra.Command, _ []string) int { return run(cmd.Context()) }),
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "drill lab %s: unexpected arguments %q\n", fs.Name(), fs.Args())
-		return 2, false
-	}
-	return 0, true
 }
 
-func labUp(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+func newLabUpCmd(a *app) *cobra.Command {
 	var lf labFlags
-	lf.register(fs)
-	cfg := lab.Config{Progress: os.Stderr}
+	cfg := lab.Config{Progress: a.stderr}
+	cmd := labLeaf(a, "up", "Bring a lab up (or reuse a healthy one) and wait until all nodes are Ready",
+		"Brings a lab up, or reuses a healthy one of the same name, and waits until the API server and every node are Ready.",
+		func(ctx context.Context) int {
+			cfg.Name, cfg.StateRoot = lf.name, lf.stateRoot
+			l, err := lab.Up(ctx, cfg)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab up: %v\n", err)
+				return 1
+			}
+			fmt.Fprintf(a.stderr, "lab %s is up; use it with:\n  export KUBECONFIG=%s\n", l.Name(), l.Kubeconfig())
+			return 0
+		})
+	lf.register(cmd)
+	fs := cmd.Flags()
 	fs.IntVar(&cfg.Nodes, "nodes", lab.DefaultNodes, "number of nodes")
 	fs.StringVar(&cfg.ProxyMode, "proxy-mode", lab.DefaultProxyMode, "kube-proxy mode: iptables, nftables or ipvs")
 	fs.StringVar(&cfg.RelayAddr, "api-listen", "", "host loopback address of the API server relay (default: a free port on 127.0.0.1)")
 	fs.IntVar(&cfg.HostConntrackMax, "host-conntrack-max", 0, "opt-in: set the HOST's global nf_conntrack_max for the lab's lifetime (restored by lab down); 0 leaves the host alone")
 	fs.DurationVar(&cfg.ReadyTimeout, "timeout", lab.DefaultReadyTimeout, "how long to wait for the API server and all nodes Ready")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	cfg.Name, cfg.StateRoot = lf.name, lf.stateRoot
-	l, err := lab.Up(ctx, cfg)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab up: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "lab %s is up; use it with:\n  export KUBECONFIG=%s\n", l.Name(), l.Kubeconfig())
-	return 0
+	_ = cmd.RegisterFlagCompletionFunc("proxy-mode", completeWords("iptables", "nftables", "ipvs"))
+	return cmd
 }
 
-func labStatus(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+func newLabStatusCmd(a *app) *cobra.Command {
 	var lf labFlags
-	lf.register(fs)
-	asJSON := fs.Bool("json", false, "print the status as JSON")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	l, err := lab.OpenIn(lf.stateRoot, lf.name)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab status: %v\n", err)
-		return 1
-	}
-	st, err := l.Status(ctx)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab status: %v\n", err)
-		return 1
-	}
-	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
-			fmt.Fprintf(os.Stderr, "drill lab status: %v\n", err)
-			return 1
-		}
-	} else {
-		printStatus(os.Stdout, st)
-	}
-	if len(st.Problems) > 0 {
-		return 1
-	}
-	return 0
+	var asJSON bool
+	cmd := labLeaf(a, "status", "Show the lab's processes, nodes, memory and conntrack limit",
+		"Shows the lab's processes, nodes, memory and conntrack limit; exit 1 when something is wrong with it.",
+		func(ctx context.Context) int {
+			l, err := lab.OpenIn(lf.stateRoot, lf.name)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab status: %v\n", err)
+				return 1
+			}
+			st, err := l.Status(ctx)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab status: %v\n", err)
+				return 1
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(st); err != nil {
+					fmt.Fprintf(a.stderr, "drill lab status: %v\n", err)
+					return 1
+				}
+			} else {
+				printStatus(a.stdout, st)
+			}
+			if len(st.Problems) > 0 {
+				return 1
+			}
+			return 0
+		})
+	lf.register(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
 }
 
 func printStatus(w io.Writer, st lab.Status) {
@@ -179,141 +148,145 @@ func printStatus(w io.Writer, st lab.Status) {
 	}
 }
 
-func labKubeconfig(args []string) int {
-	fs := flag.NewFlagSet("kubeconfig", flag.ContinueOnError)
+func newLabKubeconfigCmd(a *app) *cobra.Command {
 	var lf labFlags
-	lf.register(fs)
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	l, err := lab.OpenIn(lf.stateRoot, lf.name)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab kubeconfig: %v\n", err)
-		return 1
-	}
-	fmt.Println(l.Kubeconfig())
-	return 0
+	cmd := labLeaf(a, "kubeconfig", "Print the path of the lab's kubeconfig",
+		"Prints the path of the lab's kubeconfig: export KUBECONFIG=$(drill lab kubeconfig).",
+		func(context.Context) int {
+			l, err := lab.OpenIn(lf.stateRoot, lf.name)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab kubeconfig: %v\n", err)
+				return 1
+			}
+			fmt.Fprintln(a.stdout, l.Kubeconfig())
+			return 0
+		})
+	lf.register(cmd)
+	return cmd
 }
 
-func labDown(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("down", flag.ContinueOnError)
+func newLabDownCmd(a *app) *cobra.Command {
 	var lf labFlags
-	lf.register(fs)
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	if err := lab.DownIn(ctx, lf.stateRoot, lf.name, os.Stderr); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab down: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "lab %s is down\n", lf.name)
-	return 0
+	cmd := labLeaf(a, "down", "Remove the lab: processes, network namespaces, state (also after a crash)",
+		"Removes the lab: its processes, network namespaces, mounts and state, also after a crash.",
+		func(ctx context.Context) int {
+			if err := lab.DownIn(ctx, lf.stateRoot, lf.name, a.stderr); err != nil {
+				fmt.Fprintf(a.stderr, "drill lab down: %v\n", err)
+				return 1
+			}
+			fmt.Fprintf(a.stderr, "lab %s is down\n", lf.name)
+			return 0
+		})
+	lf.register(cmd)
+	return cmd
 }
 
-// labRelay runs the loopback API relay (started by lab up, not by users).
-func labRelay(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("relay", flag.ContinueOnError)
+// hidden marks a lab process's command: started by lab up, not by users.
+func hidden(cmd *cobra.Command) *cobra.Command {
+	cmd.Hidden = true
+	return cmd
+}
+
+func newLabRelayCmd(a *app) *cobra.Command {
 	var cfg lab.RelayConfig
+	cmd := hidden(labLeaf(a, "relay", "The loopback relay to the lab's API server (started by lab up)", "",
+		func(ctx context.Context) int {
+			log := slog.New(slog.NewTextHandler(a.stderr, nil))
+			if err := lab.RunRelay(ctx, cfg, log); err != nil {
+				fmt.Fprintf(a.stderr, "drill lab relay: %v\n", err)
+				return 1
+			}
+			return 0
+		}))
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "host loopback address to listen on")
 	fs.StringVar(&cfg.AddrFile, "addr-file", "", "file receiving the actual listen address")
 	fs.StringVar(&cfg.Netns, "netns", "", "lab network namespace to dial from")
 	fs.StringVar(&cfg.Target, "target", "", "address to dial inside the namespace")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := lab.RunRelay(ctx, cfg, log); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab relay: %v\n", err)
-		return 1
-	}
-	return 0
+	return cmd
 }
 
-// labRegistry runs the lab registry (started by lab up in the control
-// plane's namespace, not by users).
-func labRegistry(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("registry", flag.ContinueOnError)
+func newLabRegistryCmd(a *app) *cobra.Command {
 	var cfg lab.RegistryConfig
+	cmd := hidden(labLeaf(a, "registry", "The lab registry in the control plane's namespace (started by lab up)", "",
+		func(ctx context.Context) int {
+			if err := lab.ServeRegistry(ctx, cfg, slog.New(slog.NewTextHandler(a.stderr, nil))); err != nil {
+				fmt.Fprintf(a.stderr, "drill lab registry: %v\n", err)
+				return 1
+			}
+			return 0
+		}))
+	fs := cmd.Flags()
 	fs.StringVar(&cfg.Listen, "listen", "", "address to serve on")
 	fs.StringVar(&cfg.Layout, "layout", "", "OCI image layout whose ghcr.io images are served")
 	fs.StringVar(&cfg.ReadyFile, "ready-file", "", "file written once the images are served")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	if err := lab.ServeRegistry(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab registry: %v\n", err)
-		return 1
-	}
-	return 0
+	return cmd
 }
 
-// labLoadImage imports image archives into every node of a lab.
-func labLoadImage(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("load-image", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: drill lab load-image [--name LAB] FILE.tar...")
-		fs.PrintDefaults()
-	}
+func newLabLoadImageCmd(a *app) *cobra.Command {
 	var lf labFlags
-	lf.register(fs)
-	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	cmd := &cobra.Command{
+		Use:               "load-image [--name LAB] FILE.tar...",
+		Short:             "Import image archives (docker save, OCI archive) into every node of the lab",
+		Long:              "Imports image archives (docker save, OCI archive) into every node of the lab.",
+		ValidArgsFunction: completeFiles("tar"),
+		RunE: a.body(func(cmd *cobra.Command, files []string) int {
+			if len(files) == 0 {
+				return a.usage(cmd, "name at least one image archive")
+			}
+			l, err := lab.OpenIn(lf.stateRoot, lf.name)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab load-image: %v\n", err)
+				return 1
+			}
+			names, err := l.LoadImages(cmd.Context(), files...)
+			for _, n := range names {
+				fmt.Fprintln(a.stdout, n)
+			}
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab load-image: %v\n", err)
+				return 1
+			}
+			fmt.Fprintf(a.stderr, "%d images loaded into every node of lab %s\n", len(names), lf.name)
 			return 0
-		}
-		return 2
+		}),
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
-	}
-	l, err := lab.OpenIn(lf.stateRoot, lf.name)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab load-image: %v\n", err)
-		return 1
-	}
-	names, err := l.LoadImages(ctx, fs.Args()...)
-	for _, n := range names {
-		fmt.Println(n)
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab load-image: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(os.Stderr, "%d images loaded into every node of lab %s\n", len(names), lf.name)
-	return 0
+	lf.register(cmd)
+	return cmd
 }
 
-// labIPVSProxy runs the emulated IPVS proxier of a node (started by lab up
-// in the node namespace when the kernel has no ip_vs).
-func labIPVSProxy(ctx context.Context, args []string) int {
-	fs := flag.NewFlagSet("ipvs-proxy", flag.ContinueOnError)
-	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the proxier")
+// newLabIPVSProxyCmd runs the emulated IPVS proxier of a node (started by
+// lab up in the node namespace when the kernel has no ip_vs).
+func newLabIPVSProxyCmd(a *app) *cobra.Command {
+	var kubeconfig string
 	var cfg ipvsemu.Config
+	cmd := hidden(labLeaf(a, "ipvs-proxy", "The emulated IPVS proxier of a node (started by lab up)", "",
+		func(ctx context.Context) int {
+			if kubeconfig == "" || cfg.ClusterCIDR == "" {
+				fmt.Fprintln(a.stderr, "drill lab ipvs-proxy: --kubeconfig and --cluster-cidr are required")
+				return 2
+			}
+			rc, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab ipvs-proxy: %v\n", err)
+				return 1
+			}
+			cs, err := kubernetes.NewForConfig(rc)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "drill lab ipvs-proxy: %v\n", err)
+				return 1
+			}
+			log := slog.New(slog.NewTextHandler(a.stderr, nil))
+			if err := ipvsemu.Run(ctx, cs, cfg, log); err != nil {
+				fmt.Fprintf(a.stderr, "drill lab ipvs-proxy: %v\n", err)
+				return 1
+			}
+			return 0
+		}))
+	fs := cmd.Flags()
+	fs.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the proxier")
 	fs.StringVar(&cfg.ClusterCIDR, "cluster-cidr", "", "pod range; NodePort traffic from outside it is masqueraded")
 	fs.DurationVar(&cfg.MinSyncPeriod, "min-sync-period", time.Second, "minimum interval between ruleset rewrites")
 	fs.DurationVar(&cfg.SyncPeriod, "sync-period", 30*time.Second, "full resync interval")
-	if code, ok := parseLabFlags(fs, args); !ok {
-		return code
-	}
-	if *kubeconfig == "" || cfg.ClusterCIDR == "" {
-		fmt.Fprintln(os.Stderr, "drill lab ipvs-proxy: --kubeconfig and --cluster-cidr are required")
-		return 2
-	}
-	rc, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab ipvs-proxy: %v\n", err)
-		return 1
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab ipvs-proxy: %v\n", err)
-		return 1
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := ipvsemu.Run(ctx, cs, cfg, log); err != nil {
-		fmt.Fprintf(os.Stderr, "drill lab ipvs-proxy: %v\n", err)
-		return 1
-	}
-	return 0
+	return cmd
 }

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/elbv2"
@@ -13,26 +14,37 @@ import (
 	"github.com/drillkit/drill/pkg/report"
 )
 
-func recoverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill recover", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	timeout := fs.Duration("timeout", 5*time.Minute, "how long recovering may take, all faults together; what is not recovered by then stays in the journal (exit 5)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill recover [flags] RUN|JOURNAL\n\nRecovers every fault a run applied and did not recover (after drill was killed,\nor its recovery was cut short), from the journal.json in the run's directory.\n\nflags:")
-		fs.PrintDefaults()
+func newRecoverCmd(a *app) *cobra.Command {
+	var timeout time.Duration
+	var sel cluster.Selection
+	cmd := &cobra.Command{
+		Use:   "recover [flags] RUN|JOURNAL",
+		Short: "Recover the faults a killed run left applied, from its journal",
+		Long: `Recovers every fault a run applied and did not recover (after drill was killed,
+or its recovery was cut short), from the journal.json in the run's directory.`,
+		RunE: a.body(func(cmd *cobra.Command, pos []string) int {
+			if len(pos) != 1 {
+				return a.usage(cmd, "name one run directory or journal.json")
+			}
+			if timeout <= 0 {
+				return a.usage(cmd, "--timeout %s: give a positive duration", timeout)
+			}
+			if err := checkSelection(sel); err != nil {
+				return a.usage(cmd, "%v", err)
+			}
+			return recoverRun(cmd.Context(), pos[0], timeout, sel, a.stdout, a.stderr)
+		}),
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(pos) != 1 || *timeout <= 0 {
-		fs.Usage()
-		return report.ExitUsage
-	}
-	ctx, cancel := context.WithTimeoutCause(ctx, *timeout, fmt.Errorf("--timeout (%s) ran out", *timeout))
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long recovering may take, all faults together; what is not recovered by then stays in the journal (exit 5)")
+	bindClusterFlags(cmd.Flags(), &sel, "; overrides the journal's ")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+	return cmd
+}
+
+func recoverRun(ctx context.Context, path string, timeout time.Duration, override cluster.Selection, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("--timeout (%s) ran out", timeout))
 	defer cancel()
-	args = pos
-	j, err := inject.LoadJournal(args[0])
+	j, err := inject.LoadJournal(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill recover: %v\n", err)
 		return report.ExitError
@@ -46,12 +58,13 @@ func recoverCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stdout, "drill recover: nothing to recover in %s\n", j.Path())
 		return report.ExitOK
 	}
-	cl, err := cluster.FromKubeconfig(j.Kubeconfig, j.Context)
+	sel := cluster.Selection{Kubeconfig: j.Kubeconfig, Context: j.Context, Namespace: j.Namespace}.Override(override)
+	cl, err := cluster.Open(sel)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill recover: %v\n", err)
 		return report.ExitUnrecovered
 	}
-	env := &inject.Env{Cluster: cl, Namespace: j.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
+	env := &inject.Env{Cluster: cl, Namespace: sel.Namespace, Note: func(_, msg string) { fmt.Fprintln(stdout, "  "+msg) }}
 	if api := j.LoadBalancerAPI; api != nil && api.Lab {
 		env.LabELBEnded = true
 	} else if api != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/spf13/cobra"
 
 	"github.com/drillkit/drill/pkg/check"
 	"github.com/drillkit/drill/pkg/echo"
@@ -19,40 +19,50 @@ import (
 	"github.com/drillkit/drill/pkg/run"
 )
 
-func reportCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("o", render.FormatTable, "output format: table, md, json, junit, html")
-	fromResults := fs.Bool("from-results", false, "recompute the metrics and checks from the run's raw results file")
-	backend := fs.String("backend-header", echo.DefaultBackendHeader, "with --from-results: response header naming the backend")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill report [flags] RUN\n\nRe-renders a saved run (its directory or its report.json) offline.\n\nflags:")
-		fs.PrintDefaults()
+func newReportCmd(a *app) *cobra.Command {
+	var (
+		format, backend string
+		fromResults     bool
+	)
+	cmd := &cobra.Command{
+		Use:     "report [flags] RUN",
+		Short:   "Re-render a saved run",
+		Long:    "Re-renders a saved run (its directory or its report.json) offline.",
+		Example: "  drill report runs/echo-steady-20260101-120000 -o md\n  drill report --from-results runs/a -o json",
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
+		RunE: a.body(func(cmd *cobra.Command, pos []string) int {
+			if len(pos) != 1 {
+				return a.usage(cmd, "name one run (its directory or report.json)")
+			}
+			if !validFormat(format) {
+				return a.usage(cmd, "-o %q: use one of %s", format, strings.Join(render.Formats, ", "))
+			}
+			return reportRun(pos[0], format, fromResults, backend, a.stdout, a.stderr)
+		}),
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return report.ExitUsage
-	}
-	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "drill report: -o %q: use one of table, md, json, junit, html\n", *format)
-		return report.ExitUsage
-	}
-	r, err := report.Load(pos[0])
+	fs := cmd.Flags()
+	fs.StringVarP(&format, "output", "o", render.FormatTable, "output format: "+strings.Join(render.Formats, ", "))
+	fs.BoolVar(&fromResults, "from-results", false, "recompute the metrics and checks from the run's raw results file")
+	fs.StringVar(&backend, "backend-header", echo.DefaultBackendHeader, "with --from-results: response header naming the backend")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
+	return cmd
+}
+
+func reportRun(path, format string, fromResults bool, backend string, stdout, stderr io.Writer) int {
+	r, err := report.Load(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "drill report: %v\n", err)
 		return report.ExitError
 	}
-	if *fromResults {
-		if err := reaggregate(r, pos[0], *backend, stderr); err != nil {
+	if fromResults {
+		if err := reaggregate(r, path, backend, stderr); err != nil {
 			fmt.Fprintf(stderr, "drill report: %v\n", err)
 			return report.ExitError
 		}
 	}
-	if err := render.Report(stdout, r, *format); err != nil {
+	if err := render.Report(stdout, r, format); err != nil {
 		fmt.Fprintf(stderr, "drill report: %v\n", err)
 		return report.ExitError
 	}

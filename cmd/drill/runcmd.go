@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/lab"
 	"github.com/drillkit/drill/pkg/lab/labtarget"
 	"github.com/drillkit/drill/pkg/promexport"
@@ -24,74 +25,114 @@ import (
 	"github.com/drillkit/drill/pkg/scenario"
 )
 
-func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("drill run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "runs", "directory under which each run gets its own directory")
-	dir := fs.String("dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
-	overwrite := fs.Bool("overwrite", false, "with --dir: replace the run already in that directory")
-	format := fs.String("o", render.FormatTable, "format of the summary printed at the end: table, md, json, junit, html")
-	allowRemote := fs.Bool("allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
-	quiet := fs.Bool("quiet", false, "no live progress line")
-	allowAnyNS := fs.Bool("allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
-	allowHostSysctl := fs.Bool("allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
-	allowClusterChanges := fs.Bool("allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
-	allowHuge := fs.Bool("allow-huge", false, allowHugeHelp)
-	labName := fs.String("lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
-	requireChecks := fs.Bool("require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
-	dryRun := fs.Bool("dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
-	metricsListen := fs.String("metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
-	metricsAllowRemote := fs.Bool("metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: drill run [flags] FILE...\n\nRuns each scenario and writes report.json and results.bin into a directory per run.\n\nflags:")
-		fs.PrintDefaults()
+// runFlags are drill run's flags.
+type runFlags struct {
+	out, dir, format, labName, metricsListen                                 string
+	overwrite, allowRemote, quiet, allowAnyNS, allowHostSysctl, allowCluster bool
+	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
+	cluster                                                                  cluster.Selection
+	sets                                                                     []string
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.out, "out", "runs", "directory under which each run gets its own directory")
+	fs.StringVar(&f.dir, "dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "with --dir: replace the run already in that directory")
+	fs.StringVarP(&f.format, "output", "o", render.FormatTable, "format of the summary printed at the end: "+strings.Join(render.Formats, ", "))
+	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no live progress line")
+	fs.BoolVar(&f.allowAnyNS, "allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
+	fs.BoolVar(&f.allowHostSysctl, "allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
+	fs.BoolVar(&f.allowCluster, "allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
+	fs.BoolVar(&f.allowHuge, "allow-huge", false, allowHugeHelp)
+	fs.StringVar(&f.labName, "lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
+	fs.BoolVar(&f.requireChecks, "require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
+	fs.BoolVar(&f.metricsAllowRemote, "metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
+	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
+	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
+	_ = cmd.MarkFlagDirname("out")
+	_ = cmd.MarkFlagDirname("dir")
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] FILE...",
+		Short: "Run scenarios and write a scored report per run",
+		Long: `Runs each scenario and writes report.json and results.bin into a directory per run.
+Every file is validated before any load starts; a scenario with a matrix runs every
+combination and compares them.`,
+		Example: `  drill run scenarios/echo-steady.yaml
+  drill run --dir runs/a -o md scenarios/rolling-update-prestop.yaml
+  drill run --dry-run scenarios/rolling-update-prestop.yaml`,
+		ValidArgsFunction: completeFiles("yaml", "yml"),
+		RunE: a.body(func(cmd *cobra.Command, files []string) int {
+			if len(files) == 0 {
+				return a.usage(cmd, "name at least one scenario file")
+			}
+			return runFiles(cmd.Context(), a, cmd, files, f)
+		}),
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	files := pos
-	if len(files) == 0 {
-		fs.Usage()
-		return report.ExitUsage
-	}
+	f.register(cmd)
+	return cmd
+}
+
+// runFiles is drill run's body once its flags are parsed.
+func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f runFlags) int {
+	stdout, stderr, insist := a.stdout, a.stderr, a.insist
+	dir, format := &f.dir, &f.format
 	if *dir != "" && len(files) > 1 {
-		fmt.Fprintln(stderr, "drill run: --dir names one run's directory; use --out with several scenarios")
-		return report.ExitUsage
+		return a.usage(cmd, "--dir names one run's directory; use --out with several scenarios")
 	}
 	if !validFormat(*format) {
-		fmt.Fprintf(stderr, "drill run: -o %q: use one of table, md, json, junit, html\n", *format)
-		return report.ExitUsage
+		return a.usage(cmd, "-o %q: use one of %s", *format, strings.Join(render.Formats, ", "))
 	}
-	if err := lab.CheckName(*labName); err != nil {
-		fmt.Fprintf(stderr, "drill run: --lab-name: %v\n", err)
-		return report.ExitUsage
+	if err := lab.CheckName(f.labName); err != nil {
+		return a.usage(cmd, "--lab-name: %v", err)
 	}
-	if *metricsListen != "" {
-		if err := promexport.CheckAddr(*metricsListen, *metricsAllowRemote); err != nil {
-			fmt.Fprintf(stderr, "drill run: --metrics-listen: %v\n", err)
-			return report.ExitUsage
+	if f.metricsListen != "" {
+		if err := promexport.CheckAddr(f.metricsListen, f.metricsAllowRemote); err != nil {
+			return a.usage(cmd, "--metrics-listen: %v", err)
 		}
 	}
+	if err := checkSelection(f.cluster); err != nil {
+		return a.usage(cmd, "%v", err)
+	}
 	// Every scenario is validated before any load starts.
-	plans, ok := loadAll(files, scenario.Options{AllowHuge: *allowHuge}, stderr)
+	sets, err := parseSets(f.sets)
+	if err != nil {
+		return a.usage(cmd, "%v", err)
+	}
+	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, stderr)
 	if !ok {
 		return report.ExitUsage
+	}
+	if !f.cluster.IsZero() {
+		for _, plan := range plans {
+			if k := plan.Scenario.Target.Kind(); k != scenario.TargetKube {
+				return a.usage(cmd, "%s select a cluster for target.kube; %s has a %s target", selectionFlags(f.cluster), plan.Scenario.File, k)
+			}
+		}
 	}
 	// From here on, nothing printed carries the scenarios' secrets.
 	red := redact.New(run.Secrets(plans...)...)
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	for _, plan := range plans {
-		if err := run.CheckHostChanges(plan.Scenario, *allowHostSysctl); err != nil {
+		if err := run.CheckHostChanges(plan.Scenario, f.allowHostSysctl); err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitUsage
 		}
-		if err := run.CheckClusterChanges(plan, *allowClusterChanges); err != nil {
+		if err := run.CheckClusterChanges(plan, f.allowCluster); err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitUsage
 		}
 	}
-	if *dryRun {
+	if f.dryRun {
 		for _, plan := range plans {
 			variants, err := plan.Variants()
 			if err != nil {
@@ -105,7 +146,7 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
 				}
-				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: *allowAnyNS, Lab: labtarget.Target{}, LabName: *labName}, stdout); err != nil {
+				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: f.allowAnyNS, Cluster: f.cluster, Lab: labtarget.Target{}, LabName: f.labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
 					return report.ExitError
 				}
@@ -114,15 +155,15 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 		return report.ExitOK
 	}
 	if *dir != "" {
-		if err := run.ClaimDir(*dir, *overwrite); err != nil {
+		if err := run.ClaimDir(*dir, f.overwrite); err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitUsage
 		}
 	}
 	var live *promexport.Exporter
-	if *metricsListen != "" {
+	if f.metricsListen != "" {
 		live = promexport.New()
-		srv, err := promexport.Listen(*metricsListen, live)
+		srv, err := promexport.Listen(f.metricsListen, live)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitError
@@ -137,16 +178,16 @@ func runCmd(ctx context.Context, insist <-chan struct{}, args []string, stdout, 
 		}()
 	}
 	var progress io.Writer
-	if !*quiet {
+	if !f.quiet {
 		progress = stderr
 	}
-	opts := run.Options{Version: version, AllowRemote: *allowRemote, AllowAnyNamespace: *allowAnyNS,
-		AllowHostSysctl: *allowHostSysctl, AllowClusterChanges: *allowClusterChanges, RequireChecks: *requireChecks, Lab: labtarget.Target{}, LabName: *labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
+	opts := run.Options{Version: buildVersion().Short(), AllowRemote: f.allowRemote, AllowAnyNamespace: f.allowAnyNS,
+		AllowHostSysctl: f.allowHostSysctl, AllowClusterChanges: f.allowCluster, Cluster: f.cluster, RequireChecks: f.requireChecks, Lab: labtarget.Target{}, LabName: f.labName, Progress: progress, TTY: isTerminal(stderr), Insist: insist}
 	var codes []int
 	for _, plan := range plans {
 		runDir := *dir
 		if runDir == "" {
-			runDir = newRunDir(*out, plan.Scenario.Metadata.Name, time.Now())
+			runDir = newRunDir(f.out, plan.Scenario.Metadata.Name, time.Now())
 		}
 		variants, err := plan.Variants()
 		if err != nil {
@@ -251,6 +292,21 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 // preStopSleep=15s" becomes "proxyMode-ipvs_preStopSleep-15s".
 func variantDir(label string) string {
 	return strings.NewReplacer(" ", "_", "=", "-", "/", "-").Replace(label)
+}
+
+// setHelp describes --set, shared by run and validate.
+const setHelp = "override a scenario field, PATH=VALUE with a YAML value (repeatable), e.g. --set load.rate=500/s --set load.duration=2m; checked like the file"
+
+func parseSets(in []string) ([]scenario.Set, error) {
+	var out []scenario.Set
+	for _, s := range in {
+		x, err := scenario.ParseSet(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // loadAll parses and validates every file, printing every problem of every

@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // FieldManager is the server-side apply field manager drill uses.
@@ -47,14 +46,5 @@ func New(cfg *rest.Config) (*Cluster, error) {
 // FromKubeconfig connects like kubectl: path empty means $KUBECONFIG, then
 // ~/.kube/config; context empty means the current context.
 func FromKubeconfig(path, context string) (*Cluster, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if path != "" {
-		rules.ExplicitPath = path
-	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
-		&clientcmd.ConfigOverrides{CurrentContext: context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w; set target.kube.kubeconfig or $KUBECONFIG", err)
-	}
-	return New(cfg)
+	return Open(Selection{Kubeconfig: path, Context: context})
 }

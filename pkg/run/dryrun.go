@@ -24,11 +24,11 @@ func DryRun(ctx context.Context, plan *Plan, opts Options, w io.Writer) error {
 	case scenario.TargetURL:
 		fmt.Fprintf(w, "target: url %s\n", sc.Target.URL)
 	case scenario.TargetKube:
-		k := sc.Target.Kube
-		namespace = k.Namespace
-		fmt.Fprintf(w, "target: kube context %q namespace %s, load to %s\n", k.Context, k.Namespace, k.URL)
+		sel := kubeSelection(sc.Target.Kube, opts.Cluster)
+		namespace = sel.Namespace
+		fmt.Fprintf(w, "target: kube context %q namespace %s, load to %s\n", sel.Context, sel.Namespace, sc.Target.Kube.URL)
 		var err error
-		if cl, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
+		if cl, err = cluster.Open(sel); err != nil {
 			return err
 		}
 	default:

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drillkit/drill/pkg/cluster"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/scenario"
 )
@@ -47,6 +48,9 @@ type Options struct {
 	// AllowClusterChanges lets faults change cluster-wide components
 	// (kubeProxyMode).
 	AllowClusterChanges bool
+	// Cluster overrides target.kube's kubeconfig, context and namespace
+	// (drill run --kubeconfig, --context, -n) field by field.
+	Cluster cluster.Selection
 	// Lab reaches lab targets; a run of a lab scenario without it fails.
 	Lab LabTarget
 	// LabName names the lab a lab-target run brings up (RunLabName when

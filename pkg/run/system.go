@@ -47,6 +47,12 @@ func (s *system) access() inject.Access {
 	return inject.Access{Kubeconfig: s.kubeconfig, Context: s.context, Namespace: s.namespace, LoadBalancerAPI: s.elbAPI}
 }
 
+// kubeSelection is the cluster a kube target names, with the command
+// line's overrides.
+func kubeSelection(k *scenario.Kube, override cluster.Selection) cluster.Selection {
+	return cluster.Selection{Kubeconfig: k.Kubeconfig, Context: k.Context, Namespace: k.Namespace}.Override(override)
+}
+
 // openSystem reaches the scenario's target and applies its setup manifests.
 // On error everything it set up is already undone.
 func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *system, err error) {
@@ -68,10 +74,10 @@ func openSystem(ctx context.Context, sc *scenario.Scenario, opts Options) (s *sy
 		s.target = report.Target{Kind: report.TargetURL, URL: sc.Target.URL}
 		return s, nil
 	case scenario.TargetKube:
-		k := sc.Target.Kube
-		s.base, s.namespace, s.kubeconfig, s.context = k.URL, k.Namespace, k.Kubeconfig, k.Context
-		s.target = report.Target{Kind: report.TargetKube, URL: k.URL, Details: map[string]string{"context": k.Context, "namespace": k.Namespace}}
-		if s.cluster, err = cluster.FromKubeconfig(k.Kubeconfig, k.Context); err != nil {
+		sel := kubeSelection(sc.Target.Kube, opts.Cluster)
+		s.base, s.namespace, s.kubeconfig, s.context = sc.Target.Kube.URL, sel.Namespace, sel.Kubeconfig, sel.Context
+		s.target = report.Target{Kind: report.TargetKube, URL: s.base, Details: map[string]string{"context": sel.Context, "namespace": sel.Namespace}}
+		if s.cluster, err = cluster.Open(sel); err != nil {
 			return s, &Error{Code: report.ExitError, Err: err}
 		}
 		if needsELB(sc) {

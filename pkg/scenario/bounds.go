@@ -39,6 +39,8 @@ type Options struct {
 	// them, a fault item's one key besides "at" is taken as its action
 	// and its parameters are left to the injector.
 	Faults []FaultAction
+	// Set overrides fields of the file (drill run --set), in order.
+	Set []Set
 }
 
 // bound is one documented bound, for Explain.

@@ -42,11 +42,16 @@ func newDecoder(file string) *decoder {
 
 // errorf records a problem at p.
 func (d *decoder) errorf(p pos, path, format string, args ...any) {
+	d.bad[path] = true
+	msg := fmt.Sprintf(format, args...)
+	if i := -p.line - 1; i >= 0 && i < len(d.opts.Set) {
+		d.errs = append(d.errs, Error{File: d.file, Set: d.opts.Set[i].String(), Path: path, Msg: msg})
+		return
+	}
 	if p.line < 1 {
 		p.line = 1
 	}
-	d.bad[path] = true
-	d.errs = append(d.errs, Error{File: d.file, Line: p.line, Col: p.col, Path: path, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, Error{File: d.file, Line: p.line, Col: p.col, Path: path, Msg: msg})
 }
 
 // has reports whether the field at path was written in the file.

@@ -16,11 +16,22 @@ type Error struct {
 	Path string
 	// Msg says what is wrong and what to do.
 	Msg string
+	// Set is the command line override the problem is in (--set
+	// PATH=VALUE); Line and Col are then 0.
+	Set string
 }
 
 // Error formats the problem as file:line:col: path: message.
 func (e Error) Error() string {
 	var b strings.Builder
+	if e.Set != "" {
+		b.WriteString(e.Set + ": ")
+		if e.Path != "" {
+			b.WriteString(e.Path + ": ")
+		}
+		b.WriteString(e.Msg)
+		return b.String()
+	}
 	file := e.File
 	if file == "" {
 		file = "scenario"
