@@ -24,6 +24,7 @@ var (
 	prefixErr  error
 	// prefixLock holds the prefix's lock for the life of the process: an
 	// unreferenced *os.File is closed by its finalizer, and the lock with it.
+	//lint:ignore U1000 only held, never read: see above
 	prefixLock *os.File
 )
 
