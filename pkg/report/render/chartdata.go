@@ -269,16 +269,7 @@ func latencySeries(secs []report.Second) []chartSeries {
 // order backends first answered (the backend table's columns); nil when
 // fewer than two answered.
 func backendSeries(secs []report.Second) []chartSeries {
-	var order []string
-	seen := map[string]bool{}
-	for _, s := range secs {
-		for _, b := range sortedKeys(s.Backends) {
-			if !seen[b] {
-				seen[b] = true
-				order = append(order, b)
-			}
-		}
-	}
+	order := backendOrder(secs)
 	if len(order) < 2 {
 		return nil
 	}

@@ -189,11 +189,9 @@ func eventsAround(events []report.Event, b report.Burst) []report.Event {
 // as columns; the rest are added up in one column.
 const maxBackendColumns = 8
 
-// backendTable shows each window's responses per backend, backends in the
-// order they first answered, so a rollout reads from left to right: old pods
-// fade out, new ones take over. nil when fewer than two backends answered.
-func backendTable(tl []report.Second) *table {
-	secs := dense(tl)
+// backendOrder names the backends in the order they first answered, those
+// first answering in the same second by name.
+func backendOrder(secs []report.Second) []string {
 	var order []string
 	seen := map[string]bool{}
 	for _, s := range secs {
@@ -204,6 +202,15 @@ func backendTable(tl []report.Second) *table {
 			}
 		}
 	}
+	return order
+}
+
+// backendTable shows each window's responses per backend, backends in the
+// order they first answered, so a rollout reads from left to right: old pods
+// fade out, new ones take over. nil when fewer than two backends answered.
+func backendTable(tl []report.Second) *table {
+	secs := dense(tl)
+	order := backendOrder(secs)
 	if len(order) < 2 {
 		return nil
 	}
