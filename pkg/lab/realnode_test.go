@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestLabKubeletRuntime(t *testing.T) {
 
 	t.Run("attach and cp through the API server", func(t *testing.T) {
 		pod := oncePod("attach", l.Plan().Nodes[0].Name, DrillImage)
-		pod.Spec.Containers[0].Command = []string{"sh", "-c", "read line; echo got $line"}
+		pod.Spec.Containers[0].Command = []string{"sh", "-c", "while read line; do echo got $line; done"}
 		pod.Spec.Containers[0].Stdin, pod.Spec.Containers[0].StdinOnce = true, true
 		if _, err := cs.CoreV1().Pods("default").Create(ctx, pod, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -198,10 +199,34 @@ func TestLabKubeletRuntime(t *testing.T) {
 		if tarOut != "drill" {
 			t.Errorf("tar through exec listed %q, want drill", tarOut)
 		}
-		got := streamPod(t, ctx, cs, l, pod.Name, "attach", &corev1.PodAttachOptions{Container: "main", Stdin: true, Stdout: true, Stderr: true},
-			strings.NewReader("hello\n"))
-		if got != "got hello" {
-			t.Errorf("attach printed %q, want %q", got, "got hello")
+		// The runtime may connect stdin before stdout, so a line read at
+		// once can be answered before anyone listens: say hello until the
+		// answer is heard, then close stdin, which ends the container.
+		heard := newWatchWriter("got hello")
+		stdin, say := io.Pipe()
+		go func() {
+			defer say.Close()
+			tick := time.NewTicker(200 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if _, err := say.Write([]byte("hello\n")); err != nil {
+					return
+				}
+				select {
+				case <-heard.seen:
+					return
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		out := streamPod(t, ctx, cs, l, pod.Name, "attach", &corev1.PodAttachOptions{Container: "main", Stdin: true, Stdout: true, Stderr: true},
+			stdin, heard)
+		stdin.Close()
+		lines := strings.Split(out, "\n")
+		if slices.ContainsFunc(lines, func(l string) bool { return strings.TrimSpace(l) != "got hello" }) {
+			t.Errorf("attach printed %q, want lines of %q", out, "got hello")
 		}
 	})
 
@@ -357,8 +382,8 @@ func runPodOnce(t *testing.T, ctx context.Context, cs kubernetes.Interface, node
 }
 
 // streamPod runs a pod's exec or attach subresource with opts, feeding it
-// stdin, and returns its trimmed stdout.
-func streamPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, l *Lab, pod, sub string, opts k8sruntime.Object, stdin io.Reader) string {
+// stdin, and returns its trimmed stdout, also copied to tee as it arrives.
+func streamPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, l *Lab, pod, sub string, opts k8sruntime.Object, stdin io.Reader, tee ...io.Writer) string {
 	t.Helper()
 	rc, err := l.RESTConfig()
 	if err != nil {
@@ -371,8 +396,32 @@ func streamPod(t *testing.T, ctx context.Context, cs kubernetes.Interface, l *La
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: &stdout, Stderr: &stderr}); err != nil {
+	out := io.MultiWriter(append([]io.Writer{&stdout}, tee...)...)
+	if err := ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: stdin, Stdout: out, Stderr: &stderr}); err != nil {
 		t.Errorf("%s: %v (stderr %q)", sub, err, stderr.String())
 	}
 	return strings.TrimSpace(stdout.String())
+}
+
+// watchWriter closes seen once what it has been written contains want.
+type watchWriter struct {
+	want string
+	seen chan struct{}
+	mu   sync.Mutex
+	got  []byte
+}
+
+func newWatchWriter(want string) *watchWriter {
+	return &watchWriter{want: want, seen: make(chan struct{})}
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := bytes.Contains(w.got, []byte(w.want))
+	w.got = append(w.got, p...)
+	if !had && bytes.Contains(w.got, []byte(w.want)) {
+		close(w.seen)
+	}
+	return len(p), nil
 }
