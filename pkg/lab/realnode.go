@@ -17,11 +17,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/drillkit/drill/pkg/cni/vpccni"
 )
 
-// The lab's nodes: each node runs containerd (with runc and the
-// reference CNI plugins) and the upstream kubelet from drill-kube, both in
-// the node's network namespace, its private mount namespace and its cgroup.
+// The lab's nodes: each node runs containerd (with runc, drill's VPC CNI
+// plugin and the reference host-local IPAM plugin) and the upstream kubelet
+// from drill-kube, both in the node's network namespace, its private mount
+// namespace and its cgroup.
 
 // RuntimeBinaries are the programs the nodes run.
 type RuntimeBinaries struct {
@@ -34,8 +37,9 @@ type RuntimeBinaries struct {
 	Busybox string `json:"busybox"`
 }
 
-// cniPlugins are the reference CNI plugins a node's network config uses.
-var cniPlugins = []string{"ptp", "host-local"}
+// cniPlugins are the reference CNI plugins a node's network config uses
+// (drill's own plugin delegates address allocation to host-local).
+var cniPlugins = []string{"host-local"}
 
 // cniDirs are where distributions install the reference CNI plugins.
 var cniDirs = []string{"/usr/lib/cni", "/opt/cni/bin"}
@@ -136,10 +140,32 @@ func prepareRealNodes(ctx context.Context, p Plan) error {
 	if err := prepareMountnsDir(p); err != nil {
 		return err
 	}
+	if err := linkCNIPlugin(p); err != nil {
+		return err
+	}
 	for _, n := range p.Nodes {
 		if err := writeRealNodeConfig(ctx, p, n, hs); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// cniBinDir is the lab's CNI plugin directory, holding drill's VPC CNI
+// plugin as a link to the drill binary; containerd looks there first, then
+// in the reference plugins' directory.
+func (p Plan) cniBinDir() string { return p.path("cni-bin") }
+
+// linkCNIPlugin makes the link drill-vpc-cni -> drill in cniBinDir: run
+// under that name, drill is the plugin.
+func linkCNIPlugin(p Plan) error {
+	if err := os.MkdirAll(p.cniBinDir(), 0o755); err != nil {
+		return fmt.Errorf("CNI plugin directory: %w", err)
+	}
+	link := filepath.Join(p.cniBinDir(), vpccni.PluginName)
+	_ = os.Remove(link)
+	if err := os.Symlink(p.DrillBinary, link); err != nil {
+		return fmt.Errorf("CNI plugin %s: %w", vpccni.PluginName, err)
 	}
 	return nil
 }
@@ -266,7 +292,7 @@ state = %s
   netns_mounts_under_state_dir = true
   enable_cdi = false
   [plugins."io.containerd.cri.v1.runtime".cni]
-    bin_dirs = [%s]
+    bin_dirs = [%s, %s]
     conf_dir = %s
     max_conf_num = 1
     use_internal_loopback = true
@@ -283,13 +309,15 @@ state = %s
 		q(p.containerdSocket(n)), q(p.nodeDir(n, "ctrd-ttrpc.sock")),
 		q(nodeRunDir(shimSocketRoot, p.Name, n)),
 		q(PauseImage), q(p.nodeDir(n, "certs.d")),
-		q(rb.CNIDir), q(p.nodeDir(n, "cni")),
+		q(p.cniBinDir()), q(rb.CNIDir), q(p.nodeDir(n, "cni")),
 		q(rb.Runc), q(p.nodeDir(n, "runc")))
 }
 
-// cniConfig is a node's CNI network: the ptp plugin gives each pod a veth
-// with its address from the node's /24 and a host route to it; pods reach
-// everything else through the node.
+// cniConfig is a node's CNI network: drill's VPC CNI plugin gives each pod
+// a veth with its address from the node's /24 (host-local IPAM, .2-.254)
+// as a /32, the default route via 169.254.1.1 with a permanent neighbour
+// entry, and a node route to it; pods reach everything else through the
+// node.
 func cniConfig(p Plan, n NodePlan) ([]byte, error) {
 	pods, err := netip.ParsePrefix(n.PodCIDR)
 	if err != nil {
@@ -299,8 +327,7 @@ func cniConfig(p Plan, n NodePlan) ([]byte, error) {
 		"cniVersion": "1.0.0",
 		"name":       netnsPrefix(p.Name) + n.Name,
 		"plugins": []any{map[string]any{
-			"type":   "ptp",
-			"ipMasq": false,
+			"type": vpccni.PluginName,
 			"ipam": map[string]any{
 				"type":    "host-local",
 				"dataDir": p.nodeDir(n, "ipam"),
@@ -308,9 +335,9 @@ func cniConfig(p Plan, n NodePlan) ([]byte, error) {
 					"subnet":     pods.String(),
 					"rangeStart": nth(pods.Addr(), 2).String(),
 					"rangeEnd":   nth(pods.Addr(), 254).String(),
-					"gateway":    nth(pods.Addr(), 1).String(),
+					// Reserved, as before: pods route via 169.254.1.1.
+					"gateway": nth(pods.Addr(), 1).String(),
 				}}},
-				"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
 			},
 		}},
 	}
