@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -26,6 +27,8 @@ import (
 	"k8s.io/client-go/tools/portforward"
 	"k8s.io/client-go/tools/remotecommand"
 	"k8s.io/client-go/transport/spdy"
+
+	"github.com/drillkit/drill/pkg/cni/vpccni"
 )
 
 // readSysctls reads hostSysctls, among them the three the kubelet wants
@@ -45,7 +48,9 @@ func readSysctls(t *testing.T) map[string]string {
 
 // TestLabKubeletRuntime runs the lab's nodes on the upstream kubelet with
 // containerd and runc: drill's image runs as a Deployment that becomes
-// Ready and answers on its NodePort from every node, its logs and exec work
+// Ready, its pods laid out as under the VPC CNI (drill-vpc-cni), a deleted
+// pod's veth and address released, and answers on its NodePort from every
+// node, its logs and exec work
 // through the API server, and a lab whose every process was SIGKILLed is
 // still removed completely, leaving the host's sysctls as they were.
 func TestLabKubeletRuntime(t *testing.T) {
@@ -100,6 +105,16 @@ func TestLabKubeletRuntime(t *testing.T) {
 				t.Errorf("pod %s on %s has IP %q, want one of %s", p.Name, p.Spec.NodeName, p.Status.PodIP, node.PodCIDR)
 			}
 		}
+	})
+
+	t.Run("pods laid out as under the VPC CNI", func(t *testing.T) {
+		for _, p := range pods.Items {
+			checkVPCCNILayout(t, ctx, l, p)
+		}
+	})
+
+	t.Run("a deleted pod's veth and address are released", func(t *testing.T) {
+		checkPodNetworkCycle(t, ctx, cs, l)
 	})
 
 	t.Run("NodePort reaches every pod from every node", func(t *testing.T) {
@@ -325,6 +340,11 @@ func TestLabKubeletRuntime(t *testing.T) {
 		}
 		if got := readSysctls(t); !equalMaps(got, before) {
 			t.Errorf("host sysctls after down: %v, were %v", got, before)
+		}
+		if links, err := exec.CommandContext(ctx, "ip", "-o", "link", "show").CombinedOutput(); err != nil {
+			t.Error(err)
+		} else if strings.Contains(string(links), ": "+vpccni.DefaultVethPrefix) {
+			t.Errorf("pod veths in the host namespace after down: %s", links)
 		}
 	})
 }
