@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube containerd deps chartlib test test-unit bench demo clean docs
+.PHONY: build kube containerd deps chartlib test test-unit bench demo clean docs cross
 
 # Built binaries that take minutes are kept by content under CACHE: a fresh
 # clone of the same sources copies them instead of building them again.
@@ -86,9 +86,21 @@ LAB_ENV := DRILL_BIN=$(CURDIR)/$(BIN)/drill DRILL_KUBE_BIN=$(CURDIR)/$(BIN)/dril
 
 test: deps build kube containerd
 	go vet -tags lab ./...
+	$(MAKE) cross PLATFORMS="$(TEST_PLATFORMS)"
 	$(LAB_ENV) go test -tags lab -count=1 -p 3 -parallel 3 -timeout 30m ./...
 	# Tests that change the host's global conntrack limit run alone, after the rest.
 	DRILL_HOST_SYSCTL_TESTS=1 $(LAB_ENV) go test -tags lab -count=1 -timeout 15m -run 'TestConntrackScenarios|TestConntrackTimeWaitScenarios' -v ./cmd/drill
+
+# drill builds for every system its users run it from (docs/cli.md#platforms).
+# make test builds one platform per system and per architecture family; a
+# cold build costs minutes per platform, a warm one seconds.
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+TEST_PLATFORMS := linux/arm64 darwin/arm64 windows/amd64
+cross:
+	for p in $(PLATFORMS); do \
+		echo "go build ./... for $$p"; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build ./... || exit 1; \
+	done
 
 # The unit tier alone: no root, no lab, nothing installed.
 test-unit:

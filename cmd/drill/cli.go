@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,7 +19,9 @@ import (
 type app struct {
 	insist         <-chan struct{}
 	stdout, stderr io.Writer
-	code           int
+	// goos is the system drill runs on (runtime.GOOS).
+	goos string
+	code int
 }
 
 // usageError is a command line drill cannot act on: exit 2.
@@ -28,10 +32,20 @@ func (e usageError) Error() string { return e.err.Error() }
 // dispatch runs the command args name and returns its exit code; insist is
 // closed when the user insists on stopping (notifyStop).
 func dispatch(ctx context.Context, insist <-chan struct{}, args []string, stdout, stderr io.Writer) int {
-	a := &app{insist: insist, stdout: stdout, stderr: stderr}
+	return (&app{insist: insist, stdout: stdout, stderr: stderr, goos: runtime.GOOS}).dispatch(ctx, args)
+}
+
+// dispatch runs the command args name and returns its exit code.
+func (a *app) dispatch(ctx context.Context, args []string) int {
+	stderr := a.stderr
 	root := newRoot(a)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	var pe platformError
+	if errors.As(err, &pe) {
+		fmt.Fprintln(stderr, pe)
+		return report.ExitError
+	}
 	if err != nil {
 		// Flags, arguments and command names cobra could not take.
 		if cmd.Name() == "help" {
@@ -78,8 +92,8 @@ func newRoot(a *app) *cobra.Command {
 	root.AddCommand(
 		newRunCmd(a), newValidateCmd(a), newAdviseCmd(a), newExplainCmd(a),
 		newReportCmd(a), newCompareCmd(a), newRecoverCmd(a),
-		newAgentCmd(a), newFloodCmd(a), newConntrackFlushCmd(a), newEchoCmd(a),
-		newLabCmd(a), newVersionCmd(a),
+		a.linuxOnly(newAgentCmd(a)), a.linuxOnly(newFloodCmd(a)), a.linuxOnly(newConntrackFlushCmd(a)), newEchoCmd(a),
+		a.linuxOnly(newLabCmd(a)), newVersionCmd(a),
 	)
 	root.SetHelpCommand(newHelpCmd(root))
 	root.InitDefaultHelpCmd()

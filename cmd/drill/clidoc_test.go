@@ -48,7 +48,9 @@ func writeCLIDoc(w io.Writer, root *cobra.Command) {
 	fmt.Fprint(w, "Every command takes `-h`/`--help`; `drill help COMMAND` prints the same. Flags are long\n"+
 		"(`--flag value` or `--flag=value`), a few with a one-letter short form (`-o`), and may come\n"+
 		"before, between or after the arguments; `--` ends the flags. Shell completion:\n"+
-		"`source <(drill completion bash)` (also zsh, fish, powershell).\n\n")
+		"`source <(drill completion bash)` (also zsh, fish, powershell).\n\n"+
+		"drill runs on Linux, macOS and Windows. `lab`, `agent`, `flood` and `conntrack-flush` need Linux\n"+
+		"(network namespaces, netfilter, cgroups): elsewhere they say so in one line and exit 1.\n\n")
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if c != root && (!c.IsAvailableCommand() && c.Name() != "help") {

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/drillkit/drill/pkg/conntrack"
 )
 
@@ -82,9 +80,9 @@ func conntrackStates() (map[string]int64, string) {
 // StateKey is the name an entry is counted under in Conntrack.States.
 func StateKey(e conntrack.Entry) string {
 	switch {
-	case e.Proto() == unix.IPPROTO_TCP && conntrack.StateName(e.TCPState) != "":
+	case e.Proto() == conntrack.ProtoTCP && conntrack.StateName(e.TCPState) != "":
 		return conntrack.StateName(e.TCPState)
-	case e.Proto() == unix.IPPROTO_UDP:
+	case e.Proto() == conntrack.ProtoUDP:
 		return "UDP"
 	}
 	return "OTHER"

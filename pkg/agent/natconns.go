@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"slices"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/drillkit/drill/pkg/conntrack"
 )
 
@@ -36,7 +34,7 @@ func natConnections() ([]natConn, error) {
 			Proto:       conntrack.ProtoName(e.Proto()),
 			Orig:        e.Orig.Dst,
 			Backend:     e.Reply.Src,
-			Established: e.Proto() == unix.IPPROTO_TCP && e.TCPState == conntrack.TCPEstablished,
+			Established: e.Proto() == conntrack.ProtoTCP && e.TCPState == conntrack.TCPEstablished,
 		})
 	}
 	return out, nil

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/drillkit/drill/pkg/conntrack"
 )
 
@@ -31,7 +29,7 @@ const (
 // network namespace through NETLINK_NETFILTER (IPCTNL_MSG_CT_GET_STATS_CPU),
 // as `conntrack -S` does. It needs CAP_NET_ADMIN.
 func conntrackStats() ([]ConntrackStats, error) {
-	msgs, err := ctnetlink(conntrack.MsgGetStatsCPU, unix.NLM_F_DUMP)
+	msgs, err := ctnetlink(conntrack.MsgGetStatsCPU, conntrack.FlagDump)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +111,7 @@ func conntrackGlobal() (count, max int64, err error) {
 // (nfgenmsg and attributes) of the answers.
 func ctnetlink(msgType uint16, flags uint16) ([][]byte, error) {
 	var out [][]byte
-	err := conntrack.Each(msgType, flags, unix.AF_UNSPEC, func(p []byte) error {
+	err := conntrack.Each(msgType, flags, conntrack.FamilyUnspec, func(p []byte) error {
 		out = append(out, bytes.Clone(p))
 		return nil
 	})

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // ctnetlink attributes of a conntrack entry (linux/netfilter/nfnetlink_conntrack.h).
@@ -77,7 +75,7 @@ func (e Entry) Proto() uint8 { return e.Orig.Proto }
 // On a large table it reads every entry: callers bound how often.
 func Dump() ([]Entry, error) {
 	var out []Entry
-	err := Each(MsgGet, unix.NLM_F_DUMP, unix.AF_INET, func(p []byte) error {
+	err := Each(MsgGet, FlagDump, FamilyIPv4, func(p []byte) error {
 		if e, ok := parseEntry(p); ok {
 			out = append(out, e)
 		}
@@ -169,7 +167,7 @@ func encodeTuple(t Tuple) []byte {
 	ip = attr(ip, ctaIPv4Src, s4[:])
 	ip = attr(ip, ctaIPv4Dst, d4[:])
 	proto = attr(proto, ctaProtoNum, []byte{t.Proto})
-	if t.Proto == unix.IPPROTO_TCP || t.Proto == unix.IPPROTO_UDP || t.Proto == unix.IPPROTO_SCTP {
+	if t.Proto == ProtoTCP || t.Proto == ProtoUDP || t.Proto == ProtoSCTP {
 		proto = attr(proto, ctaProtoSrc, binary.BigEndian.AppendUint16(nil, t.Src.Port()))
 		proto = attr(proto, ctaProtoDst, binary.BigEndian.AppendUint16(nil, t.Dst.Port()))
 	}
@@ -182,13 +180,13 @@ func encodeTuple(t Tuple) []byte {
 // SCTP), or its number.
 func ProtoName(p uint8) string {
 	switch p {
-	case unix.IPPROTO_TCP:
+	case ProtoTCP:
 		return "TCP"
-	case unix.IPPROTO_UDP:
+	case ProtoUDP:
 		return "UDP"
-	case unix.IPPROTO_SCTP:
+	case ProtoSCTP:
 		return "SCTP"
-	case unix.IPPROTO_ICMP:
+	case ProtoICMP:
 		return "ICMP"
 	}
 	return strconv.Itoa(int(p))

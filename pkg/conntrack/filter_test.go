@@ -4,8 +4,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 func TestParseFilter(t *testing.T) {
@@ -43,7 +41,7 @@ func TestParseFilter(t *testing.T) {
 }
 
 func TestFilterMatch(t *testing.T) {
-	e := Entry{Orig: Tuple{Proto: unix.IPPROTO_TCP, Src: netip.MustParseAddrPort("198.18.0.5:40000"), Dst: netip.MustParseAddrPort("198.18.0.11:31080")}}
+	e := Entry{Orig: Tuple{Proto: ProtoTCP, Src: netip.MustParseAddrPort("198.18.0.5:40000"), Dst: netip.MustParseAddrPort("198.18.0.11:31080")}}
 	for _, tc := range []struct {
 		f    string
 		want bool

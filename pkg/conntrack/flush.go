@@ -8,14 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // Filter selects entries by their original direction, as `conntrack -D -p
 // PROTO --dport PORT -d DST` does. A zero field matches anything.
 type Filter struct {
-	// Proto is the layer-4 protocol number (unix.IPPROTO_TCP, ...).
+	// Proto is the layer-4 protocol number (ProtoTCP, ...).
 	Proto uint8
 	// Port is the destination port the client sent to.
 	Port uint16
@@ -60,11 +58,11 @@ func (f Filter) String() string {
 func ParseProto(s string) (uint8, error) {
 	switch strings.ToLower(s) {
 	case "tcp":
-		return unix.IPPROTO_TCP, nil
+		return ProtoTCP, nil
 	case "udp":
-		return unix.IPPROTO_UDP, nil
+		return ProtoUDP, nil
 	case "sctp":
-		return unix.IPPROTO_SCTP, nil
+		return ProtoSCTP, nil
 	}
 	return 0, fmt.Errorf("protocol %q: want tcp, udp or sctp", s)
 }
@@ -185,5 +183,5 @@ func (s *Socket) Delete(e Entry) error {
 	if e.hasID {
 		b = attr(b, ctaID, binary.BigEndian.AppendUint32(nil, e.ID))
 	}
-	return s.Request(MsgDelete, unix.NLM_F_ACK, unix.AF_INET, b, nil)
+	return s.Request(MsgDelete, FlagAck, FamilyIPv4, b, nil)
 }

@@ -8,8 +8,6 @@ import (
 	"net/netip"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/drillkit/drill/pkg/netns"
 	"github.com/drillkit/drill/pkg/netns/netnstest"
 )
@@ -58,7 +56,7 @@ func TestFlushInNetns(t *testing.T) {
 	var got Flushed
 	err := netns.Do(netns.Path(ns), func() error {
 		var err error
-		got, err = Flush([]Filter{{Proto: unix.IPPROTO_TCP, Port: ports[0]}})
+		got, err = Flush([]Filter{{Proto: ProtoTCP, Port: ports[0]}})
 		return err
 	})
 	if err != nil {

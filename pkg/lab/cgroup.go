@@ -219,7 +219,7 @@ func removeLabCgroups(ctx context.Context, lab string) (int, error) {
 		}
 		for _, pid := range pids {
 			// Only processes inside the lab's own cgroups are listed.
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			killPid(pid)
 		}
 		select {
 		case <-ctx.Done():

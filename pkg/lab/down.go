@@ -123,7 +123,7 @@ func unmountUnder(name, stateDir string) error {
 	}
 	var errs []error
 	for i := len(targets) - 1; i >= 0; i-- {
-		if err := syscall.Unmount(targets[i], syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+		if err := detachMount(targets[i]); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
 			errs = append(errs, fmt.Errorf("unmount %s: %w", targets[i], err))
 		}
 		if strings.HasPrefix(targets[i], netnsDir+"/") {

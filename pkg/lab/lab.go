@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -247,6 +248,9 @@ func CheckHost(drillBinary string) error {
 
 // preflight checks what Up needs from the machine, reporting all of it.
 func preflight(cfg Config) error {
+	if runtime.GOOS != "linux" {
+		return fmt.Errorf("the lab is made of Linux network namespaces, cgroups and mounts, and this is %s: run drill against a cluster (target.kube, target.url), or the lab inside a Linux VM", runtime.GOOS)
+	}
 	var errs []error
 	if os.Geteuid() != 0 {
 		errs = append(errs, errors.New("the lab needs root (network namespaces, iptables): run as root"))

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // Mount namespaces of the nodes. Each node's containerd and
@@ -45,15 +44,7 @@ func prepareMountnsDir(p Plan) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	if !isMountPoint(dir) {
-		if err := syscall.Mount(dir, dir, "", syscall.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind-mount %s: %w", dir, err)
-		}
-	}
-	if err := syscall.Mount("", dir, "", syscall.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make %s private: %w", dir, err)
-	}
-	return nil
+	return privateBindMount(dir, !isMountPoint(dir))
 }
 
 // createNodeMountns creates the node's private mount namespace: the

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // procSpec describes one long-running lab process.
@@ -63,7 +61,7 @@ func startProcess(p Plan, s procSpec) (*child, error) {
 	cmd.Dir = p.StateDir
 	cmd.Stdin = nil
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = newSession()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", s.Name, err)
 	}
@@ -216,20 +214,6 @@ func killAll(ctx context.Context, name string, grace time.Duration) error {
 			return fmt.Errorf("stop lab %s processes %v: %w", name, pids, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
-	}
-}
-
-// signalLabProcess sends sig to pid only if it still is a process of the
-// lab: the pidfd pins the process, so the check after opening it cannot be
-// fooled by the pid being reused in between.
-func signalLabProcess(pid int, name string, sig syscall.Signal) {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
-		return // gone
-	}
-	defer unix.Close(fd)
-	if isLabProcess(pid, name) {
-		_ = unix.PidfdSendSignal(fd, sig, nil, 0)
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package testenv holds what tests of several packages share: lab names
 // that no other test process on the machine uses, and polling until a
 // condition holds.

@@ -26,6 +26,10 @@ type Config struct {
 	Prev *current.Result `json:"-"`
 }
 
+// PluginName is the plugin's executable name: a network configuration's
+// type, and the name drill runs as the plugin under.
+const PluginName = "drill-vpc-cni"
+
 // DefaultVethPrefix is the VPC CNI's prefix of host-side veth names.
 const DefaultVethPrefix = "eni"
 

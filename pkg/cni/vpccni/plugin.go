@@ -1,9 +1,5 @@
-// Package vpccni is a CNI plugin that lays pods out as Amazon's VPC CNI
-// does: the pod's address as a /32 on eth0, a default route via the
-// link-local 169.254.1.1, which a permanent neighbour entry maps to the
-// host-side veth's MAC, and on the node a /32 route per pod to that veth,
-// which has no address. Address allocation is delegated to the IPAM plugin
-// the configuration names (host-local in the lab).
+//go:build linux
+
 package vpccni
 
 import (
@@ -17,10 +13,6 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 	"github.com/containernetworking/cni/pkg/version"
 )
-
-// PluginName is the plugin's executable name: a network configuration's
-// type, and the name drill runs as the plugin under.
-const PluginName = "drill-vpc-cni"
 
 // Main runs the plugin on the CNI protocol (CNI_* environment, the
 // configuration on stdin, the result or error as JSON on stdout) and

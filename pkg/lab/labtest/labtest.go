@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package labtest brings up embedded labs for tests of packages that need a
 // real cluster. A test that cannot have one fails under CI=true and is
 // skipped elsewhere.
