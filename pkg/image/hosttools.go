@@ -1,4 +1,4 @@
-package lab
+package image
 
 import (
 	"archive/tar"
@@ -41,9 +41,9 @@ func multiarchTriplet() string {
 	}
 }
 
-// findDatapathTools returns the host paths of the datapath tools, failing
+// DatapathTools returns the host paths of the datapath tools, failing
 // with every missing required one named.
-func findDatapathTools() ([]string, error) {
+func DatapathTools() ([]string, error) {
 	var out, missing []string
 	for _, t := range requiredDatapathTools {
 		p, err := exec.LookPath(t)
