@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN := bin
 
-.PHONY: build kube containerd deps chartlib test test-unit bench demo clean docs cross
+.PHONY: build image kube containerd deps chartlib test test-unit bench demo clean docs cross
 
 # Built binaries that take minutes are kept by content under CACHE: a fresh
 # clone of the same sources copies them instead of building them again.
@@ -27,6 +27,17 @@ KUBE_SRCS := $(sort $(shell find kube -name '*.go' -not -path 'kube/bin/*')) kub
 # lab's nodes, in drill's scratch image.
 build:
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o $(BIN)/drill ./cmd/drill
+
+# drill's container image for a registry, built without a container engine
+# by the code that builds the lab's (pkg/image): an OCI image layout and an
+# OCI archive of it, tagged $(VERSION), for this machine's architecture.
+# Push with crane or skopeo (docs/eks.md).
+IMAGE_REPO ?= ghcr.io/drillkit/drill
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+
+image: build
+	go run ./tools/drill-image --version=$(VERSION) --repository=$(IMAGE_REPO) --revision=$(REVISION) \
+		--drill=$(BIN)/drill --layout=$(BIN)/drill-image --archive=$(BIN)/drill-image.oci.tar
 
 kube: $(BIN)/drill-kube
 

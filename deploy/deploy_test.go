@@ -3,6 +3,7 @@ package deploy
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,6 +55,8 @@ func TestAgentObjects(t *testing.T) {
 // after its placeholder is replaced, as its instructions say).
 func TestManifestsDecode(t *testing.T) {
 	files, _ := filepath.Glob("*.yaml")
+	// kustomization.yaml is kustomize's, not Kubernetes' (TestKustomizeBase).
+	files = slices.DeleteFunc(files, func(f string) bool { return f == "kustomization.yaml" })
 	if len(files) < 4 {
 		t.Fatalf("manifests %v", files)
 	}

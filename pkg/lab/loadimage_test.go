@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drillkit/drill/pkg/image"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -20,11 +21,7 @@ import (
 // running cmd, for linux/arch.
 func userImage(t *testing.T, busybox, arch string, cmd ...string) v1.Image {
 	t.Helper()
-	layer, err := fileLayer(layerFile{"bin/busybox", busybox}, busyboxApplets...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := ociImage(v1.Config{Cmd: cmd, Env: []string{"PATH=/bin"}}, layer)
+	img, err := image.BusyboxImage(busybox, v1.Config{Cmd: cmd, Env: []string{"PATH=/bin"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +64,7 @@ func writeOCIArchive(t *testing.T, path, ref string, img v1.Image) {
 	if err := lp.AppendImage(img, layout.WithAnnotations(ann)); err != nil {
 		t.Fatal(err)
 	}
-	if err := tarDir(dir, path); err != nil {
+	if err := image.WriteArchive(dir, path); err != nil {
 		t.Fatal(err)
 	}
 }

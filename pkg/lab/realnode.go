@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/drillkit/drill/pkg/cni/vpccni"
+	"github.com/drillkit/drill/pkg/image"
 )
 
 // The lab's nodes: each node runs containerd (with runc, drill's VPC CNI
@@ -101,16 +102,16 @@ func findRuntimeBinaries(drillBinary string) (RuntimeBinaries, error) {
 	} else {
 		errs = append(errs, checkKernel(string(filesystems), hs)...)
 	}
-	if _, err := findDatapathTools(); err != nil {
+	if _, err := image.DatapathTools(); err != nil {
 		errs = append(errs, err)
 	}
 	if executable(drillBinary) == nil {
-		if err := requireStatic(drillBinary, "drill binary", "build it with CGO_ENABLED=0 (make build does)"); err != nil {
+		if err := image.RequireStatic(drillBinary, "drill binary", "build it with CGO_ENABLED=0 (make build does)"); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if rb.Busybox != "" {
-		if err := requireStatic(rb.Busybox, "busybox", "install busybox-static (apt-get install busybox-static)"); err != nil {
+		if err := image.RequireStatic(rb.Busybox, "busybox", "install busybox-static (apt-get install busybox-static)"); err != nil {
 			errs = append(errs, err)
 		}
 	}

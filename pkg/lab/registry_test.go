@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drillkit/drill/pkg/image"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -27,7 +28,7 @@ func TestServeRegistry(t *testing.T) {
 		}
 	}
 	lp := filepath.Join(dir, "images")
-	if err := writeImages(lp, filepath.Join(dir, "images.tar"), drill, busybox, nil); err != nil {
+	if err := writeImages(lp, filepath.Join(dir, "images.tar"), image.Files{Drill: drill, Busybox: busybox}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())

@@ -1,4 +1,4 @@
-package lab
+package image
 
 import (
 	"archive/tar"
@@ -19,10 +19,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// Datapath tools the node agent runs (see deploy/Dockerfile, which installs
-// the same in the published image). The lab's image takes them from the
-// host, with every shared library they load, so the agent on a kubelet node
-// reads iptables and nftables as it does on EKS. Required ones must be on
+// Datapath tools the node agent runs (deploy/Dockerfile installs the same
+// in its image). Drill's image here takes them from the host, with every
+// shared library they load, so the agent on a lab node or a cluster's node
+// reads iptables and nftables. Required ones must be on
 // the host (scripts/deps.sh installs them); optional ones are taken when
 // present.
 var (
@@ -41,9 +41,9 @@ func multiarchTriplet() string {
 	}
 }
 
-// findDatapathTools returns the host paths of the datapath tools, failing
+// DatapathTools returns the host paths of the datapath tools, failing
 // with every missing required one named.
-func findDatapathTools() ([]string, error) {
+func DatapathTools() ([]string, error) {
 	var out, missing []string
 	for _, t := range requiredDatapathTools {
 		p, err := exec.LookPath(t)

@@ -1,4 +1,4 @@
-package lab
+package image
 
 import (
 	"archive/tar"
@@ -14,7 +14,7 @@ import (
 // interpreter, its libraries and iptables' extensions, so that it runs in
 // a scratch image.
 func TestHostFilesLayer(t *testing.T) {
-	tools, err := findDatapathTools()
+	tools, err := DatapathTools()
 	if err != nil {
 		t.Fatalf("%v (make deps installs them)", err)
 	}
