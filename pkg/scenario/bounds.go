@@ -24,6 +24,9 @@ const (
 	MaxWorkers = 100000
 	// MaxConnections bounds load.connections and load.maxConnections.
 	MaxConnections = 100000
+	// MaxBodyFile bounds the size of a request's bodyFile: every worker
+	// sends it from memory.
+	MaxBodyFile = 16 << 20
 )
 
 // hugeHint ends every message about a value beyond a bound.
@@ -41,6 +44,9 @@ type Options struct {
 	Faults []FaultAction
 	// Set overrides fields of the file (drill run --set), in order.
 	Set []Set
+	// LookupEnv reads the variables of ${VAR} in the file; nil reads the
+	// process's environment.
+	LookupEnv func(name string) (string, bool)
 }
 
 // bound is one documented bound, for Explain.
@@ -59,6 +65,7 @@ func bounds() []bound {
 		{"load.workers, load.maxWorkers", strconv.Itoa(MaxWorkers)},
 		{"load.connections, load.maxConnections", strconv.Itoa(MaxConnections)},
 		{"timeouts.setup, timeouts.delete, timeouts.recover", short(MaxTimeout)},
+		{"load.requests[].bodyFile", strconv.Itoa(MaxBodyFile>>20) + " MiB"},
 	}
 }
 

@@ -34,10 +34,13 @@ type decoder struct {
 	bad   map[string]bool // paths with a reported problem
 	nodes int
 	bomb  bool
+	// substituted are the scalars expandEnv changed (true) or could not
+	// expand (false: not decoded, their problem is already reported).
+	substituted map[*yaml.Node]bool
 }
 
 func newDecoder(file string) *decoder {
-	return &decoder{file: file, keys: map[string]pos{}, vals: map[string]pos{}, bad: map[string]bool{}}
+	return &decoder{file: file, keys: map[string]pos{}, vals: map[string]pos{}, bad: map[string]bool{}, substituted: map[*yaml.Node]bool{}}
 }
 
 // errorf records a problem at p.
@@ -246,6 +249,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, fi *fieldIn
 	if n == nil {
 		return
 	}
+	if ok, seen := d.substituted[n]; seen && !ok {
+		return
+	}
 	if _, ok := d.vals[path]; !ok {
 		d.vals[path] = nodePos(n)
 	}
@@ -442,7 +448,7 @@ func (d *decoder) str(n *yaml.Node, v reflect.Value, path string, fi *fieldInfo)
 		d.errorf(nodePos(n), path, "expected a string, got %s", describe(n))
 		return
 	}
-	if tag := n.ShortTag(); tag != "!!str" {
+	if tag := n.ShortTag(); tag != "!!str" && !d.substituted[n] {
 		d.errorf(nodePos(n), path, "expected a string, got %s: quote it (\"%s\") if it is meant as text", describe(n), n.Value)
 		return
 	}

@@ -46,6 +46,7 @@ func parse(file string, data []byte, opts Options, files bool) (s *Scenario, err
 		d.errs.sort()
 		return nil, d.errs
 	}
+	d.expandEnv(root, "")
 	d.applySets(root)
 	s = &Scenario{File: file}
 	d.decode(root, reflect.ValueOf(s).Elem(), "", nil)

@@ -221,13 +221,14 @@ func (p Phase) Ramp() bool { return p.From != p.To }
 
 // Request is one kind of request the load sends.
 type Request struct {
-	Name    string            `yaml:"name" defaultText:"METHOD path, e.g. GET /" doc:"Label used in reports; must be unique among requests."`
-	Method  string            `yaml:"method" default:"GET" doc:"HTTP method, upper case."`
-	Path    string            `yaml:"path" doc:"Path (and query) appended to the target URL, starting with '/'; empty means the target URL itself. Not with url."`
-	URL     string            `yaml:"url" doc:"Absolute http or https URL to send this request to instead of the target URL. Not with path."`
-	Headers map[string]string `yaml:"headers" doc:"Headers for this request, added to load.headers (same name: this one wins)."`
-	Body    string            `yaml:"body" doc:"Request body."`
-	Weight  int               `yaml:"weight" default:"1" min:"1" doc:"Relative frequency of this request among all requests."`
+	Name     string            `yaml:"name" defaultText:"METHOD path, e.g. GET /" doc:"Label used in reports; must be unique among requests."`
+	Method   string            `yaml:"method" default:"GET" doc:"HTTP method, upper case."`
+	Path     string            `yaml:"path" doc:"Path (and query) appended to the target URL, starting with '/'; empty means the target URL itself. Not with url."`
+	URL      string            `yaml:"url" doc:"Absolute http or https URL to send this request to instead of the target URL. Not with path."`
+	Headers  map[string]string `yaml:"headers" doc:"Headers for this request, added to load.headers (same name: this one wins)."`
+	Body     string            `yaml:"body" doc:"Request body. Not with bodyFile."`
+	BodyFile string            `yaml:"bodyFile" doc:"File whose bytes are the request body, relative to the scenario file, read once when the scenario is loaded. Not with body."`
+	Weight   int               `yaml:"weight" default:"1" min:"1" doc:"Relative frequency of this request among all requests."`
 }
 
 // Sample configures what is sampled during the run.

@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"reflect"
@@ -47,6 +49,7 @@ func validate(d *decoder, s *Scenario, files bool) {
 	}
 
 	validateImages(d, s, files)
+	validateBodyFiles(d, s, files)
 
 	if d.has("load") {
 		validateLoad(d, s)
@@ -426,4 +429,54 @@ func validateImages(d *decoder, s *Scenario, files bool) {
 			}
 		}
 	}
+}
+
+// validateBodyFiles checks each request's bodyFile and, with files, reads
+// it into the request's Body.
+func validateBodyFiles(d *decoder, s *Scenario, files bool) {
+	for i := range s.Load.Requests {
+		r := &s.Load.Requests[i]
+		path := fmt.Sprintf("load.requests[%d].bodyFile", i)
+		switch {
+		case !d.has(path):
+			continue
+		case d.has(fmt.Sprintf("load.requests[%d].body", i)):
+			d.errorf(d.at(path), path, "body and bodyFile are both given: keep one")
+		case strings.TrimSpace(r.BodyFile) == "":
+			d.errorf(d.valueAt(path), path, "empty body file path")
+		case files:
+			b, err := readBodyFile(s.resolve(r.BodyFile), !d.opts.AllowHuge)
+			switch {
+			case errors.Is(err, errHugeBody):
+				d.huge(d.valueAt(path), path, "body file %s is larger than %d MiB", s.resolve(r.BodyFile), MaxBodyFile>>20)
+			case err != nil:
+				d.errorf(d.valueAt(path), path, "body file %s: %v (paths are relative to the scenario file)", s.resolve(r.BodyFile), unwrapPath(err))
+			default:
+				r.Body = string(b)
+			}
+		}
+	}
+}
+
+var errHugeBody = errors.New("body file beyond the bound")
+
+// readBodyFile reads the file at path, or, when bounded, fails with
+// errHugeBody once it has read more than MaxBodyFile bytes.
+func readBodyFile(path string, bounded bool) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	if !bounded {
+		return io.ReadAll(f)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxBodyFile+1))
+	if err == nil && len(b) > MaxBodyFile {
+		err = errHugeBody
+	}
+	return b, err
 }
