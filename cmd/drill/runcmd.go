@@ -35,6 +35,20 @@ type runFlags struct {
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
+	f.registerOutput(cmd)
+	fs := cmd.Flags()
+	fs.BoolVar(&f.allowAnyNS, "allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
+	fs.BoolVar(&f.allowHostSysctl, "allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
+	fs.BoolVar(&f.allowCluster, "allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
+	fs.StringVar(&f.labName, "lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
+	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
+	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
+	_ = cmd.MarkFlagFilename("kubeconfig")
+}
+
+// registerOutput registers the flags of where a run goes and what it may
+// do, which drill attack shares.
+func (f *runFlags) registerOutput(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVar(&f.out, "out", "runs", "directory under which each run gets its own directory")
 	fs.StringVar(&f.dir, "dir", "", "exact output directory of the run (one scenario only); refused if it exists and is not empty, unless --overwrite")
@@ -42,18 +56,11 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.StringVarP(&f.format, "output", "o", render.FormatTable, "format of the summary printed at the end: "+strings.Join(render.Formats, ", "))
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow load to addresses other than loopback and the lab range (198.18.0.0/15)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no live progress line")
-	fs.BoolVar(&f.allowAnyNS, "allow-any-namespace", false, "let faults act in namespaces without the drill.dev/faults=allowed label (kube targets)")
-	fs.BoolVar(&f.allowHostSysctl, "allow-host-sysctl", false, "let lab scenarios change host-wide settings they ask for (target.lab.hostConntrackMax), restored after the run")
-	fs.BoolVar(&f.allowCluster, "allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
 	fs.BoolVar(&f.allowHuge, "allow-huge", false, allowHugeHelp)
-	fs.StringVar(&f.labName, "lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
 	fs.BoolVar(&f.requireChecks, "require-checks", false, "fail (exit 3) a run whose scenario has no checks, instead of ending it unjudged with exit 0")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "print what the run would do, the faults' API calls included, and change nothing")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
 	fs.BoolVar(&f.metricsAllowRemote, "metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
-	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
-	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
-	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
 	_ = cmd.MarkFlagDirname("out")
 	_ = cmd.MarkFlagDirname("dir")
@@ -84,11 +91,27 @@ combination and compares them.`,
 
 // runFiles is drill run's body once its flags are parsed.
 func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f runFlags) int {
-	stdout, stderr, insist := a.stdout, a.stderr, a.insist
-	dir, format := &f.dir, &f.format
-	if *dir != "" && len(files) > 1 {
+	if f.dir != "" && len(files) > 1 {
 		return a.usage(cmd, "--dir names one run's directory; use --out with several scenarios")
 	}
+	if code := checkRunFlags(a, cmd, f); code != report.ExitOK {
+		return code
+	}
+	// Every scenario is validated before any load starts.
+	sets, err := parseSets(f.sets)
+	if err != nil {
+		return a.usage(cmd, "%v", err)
+	}
+	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, a.stderr)
+	if !ok {
+		return report.ExitUsage
+	}
+	return runPlans(ctx, a, cmd, plans, f)
+}
+
+// checkRunFlags checks the flags of drill run that need no scenario.
+func checkRunFlags(a *app, cmd *cobra.Command, f runFlags) int {
+	format := &f.format
 	if !validFormat(*format) {
 		return a.usage(cmd, "-o %q: use one of %s", *format, strings.Join(render.Formats, ", "))
 	}
@@ -103,15 +126,14 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 	if err := checkSelection(f.cluster); err != nil {
 		return a.usage(cmd, "%v", err)
 	}
-	// Every scenario is validated before any load starts.
-	sets, err := parseSets(f.sets)
-	if err != nil {
-		return a.usage(cmd, "%v", err)
-	}
-	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, stderr)
-	if !ok {
-		return report.ExitUsage
-	}
+	return report.ExitOK
+}
+
+// runPlans runs validated plans, each into its own directory, and returns
+// the most severe of their exit codes.
+func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan, f runFlags) int {
+	stdout, stderr, insist := a.stdout, a.stderr, a.insist
+	dir, format := &f.dir, &f.format
 	if !f.cluster.IsZero() {
 		for _, plan := range plans {
 			if k := plan.Scenario.Target.Kind(); k != scenario.TargetKube {

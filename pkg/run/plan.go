@@ -19,6 +19,20 @@ func Prepare(path string, opts scenario.Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	return prepare(sc)
+}
+
+// PrepareData is Prepare for a scenario held in memory (scenario.LoadData).
+func PrepareData(file string, data []byte, opts scenario.Options) (*Plan, error) {
+	opts.Faults = inject.Catalog()
+	sc, err := scenario.LoadData(file, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return prepare(sc)
+}
+
+func prepare(sc *scenario.Scenario) (*Plan, error) {
 	if sc.Target.Kind() == scenario.TargetLab && len(sc.Setup) == 0 && sc.Target.Lab.Name == "" {
 		return nil, scenario.Errors{{File: sc.File, Line: 1, Col: 1, Path: "setup",
 			Msg: "a lab target needs setup manifests with the workload and an Ingress (ingressClassName alb) for the lab load balancer to route to; add setup (see scenarios/manifests/web.yaml) or name a running lab with target.lab.name"}}

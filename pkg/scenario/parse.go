@@ -60,6 +60,12 @@ func parse(file string, data []byte, opts Options, files bool) (s *Scenario, err
 	return s, nil
 }
 
+// LoadData is LoadWith for a scenario held in memory: file names it in
+// messages and anchors its relative paths, which are checked and read.
+func LoadData(file string, data []byte, opts Options) (*Scenario, error) {
+	return parse(file, data, opts, true)
+}
+
 // Load reads and parses the scenario file at path and checks that the
 // setup manifests it names exist.
 func Load(path string) (*Scenario, error) {
