@@ -16,7 +16,7 @@ import (
 // attackFlags are drill attack's own flags; the rest are drill run's.
 type attackFlags struct {
 	name, rate, duration, timeout, method, body, bodyFile string
-	headers, checks                                      []string
+	headers, checks                                       []string
 }
 
 // attackBase is the scenario drill attack starts from; every flag is an
