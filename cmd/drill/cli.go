@@ -77,6 +77,7 @@ func newRoot(a *app) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newRunCmd(a), newValidateCmd(a), newAdviseCmd(a), newExplainCmd(a),
+		newTuneCmd(a),
 		newReportCmd(a), newCompareCmd(a), newRecoverCmd(a),
 		newAgentCmd(a), newFloodCmd(a), newConntrackFlushCmd(a), newEchoCmd(a),
 		newLabCmd(a), newVersionCmd(a),
