@@ -24,12 +24,12 @@ import (
 
 // tuneFlags are drill tune's flags.
 type tuneFlags struct {
-	vary, resolution, out, dir, format, labName                                string
-	until, sets                                                                []string
-	repeat, maxRuns                                                            int
+	vary, resolution, out, dir, format, labName                              string
+	until, sets                                                              []string
+	repeat, maxRuns                                                          int
 	overwrite, quiet, allowRemote, allowAnyNS, allowHostSysctl, allowCluster bool
-	allowHuge                                                                  bool
-	cluster                                                                    cluster.Selection
+	allowHuge                                                                bool
+	cluster                                                                  cluster.Selection
 }
 
 // Output formats of drill tune.
