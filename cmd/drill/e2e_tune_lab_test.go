@@ -3,13 +3,19 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/testenv"
 	"github.com/drillkit/drill/pkg/tune"
 )
 
@@ -59,5 +65,54 @@ func TestTuneFindsPreStopThreshold(t *testing.T) {
 	}
 	if leftovers, _ := filepath.Glob("/run/netns/drill-" + lab + "-*"); len(leftovers) > 0 {
 		t.Fatalf("the runs' labs left network namespaces: %v", leftovers)
+	}
+}
+
+// TestTuneInterrupted interrupts a search during its first run: that run
+// stops as drill run stops (its report incomplete), no other run starts,
+// tune.json holds the interrupted run and drill exits 1.
+func TestTuneInterrupted(t *testing.T) {
+	labtest.Require(t)
+	lab := runLabName(t)
+	dir := filepath.Join(t.TempDir(), "tune")
+	cmd := exec.Command(drillBin, "tune", "--quiet", "--dir", dir, "--lab-name", lab,
+		"--vary", "setup.preStopSleep=0s..12s", "--resolution", "3s", "--until", "status_5xx == 0",
+		"testdata/tune-rolling-update.yaml")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "01-preStopSleep-0s")
+	testenv.Eventually(t, 3*time.Minute, 200*time.Millisecond, "the first run's load", func() (bool, string) {
+		st, err := os.Stat(filepath.Join(first, "results.bin"))
+		if err != nil {
+			return false, err.Error()
+		}
+		return st.Size() > 0, fmt.Sprintf("results.bin has %d bytes", st.Size())
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != report.ExitError {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr.String())
+	}
+	r, err := tune.Load(dir)
+	if err != nil {
+		t.Fatalf("no tune.json: %v\n%s", err, stderr.String())
+	}
+	if r.Outcome != tune.OutcomeInterrupted || len(r.Steps) != 1 || !r.Steps[0].Interrupted || r.ExitCode != report.ExitError {
+		t.Fatalf("outcome %s, steps %+v, exit %d: want one interrupted run", r.Outcome, r.Steps, r.ExitCode)
+	}
+	rep, err := report.Load(first)
+	if err != nil || !rep.Incomplete {
+		t.Fatalf("the interrupted run's report %v (%v): want it incomplete", rep, err)
+	}
+	if entries, _ := filepath.Glob(filepath.Join(dir, "02-*")); len(entries) > 0 {
+		t.Fatalf("a second run started: %v", entries)
+	}
+	if leftovers, _ := filepath.Glob("/run/netns/drill-" + lab + "-*"); len(leftovers) > 0 {
+		t.Fatalf("the interrupted run's lab left network namespaces: %v", leftovers)
 	}
 }
