@@ -41,6 +41,7 @@ func TestTuneRefusesBadInputBeforeAnyRun(t *testing.T) {
 		{"until does not parse", []string{rolling, "--vary", "setup.preStopSleep=0s..60s", "--until", "status_5xx = 0", "--until", "p99 <"}, []string{`--until "status_5xx = 0": column 12: unknown operator "="`, `--until "p99 <"`}},
 		{"every problem at once", []string{rolling, "--vary", "setup.preStopSleep=9s..3s", "--until", "nope == 1"}, []string{"must be below", `--until "nope == 1"`}},
 		{"max runs below both ends", []string{rolling, "--vary", "setup.preStopSleep=0s..60s", "--repeat-per-step", "2", "--max-runs", "3"}, []string{"--max-runs 3: at least 4"}},
+		{"no runs", []string{rolling, "--vary", "setup.preStopSleep=0s..60s", "--repeat-per-step", "0", "--max-runs", "0"}, []string{"--repeat-per-step 0: at least 1", "--max-runs 0: at least 2"}},
 		{"matrix over another variable", []string{"../../scenarios/pod-imbalance.yaml", "--vary", "setup.preStopSleep=0s..60s"}, []string{"matrix.target.lab.proxyMode has 2 values", "--set 'matrix={target.lab.proxyMode: [iptables]}'"}},
 		{"no condition", []string{noChecks, "--vary", "setup.preStopSleep=0s..60s"}, []string{"has no checks", "--until"}},
 		{"host change without opt-in", []string{rolling, "--vary", "target.lab.hostConntrackMax=131072..262144"}, []string{"--allow-host-sysctl"}},

@@ -110,6 +110,12 @@ func tuneFile(ctx context.Context, a *app, cmd *cobra.Command, file string, f tu
 			problems = append(problems, fmt.Sprintf("--until %q: %v", u, err))
 		}
 	}
+	if f.repeat < 1 {
+		problems = append(problems, fmt.Sprintf("--repeat-per-step %d: at least 1", f.repeat))
+	}
+	if f.maxRuns < 1 {
+		problems = append(problems, fmt.Sprintf("--max-runs %d: at least 2", f.maxRuns))
+	}
 	if f.format != tuneTable && f.format != tuneJSON {
 		problems = append(problems, fmt.Sprintf("-o %q: use table or json", f.format))
 	}
@@ -198,10 +204,10 @@ func tuneFile(ctx context.Context, a *app, cmd *cobra.Command, file string, f tu
 	} else if rerr := tune.Render(stdout, res); rerr != nil {
 		fmt.Fprintf(stderr, "drill tune: %v\n", rerr)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "drill tune: %v\n", err)
+	if n := len(res.Steps); err != nil && (n == 0 || res.Steps[n-1].Error == "" && !res.Steps[n-1].Interrupted) {
+		fmt.Fprintf(stderr, "drill tune: %v\n", err) // not a run's: that was printed with it
 	}
-	fmt.Fprintf(stderr, "drill tune: %s after %d runs; result %s\n", res.Outcome, res.Runs(), dir)
+	fmt.Fprintf(stderr, "drill tune: %s after %d of at most %d runs; result in %s\n", res.Outcome, res.Runs(), rg.MaxRuns(max(o.Repeat, 1)), dir)
 	return res.ExitCode
 }
 

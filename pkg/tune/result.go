@@ -116,11 +116,13 @@ func (e evidence) String() string {
 	return fmt.Sprintf("%s (%s, %d of %d requests failed)", e.value, runsWord(e.runs), e.failures, e.requests)
 }
 
-func runsWord(n int) string {
+func runsWord(n int) string { return plural(n, "run") }
+
+func plural(n int, word string) string {
 	if n == 1 {
-		return "1 run"
+		return "1 " + word
 	}
-	return fmt.Sprintf("%d runs", n)
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // of sums the steps of value.
@@ -157,8 +159,8 @@ func (r *Result) conclude(rg Range, failing, passing int64, hasFailing, hasPassi
 		values[s.Value] = true
 	}
 	var c []string
-	c = append(c, fmt.Sprintf("%s of %d values of %s=%s..%s at a resolution of %s (at most %d planned).",
-		runsWord(r.Runs()), len(values), rg.Var, r.Low, r.High, r.Resolution, rg.MaxRuns(r.Repeat)))
+	c = append(c, fmt.Sprintf("%s of %s of %s=%s..%s at a resolution of %s (at most %d planned).",
+		runsWord(r.Runs()), plural(len(values), "value"), rg.Var, r.Low, r.High, r.Resolution, rg.MaxRuns(r.Repeat)))
 	switch r.Outcome {
 	case OutcomeFound:
 		c = append(c, fmt.Sprintf("Smallest value that holds: %s. Bracket [%s, %s]: %s failed, %s held; the resolution %s is reached.",

@@ -218,6 +218,9 @@ func judge(st *Step, r *report.Report, err error, interrupted bool) {
 		st.Failures = r.Summary.Requests - r.Summary.Successes
 		st.ExitCode = r.ExitCode
 		for _, c := range r.Checks {
+			if r.Status == report.StatusError {
+				break // not judged: the run did not get that far
+			}
 			st.Checks = append(st.Checks, Check{Expr: c.Expr, Actual: c.Actual, Passed: c.Passed})
 		}
 	}
