@@ -113,8 +113,8 @@ func tuneFile(ctx context.Context, a *app, cmd *cobra.Command, file string, f tu
 	if f.repeat < 1 {
 		problems = append(problems, fmt.Sprintf("--repeat-per-step %d: at least 1", f.repeat))
 	}
-	if f.maxRuns < 1 {
-		problems = append(problems, fmt.Sprintf("--max-runs %d: at least 2", f.maxRuns))
+	if f.repeat >= 1 && f.maxRuns < 2*f.repeat {
+		problems = append(problems, fmt.Sprintf("--max-runs %d: at least %d, to run both ends of the range %d times each", f.maxRuns, 2*f.repeat, f.repeat))
 	}
 	if f.format != tuneTable && f.format != tuneJSON {
 		problems = append(problems, fmt.Sprintf("-o %q: use table or json", f.format))
