@@ -241,7 +241,7 @@ func judge(st *Step, r *report.Report, err error, interrupted bool) {
 		st.Error = "the run gave no report"
 		st.ExitCode = report.ExitError
 	case r.ExitCode == report.ExitUnrecovered:
-		st.Error = "the run left something behind: " + r.IncompleteReason
+		st.Error = "the run left something behind (exit 5): see its report; drill recover undoes a fault left applied"
 	case r.Status == report.StatusPassed && !r.Incomplete:
 		st.Held = true
 	case r.Status == report.StatusFailed, r.Status == report.StatusAborted:

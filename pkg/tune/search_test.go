@@ -313,6 +313,19 @@ func TestSearchStopsOnRunError(t *testing.T) {
 	}
 }
 
+func TestSearchStopsWhenARunLeftSomething(t *testing.T) {
+	s := newSystem(t, 7)
+	run := RunnerFunc(func(ctx context.Context, value, dir string) (*report.Report, error) {
+		r := s.report(1000, 40)
+		r.ExitCode = report.ExitUnrecovered
+		return r, nil
+	})
+	r, err := Search(context.Background(), run, options(t, s, mustRange(t, "setup.preStopSleep=0s..60s", "")))
+	if err == nil || r.Outcome != OutcomeError || r.ExitCode != report.ExitUnrecovered || len(r.Steps) != 1 || !strings.Contains(r.Error, "drill recover") {
+		t.Fatalf("outcome %s exit %d steps %d error %q: want the search stopped at the run that left something, exit 5", r.Outcome, r.ExitCode, len(r.Steps), r.Error)
+	}
+}
+
 func TestOptionsCheck(t *testing.T) {
 	rg := mustRange(t, "setup.preStopSleep=0s..60s", "")
 	o := Options{Range: rg, Repeat: 3, MaxRuns: 5}
