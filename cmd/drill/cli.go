@@ -91,6 +91,7 @@ func newRoot(a *app) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newRunCmd(a), newValidateCmd(a), newAdviseCmd(a), newExplainCmd(a),
+		newTuneCmd(a),
 		newReportCmd(a), newCompareCmd(a), newRecoverCmd(a), newAttackCmd(a),
 		a.linuxOnly(newAgentCmd(a)), a.linuxOnly(newFloodCmd(a)), a.linuxOnly(newConntrackFlushCmd(a)), newEchoCmd(a),
 		a.linuxOnly(newLabCmd(a)), newVersionCmd(a),

@@ -51,22 +51,23 @@ const maxVariants = 16
 type matrixVar struct {
 	name, values, doc string
 	parse             func(string) (string, error)
+	unit              Unit
 }
 
 // MatrixVars lists the variables a matrix may set.
 func matrixVars() []matrixVar {
 	return []matrixVar{
-		{VarProxyMode, "iptables | nftables | ipvs", "kube-proxy mode of the lab's nodes.", enumValue("iptables", "nftables", "ipvs")},
-		{VarNodes, "integer 1..10", "Number of lab nodes.", intValue(1, 10)},
-		{VarHostConntrackMax, "integer 0, or 1024..16777216", "The host's global nf_conntrack_max for the run, as target.lab.hostConntrackMax (needs drill run --allow-host-sysctl).", conntrackMaxValue},
-		{VarTCPEstablished, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_established of every lab node, as target.lab.conntrackTimeouts.tcpEstablished.", timeoutValue},
-		{VarTCPTimeWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_time_wait of every lab node, as target.lab.conntrackTimeouts.tcpTimeWait.", timeoutValue},
-		{VarTCPCloseWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_close_wait of every lab node, as target.lab.conntrackTimeouts.tcpCloseWait.", timeoutValue},
-		{VarUDPTimeout, "duration 1s..2147483s, whole seconds", "nf_conntrack_udp_timeout of every lab node, as target.lab.conntrackTimeouts.udp.", timeoutValue},
-		{VarPreStopSleep, "duration 0s..1h, whole seconds", "preStop hook of every container of the setup's Deployments: exec sleep for that long; 0s removes the hook.", secondsValue(time.Hour)},
-		{VarGracePeriod, "integer 0..3600", "terminationGracePeriodSeconds of the setup's Deployments.", intValue(0, 3600)},
-		{VarDeregistrationDelay, "duration 0s..1h, whole seconds", "deregistration_delay.timeout_seconds in the target-group-attributes annotation of the setup's Ingresses.", secondsValue(time.Hour)},
-		{VarReadinessGates, "true | false", "Lab only: the pod readiness gate of the load balancer's target group (target-health.elbv2.k8s.aws/...) in the setup's Deployments behind ip-target Ingresses; false removes such gates.", enumValue("true", "false")},
+		{VarProxyMode, "iptables | nftables | ipvs", "kube-proxy mode of the lab's nodes.", enumValue("iptables", "nftables", "ipvs"), UnitNone},
+		{VarNodes, "integer 1..10", "Number of lab nodes.", intValue(1, 10), UnitCount},
+		{VarHostConntrackMax, "integer 0, or 1024..16777216", "The host's global nf_conntrack_max for the run, as target.lab.hostConntrackMax (needs drill run --allow-host-sysctl).", conntrackMaxValue, UnitCount},
+		{VarTCPEstablished, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_established of every lab node, as target.lab.conntrackTimeouts.tcpEstablished.", timeoutValue, UnitSeconds},
+		{VarTCPTimeWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_time_wait of every lab node, as target.lab.conntrackTimeouts.tcpTimeWait.", timeoutValue, UnitSeconds},
+		{VarTCPCloseWait, "duration 1s..2147483s, whole seconds", "nf_conntrack_tcp_timeout_close_wait of every lab node, as target.lab.conntrackTimeouts.tcpCloseWait.", timeoutValue, UnitSeconds},
+		{VarUDPTimeout, "duration 1s..2147483s, whole seconds", "nf_conntrack_udp_timeout of every lab node, as target.lab.conntrackTimeouts.udp.", timeoutValue, UnitSeconds},
+		{VarPreStopSleep, "duration 0s..1h, whole seconds", "preStop hook of every container of the setup's Deployments: exec sleep for that long; 0s removes the hook.", secondsValue(time.Hour), UnitSeconds},
+		{VarGracePeriod, "integer 0..3600", "terminationGracePeriodSeconds of the setup's Deployments.", intValue(0, 3600), UnitCount},
+		{VarDeregistrationDelay, "duration 0s..1h, whole seconds", "deregistration_delay.timeout_seconds in the target-group-attributes annotation of the setup's Ingresses.", secondsValue(time.Hour), UnitSeconds},
+		{VarReadinessGates, "true | false", "Lab only: the pod readiness gate of the load balancer's target group (target-health.elbv2.k8s.aws/...) in the setup's Deployments behind ip-target Ingresses; false removes such gates.", enumValue("true", "false"), UnitNone},
 	}
 }
 
