@@ -3,6 +3,7 @@ package cause
 import (
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type pod struct {
 	// removed is when its address left the ready endpoints after it began
 	// terminating (none: not seen).
 	removed time.Duration
+	// grace is the deletion's grace period (negative: not known).
+	grace time.Duration
+	// containers are its containers' terminations, by name.
+	containers map[string]*container
 }
 
 // transition is a target's change of state.
@@ -152,7 +157,7 @@ func (x *Index) addPod(e report.Event) {
 	}
 	p := x.pods[name]
 	if p == nil {
-		p = &pod{name: name, firstSeen: e.T, ready: none, terminating: none, deleted: none, removed: none}
+		p = &pod{name: name, firstSeen: e.T, ready: none, terminating: none, deleted: none, removed: none, grace: -1}
 		x.pods[name] = p
 	}
 	if ip := f[report.FieldIP]; ip != "" && p.ip == "" {
@@ -171,6 +176,11 @@ func (x *Index) addPod(e report.Event) {
 		if p.terminating == none {
 			p.terminating = e.T
 		}
+		if g, err := strconv.ParseInt(f[report.FieldGrace], 10, 64); err == nil {
+			p.grace = time.Duration(g) * time.Second
+		}
+	case report.PodKilling, report.PodPreStopFailed, report.PodExited:
+		x.addTermination(p, e)
 	case report.PodDeleted:
 		p.deleted = e.T
 		if p.terminating == none {
