@@ -14,7 +14,9 @@ type container struct {
 	killings []time.Duration
 	// preStopFailed is the FailedPreStopHook event (none: not seen).
 	preStopFailed time.Duration
-	// exit is when its terminated state was seen (none: not seen).
+	// exit is when it had exited at the latest: its terminated state seen,
+	// or the second after its finishedAt when that is earlier (none: not
+	// seen).
 	exit time.Duration
 	// sigterm is when the app got SIGTERM by its termination message
 	// (none: it did not say).
@@ -55,6 +57,11 @@ func (x *Index) addTermination(p *pod, e report.Event) {
 		}
 	case report.PodExited:
 		c.exit = e.T
+		// finishedAt has whole seconds: the exit came before the next one,
+		// which may be before the kubelet's status update was seen.
+		if f, err := time.Parse(time.RFC3339, f[report.FieldFinishedAt]); err == nil && !x.in.Start.IsZero() {
+			c.exit = min(c.exit, f.Add(time.Second).Sub(x.in.Start))
+		}
 		c.preStop = f[report.FieldPreStop]
 		if s, err := strconv.ParseInt(f[report.FieldPreStopSleep], 10, 64); err == nil {
 			c.sleep = time.Duration(s) * time.Second
@@ -70,23 +77,27 @@ func (x *Index) addTermination(p *pod, e report.Event) {
 // watches.
 const killingWindow = time.Second
 
-// termination is one container's termination timings: its preStop's
-// start, the SIGTERM and its exit, as far as the evidence tells.
+// termination is one container's termination: its preStop hook's start
+// and length, its SIGTERM and its exit, as far as the evidence tells
+// (none: not known).
 type termination struct {
-	start, sigterm, exit time.Duration
+	start, preStop, sigterm, exit time.Duration
 }
 
 // terminationOf measures c of a pod whose deletion was seen at deleted,
-// with the deletion's grace period (negative: unknown). The preStop
-// starts at the kubelet's Killing event, else at the deletion. SIGTERM is
-// known, in this order: at the start for a container without a preStop
-// hook (or when its termination message says, the preStop being 0); from
-// the app's termination message; at the FailedPreStopHook event;
-// at the start plus a sleep action's length, cut at the grace period.
-// Otherwise (an exec or httpGet hook that did not fail, the app silent)
-// it is none: only the sum of both is known (exit - start).
+// with the deletion's grace period (negative: unknown). The preStop starts
+// at the kubelet's Killing event, else at the deletion.
+//
+//   - Without a preStop hook it lasts 0, and SIGTERM comes at its start
+//     (or when the app's termination message says).
+//   - A sleep action lasts its seconds, cut at the grace period (the
+//     kubelet's own timer); SIGTERM comes then, or when the app says.
+//   - Otherwise SIGTERM is when the app says, else at the
+//     FailedPreStopHook event, and the hook lasts from its start to it.
+//     When neither tells (an exec or httpGet hook, the app silent), only
+//     their sum is known (exit - start) and both are none.
 func terminationOf(c *container, deleted time.Duration, grace time.Duration) termination {
-	tm := termination{start: deleted, sigterm: none, exit: c.exit}
+	tm := termination{start: deleted, preStop: none, sigterm: none, exit: c.exit}
 	for _, k := range c.killings {
 		if k >= deleted-killingWindow {
 			tm.start = k
@@ -95,33 +106,28 @@ func terminationOf(c *container, deleted time.Duration, grace time.Duration) ter
 	}
 	switch {
 	case c.preStop == "none":
-		if c.sigterm != none {
-			tm.start = c.sigterm
+		tm.preStop, tm.sigterm = 0, tm.start
+	case c.preStop == "sleep" && c.sleep >= 0:
+		tm.preStop = c.sleep
+		if grace >= 0 && tm.preStop > grace {
+			tm.preStop = grace
 		}
-		tm.sigterm = tm.start
-	case c.sigterm != none:
-		tm.sigterm = c.sigterm
+		tm.sigterm = tm.start + tm.preStop
 	case c.preStopFailed != none && c.preStopFailed >= tm.start:
 		tm.sigterm = c.preStopFailed
-	case c.preStop == "sleep" && c.sleep >= 0:
-		d := c.sleep
-		if grace >= 0 && d > grace {
-			d = grace
-		}
-		tm.sigterm = tm.start + d
+	}
+	if c.sigterm != none {
+		tm.sigterm = c.sigterm
+	}
+	if tm.preStop == none && tm.sigterm != none {
+		tm.preStop = max(tm.sigterm-tm.start, 0)
 	}
 	return tm
 }
 
-// preStop is the preStop hook's duration (0 without one).
-func (tm termination) preStop() (time.Duration, bool) {
-	if tm.sigterm == none {
-		return 0, false
-	}
-	if d := tm.sigterm - tm.start; d > 0 {
-		return d, true
-	}
-	return 0, true
+// preStopLength is the preStop hook's duration (0 without one).
+func (tm termination) preStopLength() (time.Duration, bool) {
+	return tm.preStop, tm.preStop != none
 }
 
 // sigtermToExit is SIGTERM → exit.
@@ -135,7 +141,7 @@ func (tm termination) sigtermToExit() (time.Duration, bool) {
 // preStopDuration is the longest preStop of the pod's containers; ok only
 // when every container that exited has it measured.
 func (p *pod) preStopDuration() (time.Duration, bool) {
-	return p.longest(termination.preStop)
+	return p.longest(termination.preStopLength)
 }
 
 // sigtermToExit is the longest SIGTERM → exit of the pod's containers.

@@ -110,3 +110,20 @@ func TestPreStopOverPods(t *testing.T) {
 		t.Fatalf("prestop_duration %+v, want 3 pods, p50 7 s (pod a's sidecar), max 9 s", got)
 	}
 }
+
+// TestExitBoundedByFinishedAt takes the second after finishedAt as the
+// exit when the kubelet's status update was seen later.
+func TestExitBoundedByFinishedAt(t *testing.T) {
+	finished := t0.Add(sec(10)).Format(time.RFC3339)
+	for _, tc := range []struct {
+		seen float64
+		want time.Duration
+	}{{12.5, sec(1)}, {10.6, sec(0.6)}} {
+		events := []report.Event{terminatingEv(9.9, "p", "30"), termEv(10, "p", report.PodKilling),
+			termEv(tc.seen, "p", report.PodExited, report.FieldPreStop, "none", report.FieldFinishedAt, finished)}
+		got := Values(New(Input{Start: t0, Target: report.TargetLab, Events: events}).Lifecycle())[report.TimingSigtermToExit+SuffixMax]
+		if got != tc.want.Seconds() {
+			t.Errorf("exit seen at %vs, finished in the 10th: sigterm_to_exit %vs, want %v", tc.seen, got, tc.want)
+		}
+	}
+}
