@@ -1,6 +1,7 @@
 package cause
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,21 @@ func TestExitBoundedByFinishedAt(t *testing.T) {
 		if got != tc.want.Seconds() {
 			t.Errorf("exit seen at %vs, finished in the 10th: sigterm_to_exit %vs, want %v", tc.seen, got, tc.want)
 		}
+	}
+}
+
+// TestDeregistrationLagQuotesThePreStop: the explanation of
+// deregistration-lag says how long the pods' preStop lasted when it was
+// measured.
+func TestDeregistrationLagQuotesThePreStop(t *testing.T) {
+	events := append(rollingUpdate(),
+		ev(5.05, report.EventPod, report.FieldPod, "web-a", report.FieldChange, report.PodKilling, report.FieldContainer, "echo"),
+		ev(5.4, report.EventPod, report.FieldPod, "web-a", report.FieldChange, report.PodExited, report.FieldContainer, "echo", report.FieldPreStop, "none"))
+	c := New(Input{Start: t0, Target: report.TargetLab, Events: events, BalancerLogged: true,
+		Balancer: []BalancerFailure{fail(6.5, "198.18.1.10:8080", StateHealthy, OutcomeConnectRefused, 502, false)}})
+	c.Add(result(6.5, 502, "502 Bad Gateway", 3*time.Millisecond, ""))
+	causes := c.Causes(nil, c.Lifecycle())
+	if len(causes.Total) != 1 || !strings.Contains(causes.Total[0].Explanation, "preStop (measured up to 0.0 s) shorter than the deregistration propagation") {
+		t.Errorf("causes %+v, want deregistration-lag quoting the measured preStop", causes.Total)
 	}
 }
