@@ -59,8 +59,8 @@ func (x *Index) addTermination(p *pod, e report.Event) {
 		c.exit = e.T
 		// finishedAt has whole seconds: the exit came before the next one,
 		// which may be before the kubelet's status update was seen.
-		if f, err := time.Parse(time.RFC3339, f[report.FieldFinishedAt]); err == nil && !x.in.Start.IsZero() {
-			c.exit = min(c.exit, f.Add(time.Second).Sub(x.in.Start))
+		if fin, err := time.Parse(time.RFC3339, f[report.FieldFinishedAt]); err == nil && !x.in.Start.IsZero() {
+			c.exit = min(c.exit, fin.Add(time.Second).Sub(x.in.Start))
 		}
 		c.preStop = f[report.FieldPreStop]
 		if s, err := strconv.ParseInt(f[report.FieldPreStopSleep], 10, 64); err == nil {
@@ -153,7 +153,8 @@ func (p *pod) longest(of func(termination) (time.Duration, bool)) (time.Duration
 	var out time.Duration
 	found := false
 	for _, c := range p.containers {
-		if c.exit == none {
+		if c.exit == none || c.exit < p.terminating {
+			// Not seen to exit, or it exited (crashed) before the deletion.
 			continue
 		}
 		d, ok := of(terminationOf(c, p.terminating, p.grace))

@@ -69,6 +69,9 @@ func TestPreStopAndSigtermToExit(t *testing.T) {
 		{"an exit before any deletion is a crash, not a termination", []report.Event{
 			termEv(3, "p", report.PodExited, report.FieldPreStop, "none"),
 		}, want{}},
+		{"a crash before the deletion, the container not restarted, is no termination", []report.Event{
+			termEv(3, "p", report.PodExited, report.FieldPreStop, "none"), terminatingEv(10, "p", "30"),
+		}, want{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := New(Input{Start: t0, Target: report.TargetLab, Events: tc.events})
