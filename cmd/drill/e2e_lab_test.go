@@ -12,6 +12,7 @@ import (
 
 	"github.com/drillkit/drill/pkg/lab/labtest"
 	"github.com/drillkit/drill/pkg/report"
+	"github.com/drillkit/drill/pkg/run"
 )
 
 // labScenario is a shipped lab scenario and the exit code it must end with.
@@ -99,6 +100,31 @@ func TestRollingUpdateScenarios(t *testing.T) {
 			if v, ok := r.Sampled["deregistration_lag_max"]; !ok || v <= 0 {
 				t.Fatalf("deregistration_lag_max = %v (measured %v), want the pods' deletion to their targets draining", v, ok)
 			}
+		}
+		// drill advise's rules ran on the setup at the start: the missing
+		// preStop is noted, without changing the verdict.
+		var missing []string
+		for _, n := range r.Environment.Notes {
+			if strings.HasPrefix(n, run.AdvicePrefix) {
+				t.Logf("note: %s", n)
+				if strings.Contains(n, "error prestop-missing") {
+					missing = append(missing, n)
+				}
+			}
+		}
+		if want := sc.code == report.ExitChecksFailed; (len(missing) == 1) != want {
+			t.Errorf("prestop-missing notes %q, want one: %v", missing, want)
+		}
+		// The termination timings from the kubelet's evidence: no hook,
+		// or the 15 s exec sleep measured up to drill echo's SIGTERM.
+		pre, ok := r.Sampled["prestop_duration_max"]
+		exit, okExit := r.Sampled["sigterm_to_exit_max"]
+		t.Logf("prestop_duration_max %v (%v), sigterm_to_exit_max %v (%v)", pre, ok, exit, okExit)
+		if sc.code == report.ExitChecksFailed && (!ok || pre != 0) || sc.code == report.ExitOK && (!ok || pre < 14 || pre > 30) {
+			t.Errorf("prestop_duration_max = %v (measured %v)", pre, ok)
+		}
+		if !okExit || exit < 0 || exit > 30 {
+			t.Errorf("sigterm_to_exit_max = %v (measured %v), want within the 30 s grace period", exit, okExit)
 		}
 		if r.Target.Kind != report.TargetLab || !strings.HasPrefix(r.Target.URL, "http://127.0.0.1:") {
 			t.Fatalf("target %+v: want the lab ALB on loopback", r.Target)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/drillkit/drill/pkg/echo"
+	"github.com/drillkit/drill/pkg/sample"
 )
 
 func newEchoCmd(a *app) *cobra.Command {
@@ -31,6 +32,7 @@ func newEchoCmd(a *app) *cobra.Command {
 	fs.DurationVar(&f.latency, "latency", 0, "latency added to every response")
 	fs.StringVar(&f.shutdown, "shutdown", "graceful", "on SIGTERM: graceful (finish in-flight requests) or abrupt (reset every connection)")
 	fs.DurationVar(&f.drain, "drain-timeout", 30*time.Second, "upper bound of a graceful shutdown")
+	fs.StringVar(&f.terminationLog, "termination-log", "/dev/termination-log", "on SIGTERM, write when it came to this file if it exists (the container's termination message, which drill reads for the preStop duration and SIGTERM → exit)")
 	fs.IntVar(&f.maxConnRequests, "max-conn-requests", 0, "close a keep-alive connection after this many requests, like a web server's keep-alive request limit (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("shutdown", completeWords("graceful", "abrupt"))
 	return cmd
@@ -39,6 +41,7 @@ func newEchoCmd(a *app) *cobra.Command {
 // echoFlags are drill echo's flags.
 type echoFlags struct {
 	listen, name, header, shutdown string
+	terminationLog                 string
 	latency, drain                 time.Duration
 	maxConnRequests                int
 }
@@ -72,6 +75,7 @@ func echoRun(ctx context.Context, f echoFlags, stdout, stderr io.Writer) int {
 		return 1
 	case <-ctx.Done():
 	}
+	writeSigterm(f.terminationLog, time.Now())
 	if err := srv.Shutdown(context.Background()); err != nil {
 		fmt.Fprintf(stderr, "drill echo: shutdown: %v\n", err)
 		return 1
@@ -88,4 +92,18 @@ func defaultBackendName() string {
 		return h
 	}
 	return "echo"
+}
+
+// writeSigterm states in the termination message file at path, when the
+// kubelet provided one, that SIGTERM came at t.
+func writeSigterm(path string, t time.Time) {
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(sample.SigtermLine(t))
+	_ = f.Close()
 }

@@ -100,16 +100,21 @@ func WriteSARIF(w io.Writer, fs []Finding, version string) error {
 	}
 	results := []sarifResult{}
 	for _, f := range fs {
-		loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(f.Object.File)}}
-		if f.Object.Line > 0 {
-			loc.Region = &sarifRegion{StartLine: f.Object.Line}
+		// A live cluster's finding (a node) is in no file.
+		locs := []sarifLocation{}
+		if f.Object.File != "" {
+			loc := sarifPhysical{ArtifactLocation: sarifArtifact{URI: artifactURI(f.Object.File)}}
+			if f.Object.Line > 0 {
+				loc.Region = &sarifRegion{StartLine: f.Object.Line}
+			}
+			locs = append(locs, sarifLocation{PhysicalLocation: loc})
 		}
 		results = append(results, sarifResult{
 			RuleID:    f.Rule,
 			RuleIndex: index[f.Rule],
 			Level:     sarifLevel(f.Level),
 			Message:   sarifText{f.Object.String() + ": " + f.Reason + ". Fix: " + f.Fix},
-			Locations: []sarifLocation{{PhysicalLocation: loc}},
+			Locations: locs,
 		})
 	}
 	enc := json.NewEncoder(w)

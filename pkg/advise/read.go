@@ -67,12 +67,24 @@ func expand(path string) ([]string, error) {
 // yamlLine finds the line in the YAML parser's messages.
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// ReadData reads the manifests of data, a YAML or JSON stream, naming it
+// file in findings and problems.
+func ReadData(file string, data []byte) (*Manifests, error) {
+	m := &Manifests{}
+	return m, errors.Join(m.readData(file, data)...)
+}
+
 // readFile reads every document of file into m.
 func (m *Manifests) readFile(file string) []error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", file, errors.Unwrap(err))}
 	}
+	return m.readData(file, data)
+}
+
+// readData reads every document of data into m.
+func (m *Manifests) readData(file string, data []byte) []error {
 	var errs []error
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {

@@ -32,8 +32,11 @@ type Rule struct {
 	// Sources are the documents and issues Evidence cites.
 	Sources []string
 	// Fix is what to change.
-	Fix   string
+	Fix string
+	// check runs over the manifests' workloads; live over a live
+	// cluster's nodes (AnalyzeNodes).
 	check func(*model, *workload) []issue
+	live  func(NodeConntrack) []issue
 }
 
 // issue is one problem a rule found.
@@ -65,6 +68,7 @@ func Rules() []Rule {
 		pdbMissing(),
 		keepAliveBelowIdleTimeout(),
 		healthCheckSlowerThanMinReady(),
+		conntrackHeadroom(),
 	}
 }
 
@@ -80,10 +84,12 @@ func Analyze(m *Manifests, opts Options) ([]Finding, error) {
 	}
 	var out []Finding
 	for _, r := range Rules() {
+		if r.check == nil {
+			continue
+		}
 		for _, w := range md.workloads {
 			for _, is := range r.check(md, w) {
-				f := Finding{Rule: r.ID, Level: cmp.Or(is.level, r.Level), Object: is.at, Reason: is.reason, Evidence: r.Evidence, Fix: cmp.Or(is.fix, r.Fix)}
-				out = append(out, f)
+				out = append(out, r.finding(is))
 			}
 		}
 	}
@@ -91,6 +97,11 @@ func Analyze(m *Manifests, opts Options) ([]Finding, error) {
 		return cmp.Or(cmp.Compare(a.Object.File, b.Object.File), cmp.Compare(a.Object.Line, b.Object.Line))
 	})
 	return out, nil
+}
+
+// finding is the finding of an issue r found.
+func (r Rule) finding(is issue) Finding {
+	return Finding{Rule: r.ID, Level: cmp.Or(is.level, r.Level), Object: is.at, Reason: is.reason, Evidence: r.Evidence, Fix: cmp.Or(is.fix, r.Fix)}
 }
 
 // HasErrors tells whether a finding is of level error.

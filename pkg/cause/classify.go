@@ -213,6 +213,11 @@ func (c *Classifier) instanceTarget(rec *BalancerFailure, node string, t, end ti
 		}
 		return report.CauseUnknown, fmt.Sprintf("node %s: new connection failed after kube-proxy synced the removal of %s", node, rm.addr)
 	}
+	if _, ok := x.lastUnready(t-propagationWindow, end); ok && !rec.Reused && x.dropsNear("", t-probeWindow, end) {
+		// An endpoint failed its readiness probe while tables dropped:
+		// the probes were lost to the drops.
+		return report.CauseDatapathDrop, ""
+	}
 	if rec.TargetState == StateInitial || rec.TargetState == StateUnhealthy {
 		if x.dropsNear("", t-probeWindow, end) {
 			return report.CauseDatapathDrop, ""
@@ -260,6 +265,9 @@ func (c *Classifier) withoutRecord(r *vegeta.Result, t, end time.Duration) (stri
 		if stale {
 			return report.CauseEndpointPropagation, ""
 		}
+	}
+	if _, ok := x.lastUnready(t-propagationWindow, end); ok && connectish && x.dropsNear("", t-probeWindow, end) {
+		return report.CauseDatapathDrop, ""
 	}
 	return report.CauseUnknown, fmt.Sprintf("%s: no load balancer log, and nothing on the timeline explains it", describe(r))
 }

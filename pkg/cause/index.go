@@ -3,6 +3,7 @@ package cause
 import (
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +50,10 @@ type pod struct {
 	// removed is when its address left the ready endpoints after it began
 	// terminating (none: not seen).
 	removed time.Duration
+	// grace is the deletion's grace period (negative: not known).
+	grace time.Duration
+	// containers are its containers' terminations, by name.
+	containers map[string]*container
 }
 
 // transition is a target's change of state.
@@ -63,7 +68,10 @@ type snapshot struct {
 	ready []string
 }
 
-// removal is an address leaving a Service's ready endpoints.
+// removal is an address leaving a Service's ready endpoints: for
+// removals, because its pod is terminating or the address left the
+// Service's endpoints altogether (its pod deleted, or no longer selected);
+// for unready, because it failed its readiness probe.
 type removal struct {
 	t       time.Duration
 	service string
@@ -87,6 +95,7 @@ type Index struct {
 	byID     map[string][]string // target id (pod address or node) → keys
 	services map[string][]snapshot
 	removals []removal
+	unready  []removal
 	drops    map[string][]dropSpan
 	syncs    map[string][]time.Duration
 	sources  []string
@@ -99,14 +108,19 @@ func NewIndex(in Input) *Index {
 	events := append([]report.Event(nil), in.Events...)
 	sort.SliceStable(events, func(i, j int) bool { return events[i].T < events[j].T })
 	seen := map[string]bool{}
+	// Pods first: an endpoint change is judged by its pod's deletion, which
+	// the pod watch may deliver after it.
+	for _, e := range events {
+		if e.Kind == report.EventPod && len(e.Fields) > 0 {
+			x.addPod(e)
+			seen["pods"] = true
+		}
+	}
 	for _, e := range events {
 		if len(e.Fields) == 0 {
 			continue
 		}
 		switch e.Kind {
-		case report.EventPod:
-			x.addPod(e)
-			seen["pods"] = true
 		case report.EventEndpoint:
 			x.addEndpoints(e)
 			seen["endpoints"] = true
@@ -152,7 +166,7 @@ func (x *Index) addPod(e report.Event) {
 	}
 	p := x.pods[name]
 	if p == nil {
-		p = &pod{name: name, firstSeen: e.T, ready: none, terminating: none, deleted: none, removed: none}
+		p = &pod{name: name, firstSeen: e.T, ready: none, terminating: none, deleted: none, removed: none, grace: -1}
 		x.pods[name] = p
 	}
 	if ip := f[report.FieldIP]; ip != "" && p.ip == "" {
@@ -171,6 +185,11 @@ func (x *Index) addPod(e report.Event) {
 		if p.terminating == none {
 			p.terminating = e.T
 		}
+		if g, err := strconv.ParseInt(f[report.FieldGrace], 10, 64); err == nil {
+			p.grace = time.Duration(g) * time.Second
+		}
+	case report.PodKilling, report.PodPreStopFailed, report.PodExited:
+		x.addTermination(p, e)
 	case report.PodDeleted:
 		p.deleted = e.T
 		if p.terminating == none {
@@ -182,20 +201,38 @@ func (x *Index) addPod(e report.Event) {
 func (x *Index) addEndpoints(e report.Event) {
 	svc := e.Fields[report.FieldService]
 	ready := splitList(e.Fields[report.FieldReady])
+	notReady := splitList(e.Fields[report.FieldNotReady])
 	snaps := x.services[svc]
 	if n := len(snaps); n > 0 {
 		for _, a := range snaps[n-1].ready {
-			if !contains(ready, a) {
-				x.removals = append(x.removals, removal{e.T, svc, a})
-				for _, p := range x.byIP[a] {
-					if p.terminating != none && p.removed == none && p.terminating <= e.T+time.Second {
-						p.removed = e.T
-					}
+			if contains(ready, a) {
+				continue
+			}
+			if contains(notReady, a) && !x.terminatingBy(a, e.T) {
+				x.unready = append(x.unready, removal{e.T, svc, a})
+				continue
+			}
+			x.removals = append(x.removals, removal{e.T, svc, a})
+			for _, p := range x.byIP[a] {
+				if p.terminating != none && p.removed == none && p.terminating <= e.T+time.Second {
+					p.removed = e.T
 				}
 			}
 		}
 	}
 	x.services[svc] = append(snaps, snapshot{e.T, ready})
+}
+
+// terminatingBy reports whether a pod with address ip had begun
+// terminating by t (or within the second after: the pod and endpoint
+// watches deliver separately).
+func (x *Index) terminatingBy(ip string, t time.Duration) bool {
+	for _, p := range x.byIP[ip] {
+		if p.terminating != none && p.terminating <= t+time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 func splitList(s string) []string {
@@ -275,11 +312,21 @@ func (x *Index) dropsNear(node string, from, to time.Duration) bool {
 }
 
 // lastRemoval is the latest address removed from a Service's ready
-// endpoints in from..to.
+// endpoints in from..to (its pod terminating or the address gone).
 func (x *Index) lastRemoval(from, to time.Duration) (removal, bool) {
-	i := sort.Search(len(x.removals), func(i int) bool { return x.removals[i].t > to })
-	if i > 0 && x.removals[i-1].t >= from {
-		return x.removals[i-1], true
+	return lastIn(x.removals, from, to)
+}
+
+// lastUnready is the latest address that left a Service's ready
+// endpoints in from..to by failing its readiness probe.
+func (x *Index) lastUnready(from, to time.Duration) (removal, bool) {
+	return lastIn(x.unready, from, to)
+}
+
+func lastIn(l []removal, from, to time.Duration) (removal, bool) {
+	i := sort.Search(len(l), func(i int) bool { return l[i].t > to })
+	if i > 0 && l[i-1].t >= from {
+		return l[i-1], true
 	}
 	return removal{}, false
 }

@@ -61,6 +61,12 @@ func (c *Classifier) Lifecycle() *report.Lifecycle {
 					set(report.TimingKubeProxySyncLag, report.TimingKubeProxySyncLag+"/"+node, s-removed)
 				}
 			}
+			if d, ok := p.preStopDuration(); ok {
+				set(report.TimingPreStopDuration, report.TimingPreStopDuration, d)
+			}
+			if d, ok := p.sigtermToExit(); ok {
+				set(report.TimingSigtermToExit, report.TimingSigtermToExit, d)
+			}
 			if p.deleted != none {
 				set(report.TimingShutdown, report.TimingShutdown, p.deleted-p.terminating)
 			}

@@ -96,8 +96,12 @@ func (e explainer) explain(cause string) string {
 		return msg + " above the time to healthy)"
 	case report.CauseDeregistrationLag:
 		if t, ok := e.timing(report.TimingDeregistrationLag); ok {
-			return fmt.Sprintf("the load balancer still routed to pods after they began terminating (deregistration lag up to %.1f s): preStop sleep shorter than the deregistration propagation; set lifecycle.preStop sleep >= %d s (and terminationGracePeriodSeconds above it)",
-				t.Max.Seconds(), seconds(t.Max)+1)
+			preStop := "preStop sleep"
+			if p, ok := e.timing(report.TimingPreStopDuration); ok {
+				preStop = fmt.Sprintf("preStop (measured up to %.1f s)", p.Max.Seconds())
+			}
+			return fmt.Sprintf("the load balancer still routed to pods after they began terminating (deregistration lag up to %.1f s): %s shorter than the deregistration propagation; set lifecycle.preStop sleep >= %d s (and terminationGracePeriodSeconds above it)",
+				t.Max.Seconds(), preStop, seconds(t.Max)+1)
 		}
 		return "the load balancer still routed to pods after they began terminating: set lifecycle.preStop sleep longer than the load balancer's deregistration propagation (sample.loadBalancer measures it; 15 s is usual) and terminationGracePeriodSeconds above it"
 	case report.CauseConnectionReuse:

@@ -69,6 +69,10 @@ func Catalog() []Metric {
 		{"served_after_deletion_max", Duration, false, "longest pod deletion to the last response naming it in the backend header"},
 		{"kube_proxy_sync_lag_p50", Duration, false, "median over pods and nodes of endpoint removal to kube-proxy's next sync on the node; needs sample.nodes"},
 		{"kube_proxy_sync_lag_max", Duration, false, "longest endpoint removal to kube-proxy's next sync on a node; needs sample.nodes"},
+		{"prestop_duration_p50", Duration, false, "median over pods of the preStop hook's start (the kubelet's Killing event) to SIGTERM, where the evidence tells SIGTERM (no hook, a sleep action, a failed hook, or the app's termination message)"},
+		{"prestop_duration_max", Duration, false, "longest preStop hook's start to SIGTERM of a pod (as prestop_duration_p50)"},
+		{"sigterm_to_exit_p50", Duration, false, "median over pods of SIGTERM to the container's terminated state seen, where SIGTERM is known (as prestop_duration_p50)"},
+		{"sigterm_to_exit_max", Duration, false, "longest SIGTERM to the container's terminated state seen of a pod"},
 		{"shutdown_p50", Duration, false, "median over pods of pod deletion to the pod gone (preStop, SIGTERM and exit)"},
 		{"shutdown_max", Duration, false, "longest pod deletion to the pod gone (preStop, SIGTERM and exit)"},
 	}

@@ -171,7 +171,7 @@ func TestCatalog(t *testing.T) {
 		"errors errors_refused errors_reset errors_timeout errors_eof errors_tls errors_http errors_cancelled errors_other " +
 		"p50 p90 p95 p99 p999 max_latency mean_latency max_error_burst error_seconds time_to_recover backends backend_share_cv " +
 		"conntrack_drops conntrack_max_fill registration_lag_p50 registration_lag_max deregistration_lag_p50 deregistration_lag_max " +
-		"served_after_deletion_p50 served_after_deletion_max kube_proxy_sync_lag_p50 kube_proxy_sync_lag_max shutdown_p50 shutdown_max"
+		"served_after_deletion_p50 served_after_deletion_max kube_proxy_sync_lag_p50 kube_proxy_sync_lag_max prestop_duration_p50 prestop_duration_max sigterm_to_exit_p50 sigterm_to_exit_max shutdown_p50 shutdown_max"
 	if got := strings.Join(Names(false), " "); got != want {
 		t.Errorf("Names(false) =\n%s\nwant\n%s", got, want)
 	}

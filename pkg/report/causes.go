@@ -81,6 +81,12 @@ const (
 	// TimingKubeProxySyncLag is an endpoint's removal (its pod's deletion)
 	// → the first kube-proxy sync after it, on each sampled node.
 	TimingKubeProxySyncLag = "kube_proxy_sync_lag"
+	// TimingPreStopDuration is the preStop hook's start (the kubelet's
+	// Killing event, else the pod's deletion) → SIGTERM, where the
+	// evidence tells when SIGTERM came (docs/causes.md).
+	TimingPreStopDuration = "prestop_duration"
+	// TimingSigtermToExit is SIGTERM → the container's exit.
+	TimingSigtermToExit = "sigterm_to_exit"
 	// TimingShutdown is pod deletion → the pod gone from the API (preStop,
 	// SIGTERM and exit together).
 	TimingShutdown = "shutdown"
@@ -88,7 +94,8 @@ const (
 
 // TimingNames are the lifecycle timings in the order reports list them.
 func TimingNames() []string {
-	return []string{TimingRegistrationLag, TimingDeregistrationLag, TimingServedAfterDeletion, TimingKubeProxySyncLag, TimingShutdown}
+	return []string{TimingRegistrationLag, TimingDeregistrationLag, TimingServedAfterDeletion, TimingKubeProxySyncLag,
+		TimingPreStopDuration, TimingSigtermToExit, TimingShutdown}
 }
 
 // Lifecycle is how long the pods' and targets' lifecycle steps took in

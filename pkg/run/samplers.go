@@ -10,7 +10,8 @@ import (
 )
 
 // attachSamplers starts the run's samplers on a cluster target: the
-// watches of the pods and of the Services' endpoints, the node agents
+// watches of the pods, of the kubelet's termination events and of the
+// Services' endpoints, the node agents
 // (scenario sample.nodes) and the load balancer's target health
 // (sample.loadBalancer), each putting what it sees on the timeline. The
 // run goes on without one that cannot start; the report notes it.
@@ -21,6 +22,7 @@ func (st *runState) attachSamplers(ctx context.Context) {
 	}
 	samplers := []sample.Sampler{
 		sample.PodWatch(sys.cluster.Client, sys.namespace),
+		sample.KubeletEventWatch(sys.cluster.Client, sys.namespace),
 		sample.EndpointWatch(sys.cluster.Client, sys.namespace),
 	}
 	if len(sc.Sample.Nodes) > 0 {

@@ -118,6 +118,9 @@ func (s *system) apply(ctx context.Context, sc *scenario.Scenario) error {
 	if err := patchSetup(objs, s.namespace, sc.Patch, s.lab); err != nil {
 		return err
 	}
+	if len(files) > 0 {
+		s.notes = append(s.notes, adviceNotes(sc, objs)...)
+	}
 	if s.target.Kind == report.TargetLab && len(sc.Sample.Nodes) > 0 {
 		// drill owns the lab: it runs its node agents there itself.
 		agents, err := deploy.AgentObjects("")

@@ -5,6 +5,7 @@ package sample
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -21,12 +22,16 @@ type PodChange struct {
 	Pod     string
 	Node    string
 	IP      string
-	Change  string // created, ready, not-ready, terminating, deleted
+	Change  string // created, ready, not-ready, terminating, exited, deleted
 	Message string
+	// Extra are the change's own fields: the grace period of terminating,
+	// the container's of exited (report.Field*).
+	Extra map[string]string
 }
 
 // WatchPods reports every pod of namespace that is created, becomes ready or
-// not ready, starts terminating or is deleted, until ctx ends. It returns
+// not ready, starts terminating, has a container exit or is deleted, until
+// ctx ends. It returns
 // once the initial list has been seen (those pods are not reported).
 func WatchPods(ctx context.Context, client kubernetes.Interface, namespace string, notify func(PodChange)) error {
 	f := informers.NewSharedInformerFactoryWithOptions(client, 30*time.Second, informers.WithNamespace(namespace))
@@ -45,7 +50,11 @@ func WatchPods(ctx context.Context, client kubernetes.Interface, namespace strin
 				return
 			}
 			if o.DeletionTimestamp == nil && n.DeletionTimestamp != nil {
-				notify(change(n, report.PodTerminating))
+				c := change(n, report.PodTerminating)
+				if g := n.DeletionGracePeriodSeconds; g != nil {
+					c.Extra = map[string]string{report.FieldGrace: strconv.FormatInt(*g, 10)}
+				}
+				notify(c)
 			}
 			if was, is := ready(o), ready(n); was != is {
 				c := report.PodNotReady
@@ -53,6 +62,9 @@ func WatchPods(ctx context.Context, client kubernetes.Interface, namespace strin
 					c = report.PodReady
 				}
 				notify(change(n, c))
+			}
+			for _, c := range exits(o, n) {
+				notify(c)
 			}
 		},
 		DeleteFunc: func(obj any) {
@@ -85,7 +97,11 @@ func change(p *corev1.Pod, c string) PodChange {
 
 // Fields is the change for the timeline in structured form.
 func (c PodChange) Fields() map[string]string {
-	return map[string]string{report.FieldPod: c.Pod, report.FieldNode: c.Node, report.FieldIP: c.IP, report.FieldChange: c.Change}
+	f := map[string]string{report.FieldPod: c.Pod, report.FieldNode: c.Node, report.FieldIP: c.IP, report.FieldChange: c.Change}
+	for k, v := range c.Extra {
+		f[k] = v
+	}
+	return f
 }
 
 func ready(p *corev1.Pod) bool {
