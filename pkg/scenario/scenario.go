@@ -52,6 +52,7 @@ type Scenario struct {
 	AbortGrace time.Duration `yaml:"abortGrace" default:"2s" doc:"How long after a second ends it is evaluated for abortWhen (and shown on the progress line); its requests still without a response then count as failed (no response). At least 100ms (see docs/checks.md)."`
 	Timeouts   Timeouts      `yaml:"timeouts" doc:"Bounds on the waits around the load: setup, deleting it, recovering the faults (lab and kube targets only)."`
 	Matrix     Matrix        `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
+	Repeat     int           `yaml:"repeat" default:"1" min:"1" max:"20" doc:"How many times the scenario runs (each combination of the matrix, when there is one): every trial writes its own report under trial-N, and a pooled report (pooled.json) adds up their requests for the proportion tests. At most 64 runs with the matrix (see docs/report.md)."`
 
 	// Variant names the combination of matrix values this copy of the
 	// scenario runs with (WithVariant); empty otherwise.

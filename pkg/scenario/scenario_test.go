@@ -176,6 +176,12 @@ func TestParseProblems(t *testing.T) {
 		{"matrix too big", head + "target: {lab: {}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4, 5]\n  setup.preStopSleep: [0s, 5s, 10s, 15s]\n", []want{
 			{7, 1, "matrix", "20 combinations: at most 16"},
 		}},
+		{"repeat out of range", head + "load: {rate: 1/s, duration: 1s}\nrepeat: 0\n", []want{{5, 9, "repeat", "0 is below the minimum 1"}}},
+		{"repeat too high", head + "load: {rate: 1/s, duration: 1s}\nrepeat: 21\n", []want{{5, 9, "repeat", "21 is above the maximum 20"}}},
+		{"repeat not a number", head + "load: {rate: 1/s, duration: 1s}\nrepeat: three\n", []want{{5, 9, "repeat", "expected a whole number"}}},
+		{"repeat times matrix too many", head + "target: {lab: {}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4]\nrepeat: 20\n", []want{
+			{9, 9, "repeat", "4 combinations repeated 20 times are 80 runs: at most 64"},
+		}},
 		{"fault not a mapping", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [podKill]\n", []want{
 			{6, 10, "faults[0]", "expected a mapping with at and one action"},
 		}},
@@ -284,6 +290,7 @@ func TestParseDefaults(t *testing.T) {
 		Sample:     Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
 		AbortGrace: 2 * time.Second,
 		Timeouts:   Timeouts{Setup: 5 * time.Minute, Delete: 2 * time.Minute, Recover: 5 * time.Minute},
+		Repeat:     1,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", s, want)
