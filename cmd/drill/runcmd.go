@@ -329,18 +329,8 @@ func loadAll(files []string, opts scenario.Options, stderr io.Writer) ([]*run.Pl
 	return out, ok
 }
 
-// worst folds the exit codes of several runs into one: a fault left behind
-// beats a runtime error, which beats an abort, which beats failed checks.
-func worst(codes []int) int {
-	rank := map[int]int{report.ExitOK: 0, report.ExitChecksFailed: 1, report.ExitAborted: 2, report.ExitUsage: 3, report.ExitError: 4, report.ExitUnrecovered: 5}
-	w := report.ExitOK
-	for _, c := range codes {
-		if rank[c] > rank[w] {
-			w = c
-		}
-	}
-	return w
-}
+// worst folds the exit codes of several runs into one (report.WorstExit).
+func worst(codes []int) int { return report.WorstExit(codes...) }
 
 // newRunDir returns a directory name under base for a new run of name.
 func newRunDir(base, name string, now time.Time) string {

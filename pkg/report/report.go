@@ -85,6 +85,9 @@ type Report struct {
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`
 	Environment Environment `json:"environment"`
+	// Trials summarises each trial of a pooled report (see Pool), whose
+	// other fields hold the trials together; empty for one run.
+	Trials []Trial `json:"trials,omitempty"`
 	// ResultsFile is the path of the raw vegeta results, relative to the
 	// directory holding the report.
 	ResultsFile string `json:"resultsFile,omitempty"`
