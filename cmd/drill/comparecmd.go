@@ -21,7 +21,7 @@ func newCompareCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "compare [flags] BASELINE RUN...",
 		Short:   "Compare saved runs with a statistical verdict per metric",
-		Long:    "Compares saved runs with the first one, with a statistical verdict per metric (better, worse,\nno significant difference). The same run given twice is refused.",
+		Long:    "Compares saved runs with the first one, with a statistical verdict per metric (better, worse,\nno significant difference, inconclusive). A repeated run's directory stands for its trials, pooled.\nThe same run given twice is refused.",
 		Example: "  drill compare runs/A runs/B --fail-on-regression\n  drill compare runs/A runs/B --labels before,after -o md",
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveFilterDirs
@@ -58,7 +58,7 @@ func compareRuns(a *app, cmd *cobra.Command, pos []string, format, labels string
 	}
 	runs := make([]*report.Report, 0, len(pos))
 	for _, p := range pos {
-		r, err := report.Load(p)
+		r, err := report.LoadRun(p)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill compare: %v\n", err)
 			return report.ExitError

@@ -32,6 +32,7 @@ type runFlags struct {
 	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
 	cluster                                                                  cluster.Selection
 	sets                                                                     []string
+	repeat                                                                   int
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -52,6 +53,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", "serve live metrics in the Prometheus format at http://ADDR/metrics while the runs go on, e.g. 127.0.0.1:9464 (docs/metrics.md)")
 	fs.BoolVar(&f.metricsAllowRemote, "metrics-allow-remote", false, "let --metrics-listen bind an address other than loopback (all interfaces with an empty host)")
 	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
+	fs.IntVar(&f.repeat, "repeat", 0, repeatHelp)
 	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeWords(render.Formats...))
@@ -108,6 +110,13 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 	if err != nil {
 		return a.usage(cmd, "%v", err)
 	}
+	if cmd.Flags().Changed("repeat") {
+		s, err := repeatSet(f.repeat)
+		if err != nil {
+			return a.usage(cmd, "%v", err)
+		}
+		sets = append(sets, s)
+	}
 	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, stderr)
 	if !ok {
 		return report.ExitUsage
@@ -145,6 +154,9 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 			for _, v := range variants {
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
+				}
+				if n := v.Scenario.Repeat; n > 1 {
+					fmt.Fprintf(stdout, "# %d trials, each into trial-1 to trial-%d, pooled into %s\n", n, n, report.PooledFileName)
 				}
 				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: f.allowAnyNS, Cluster: f.cluster, Lab: labtarget.Target{}, LabName: f.labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
@@ -195,7 +207,7 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 			return report.ExitUsage
 		}
 		if len(variants) == 0 {
-			codes = append(codes, runOne(ctx, plan, runDir, opts, live, *format, stdout, stderr))
+			codes = append(codes, runCombination(ctx, plan, runDir, opts, live, *format, stdout, stderr))
 		} else {
 			codes = append(codes, runMatrix(ctx, variants, runDir, opts, live, *format, stdout, stderr))
 		}
@@ -206,14 +218,17 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 	return worst(codes)
 }
 
-// runOne runs one scenario (or one combination of its matrix) into runDir,
-// with its live metrics in live (when not nil), prints its report and
-// returns its exit code.
-func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
+// runOne runs one scenario (or one combination of its matrix, or one trial
+// of either, named by trial) into runDir, with its live metrics in live
+// (when not nil), prints its report and returns its exit code.
+func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	sc := plan.Scenario
 	name := sc.Metadata.Name
 	if sc.Variant != "" {
 		name += " [" + sc.Variant + "]"
+	}
+	if trial != "" {
+		name += " " + trial
 	}
 	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
 	opts.Dir = runDir
@@ -244,14 +259,15 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 }
 
 // runMatrix runs every combination of a scenario's matrix, each into its
-// own directory under runDir, then compares them with the first.
+// own directory under runDir (its trials under that), then compares them
+// with the first, trials pooled.
 func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	var codes []int
 	var dirs []string
 	for _, v := range variants {
 		d := filepath.Join(runDir, variantDir(v.Scenario.Variant))
-		codes = append(codes, runOne(ctx, v, d, opts, live, format, stdout, stderr))
-		if _, err := os.Stat(filepath.Join(d, report.FileName)); err == nil {
+		codes = append(codes, runCombination(ctx, v, d, opts, live, format, stdout, stderr))
+		if ranIn(d) {
 			dirs = append(dirs, d)
 		}
 		if ctx.Err() != nil {
@@ -264,7 +280,7 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 	runs := make([]*report.Report, 0, len(dirs))
 	started := dirs[:0]
 	for _, d := range dirs {
-		r, err := report.Load(d)
+		r, err := report.LoadRun(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitError
@@ -286,6 +302,17 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 		fmt.Fprintf(stderr, "drill run: %v\n", err)
 	}
 	return worst(codes)
+}
+
+// ranIn reports whether a combination's directory holds its report, or
+// its trials' pooled one.
+func ranIn(dir string) bool {
+	for _, name := range []string{report.FileName, report.PooledFileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // variantDir names a combination's directory: "proxyMode=ipvs
