@@ -15,7 +15,7 @@ import (
 func newCompareCmd(a *app) *cobra.Command {
 	var (
 		format, labels   string
-		confidence       float64
+		opts             compare.Options
 		failOnRegression bool
 	)
 	cmd := &cobra.Command{
@@ -30,21 +30,22 @@ func newCompareCmd(a *app) *cobra.Command {
 			if len(pos) < 2 {
 				return a.usage(cmd, "name a baseline and at least one run to compare with it")
 			}
-			return compareRuns(a, cmd, pos, format, labels, confidence, failOnRegression)
+			return compareRuns(a, cmd, pos, format, labels, opts, failOnRegression)
 		}),
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&format, "output", "o", render.FormatTable, "output format: table, md, json, html")
-	fs.Float64Var(&confidence, "confidence", compare.DefaultConfidence, "confidence level of every verdict")
+	fs.Float64Var(&opts.Confidence, "confidence", compare.DefaultConfidence, "confidence level of every verdict")
+	fs.Float64Var(&opts.RateEffect, "rate-effect", compare.DefaultRateEffect, "smallest change of an error rate worth detecting, as a fraction (0.001 = 0.1 percentage points): a rate with no significant difference is inconclusive when the runs have too few requests to detect it; negative: never")
+	fs.Float64Var(&opts.Power, "power", compare.DefaultPower, "probability of detecting the smallest change that matters that the runs' requests must reach for \"no significant difference\" rather than \"inconclusive\"")
 	fs.BoolVar(&failOnRegression, "fail-on-regression", false, "exit 3 when any metric is significantly worse than the baseline")
 	fs.StringVar(&labels, "labels", "", "comma-separated names for the runs, in order (default: scenario and variant)")
 	_ = cmd.RegisterFlagCompletionFunc("output", completeWords("table", "md", "json", "html"))
 	return cmd
 }
 
-func compareRuns(a *app, cmd *cobra.Command, pos []string, format, labels string, confidence float64, failOnRegression bool) int {
+func compareRuns(a *app, cmd *cobra.Command, pos []string, format, labels string, opts compare.Options, failOnRegression bool) int {
 	stdout, stderr := a.stdout, a.stderr
-	opts := compare.Options{Confidence: confidence}
 	if labels != "" {
 		opts.Labels = strings.Split(labels, ",")
 		if len(opts.Labels) != len(pos) {

@@ -18,6 +18,9 @@ const (
 	VerdictBetter       Verdict = "better"
 	VerdictWorse        Verdict = "worse"
 	VerdictNoDifference Verdict = "no significant difference"
+	// VerdictInconclusive: no significant difference, but too few requests
+	// to detect the smallest difference that matters (see Options).
+	VerdictInconclusive Verdict = "inconclusive"
 	VerdictNone         Verdict = ""
 )
 
@@ -29,6 +32,10 @@ type Comparison struct {
 	// thresholds used (see Options).
 	LatencyTolerance float64 `json:"latencyTolerance"`
 	MinEffect        float64 `json:"minEffect"`
+	// RateEffect and Power size the samples a "no significant difference"
+	// needs; with fewer the verdict is inconclusive.
+	RateEffect float64 `json:"rateEffect"`
+	Power      float64 `json:"power"`
 	Resamples        int     `json:"resamples"`
 	Seed             uint64  `json:"seed"`
 
@@ -92,6 +99,9 @@ type MetricDelta struct {
 	// Evidence is the p-value or interval formatted for display.
 	Evidence string  `json:"evidence,omitempty"`
 	Verdict  Verdict `json:"verdict,omitempty"`
+	// Needed is, for an inconclusive verdict, the requests per run the
+	// test would need to detect the smallest difference that matters.
+	Needed uint64 `json:"needed,omitempty"`
 	// Note explains the verdict when it needs it (resolution, effect size).
 	Note string `json:"note,omitempty"`
 }
@@ -115,6 +125,19 @@ func (c *Comparison) Regressions() []string {
 	return out
 }
 
+// Inconclusives lists "<run>: <metric>" for every inconclusive verdict.
+func (c *Comparison) Inconclusives() []string {
+	var out []string
+	for _, cand := range c.Candidates {
+		for _, m := range cand.Metrics {
+			if m.Verdict == VerdictInconclusive {
+				out = append(out, cand.Run.Label+": "+m.Name)
+			}
+		}
+	}
+	return out
+}
+
 // Compare compares every run with the first, the baseline. For rates it uses
 // the two-proportion z-test, or Fisher's exact test when an expected cell
 // count is below 5; for latency the Mann-Whitney U test on the histograms and
@@ -127,6 +150,7 @@ func Runs(runs []*report.Report, opts Options) *Comparison {
 	opts = opts.withDefaults()
 	c := &Comparison{
 		Confidence: opts.Confidence, LatencyTolerance: opts.LatencyTolerance, MinEffect: opts.MinEffect,
+		RateEffect: opts.RateEffect, Power: opts.Power,
 		Resamples: opts.Resamples, Seed: opts.Seed, Candidates: []Candidate{},
 	}
 	if len(runs) == 0 {

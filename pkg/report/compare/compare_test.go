@@ -50,11 +50,13 @@ func TestCompareVerdicts(t *testing.T) {
 		{0, "status_5xx_rate", VerdictBetter, stats.MethodZ},
 		{0, "latency", VerdictNoDifference, stats.MethodMannWhitney},
 		{0, "p50", VerdictNoDifference, stats.MethodBootstrap},
-		{1, "error_rate", VerdictNoDifference, stats.MethodZ},
+		// The same 3.5% of failures: no difference, but 6000 requests are
+		// far too few to see a 0.1 pp change at that rate.
+		{1, "error_rate", VerdictInconclusive, stats.MethodZ},
 		{1, "latency", VerdictWorse, stats.MethodMannWhitney},
 		{1, "p50", VerdictWorse, stats.MethodBootstrap},
 		{1, "p99", VerdictWorse, stats.MethodBootstrap},
-		{2, "error_rate", VerdictNoDifference, stats.MethodZ},
+		{2, "error_rate", VerdictInconclusive, stats.MethodZ},
 		{2, "latency", VerdictNoDifference, stats.MethodMannWhitney},
 		{2, "p99", VerdictNoDifference, stats.MethodBootstrap},
 		{3, "error_rate", VerdictWorse, stats.MethodZ},
@@ -95,9 +97,13 @@ func TestCompareRareErrorsUseFisher(t *testing.T) {
 	base := reporttest.Variant("a", 0, 0, 0, 1)
 	cand := reporttest.Variant("b", 20, 21, 3, 1)
 	m := metricOf(t, Runs([]*report.Report{base, cand}, Options{}).Candidates[0], "error_rate")
-	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no verdict.
-	if m.Test != stats.MethodFisher || m.Verdict != VerdictNoDifference || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
-		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25 and no difference", m)
+	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no difference; but
+	// a 0.1 pp change from none needs 7,844 requests a run to be seen.
+	if m.Test != stats.MethodFisher || m.Verdict != VerdictInconclusive || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
+		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25, inconclusive", m)
+	}
+	if m.Needed != 7844 || !strings.Contains(m.Note, "needs ≥ 7,844 requests per run to detect a 0.1 pp change at 95% confidence, 80% power (has 6,000)") {
+		t.Errorf("needed %d, note %q", m.Needed, m.Note)
 	}
 }
 
