@@ -36,8 +36,8 @@ type Comparison struct {
 	// needs; with fewer the verdict is inconclusive.
 	RateEffect float64 `json:"rateEffect"`
 	Power      float64 `json:"power"`
-	Resamples        int     `json:"resamples"`
-	Seed             uint64  `json:"seed"`
+	Resamples  int     `json:"resamples"`
+	Seed       uint64  `json:"seed"`
 
 	Baseline   RunRef      `json:"baseline"`
 	Candidates []Candidate `json:"candidates"`
