@@ -256,3 +256,52 @@ func TestNoNegativeZero(t *testing.T) {
 		t.Errorf("signed(-0.5) = %q", got)
 	}
 }
+
+// runOf is a run of n requests, f of them 503s, half of them taking 1-2ms
+// and half 2-4ms.
+func runOf(label string, n, f uint64) *report.Report {
+	ms := int64(time.Millisecond)
+	return &report.Report{Schema: report.Schema, Scenario: report.ScenarioInfo{Name: label}, Status: report.StatusPassed,
+		Summary: report.Summary{Requests: n, Successes: n - f, Codes: map[string]uint64{"200": n - f, "503": f}, Errors: map[string]uint64{"http": f},
+			Latency:   report.Latency{Mean: 2 * time.Millisecond},
+			Histogram: report.Histogram{Buckets: []report.Bucket{{LowNs: ms, HighNs: 2 * ms, Count: n / 2}, {LowNs: 2 * ms, HighNs: 4 * ms, Count: n - n/2}}}}}
+}
+
+// The verdict of a test: significance first (better, worse); without it,
+// "no significant difference" only with the requests to have seen the
+// smallest change that matters, else inconclusive.
+func TestVerdictSelection(t *testing.T) {
+	tests := []struct {
+		name       string
+		base, cand *report.Report
+		opts       Options
+		key        string
+		want       Verdict
+		needed     uint64
+	}{
+		{"rate, enough requests", runOf("a", 10000, 0), runOf("b", 10000, 0), Options{}, "error_rate", VerdictNoDifference, 0},
+		{"rate, too few", runOf("a", 5000, 0), runOf("b", 5000, 0), Options{}, "error_rate", VerdictInconclusive, 7844},
+		// Unequal runs count as the equal runs as precise: 2·3000·30000/33000.
+		{"rate, unequal runs", runOf("a", 3000, 0), runOf("b", 30000, 0), Options{}, "error_rate", VerdictInconclusive, 7844},
+		{"rate, a 1 pp effect is seen sooner", runOf("a", 5000, 0), runOf("b", 5000, 0), Options{RateEffect: 0.01}, "error_rate", VerdictNoDifference, 0},
+		{"rate, no effect asked for", runOf("a", 500, 0), runOf("b", 500, 0), Options{RateEffect: -1}, "error_rate", VerdictNoDifference, 0},
+		// (0.0619641 + 1.281552·0.031607)² / 0.001² = 10500.1
+		{"rate, 90% power needs more", runOf("a", 9000, 0), runOf("b", 9000, 0), Options{Power: 0.9}, "error_rate", VerdictInconclusive, 10501},
+		{"rate, significant with few requests", runOf("a", 1000, 0), runOf("b", 1000, 50), Options{}, "error_rate", VerdictWorse, 0},
+		{"rate, better", runOf("a", 1000, 50), runOf("b", 1000, 0), Options{}, "error_rate", VerdictBetter, 0},
+		{"distribution, too few", runOf("a", 200, 0), runOf("b", 200, 0), Options{}, "latency", VerdictInconclusive, 524},
+		{"distribution, enough", runOf("a", 1000, 0), runOf("b", 1000, 0), Options{}, "latency", VerdictNoDifference, 0},
+		{"distribution, no effect asked for", runOf("a", 200, 0), runOf("b", 200, 0), Options{MinEffect: -1}, "latency", VerdictNoDifference, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := metricOf(t, Runs([]*report.Report{tt.base, tt.cand}, tt.opts).Candidates[0], tt.key)
+			if m.Verdict != tt.want || m.Needed != tt.needed {
+				t.Errorf("verdict %q needing %d, want %q needing %d (%s; %s)", m.Verdict, m.Needed, tt.want, tt.needed, m.Evidence, m.Note)
+			}
+			if tt.want == VerdictInconclusive && !strings.Contains(m.Note, "needs ≥ "+human.Count(tt.needed)+" requests per run") {
+				t.Errorf("note %q does not give the requests needed", m.Note)
+			}
+		})
+	}
+}
