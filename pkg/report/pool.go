@@ -55,7 +55,7 @@ func Pool(trials []*Report, dirs []string) *Report {
 	p := &Report{
 		Schema: Schema, DrillVersion: first.DrillVersion, Scenario: first.Scenario, Target: first.Target,
 		Variant: first.Variant, StartedAt: first.StartedAt, EndedAt: last.EndedAt, RequireChecks: first.RequireChecks,
-		Environment: Environment{Host: first.Environment.Host},
+		Environment: Environment{Host: first.Environment.Host}, BaselineChecks: first.BaselineChecks,
 	}
 	var codes []int
 	var incomplete []string

@@ -304,11 +304,26 @@ func (l LoadSpec) TotalDuration() time.Duration {
 	return d
 }
 
-// Exprs returns the parsed checks.
+// Exprs returns the parsed checks a run judges: those with an absolute
+// threshold.
 func (s *Scenario) Exprs() []check.Expr {
-	out := make([]check.Expr, len(s.Checks))
-	for i, c := range s.Checks {
-		out[i] = c.Expr
+	out := make([]check.Expr, 0, len(s.Checks))
+	for _, c := range s.Checks {
+		if c.Expr.Relative == check.Absolute {
+			out = append(out, c.Expr)
+		}
+	}
+	return out
+}
+
+// BaselineChecks returns the checks with a threshold relative to a
+// baseline run ("p99 <= +10%"), as written: drill compare judges them.
+func (s *Scenario) BaselineChecks() []string {
+	var out []string
+	for _, c := range s.Checks {
+		if c.Expr.Relative != check.Absolute {
+			out = append(out, c.Expr.Source)
+		}
 	}
 	return out
 }

@@ -198,6 +198,12 @@ func TestParseProblems(t *testing.T) {
 		{"check column in quotes", head + "load: {rate: 1/s, duration: 5s}\nchecks:\n  - 'p99 < 99%'\n", []want{
 			{6, 12, "checks[0]", "p99 is a duration"},
 		}},
+		{"relative check with ==", head + "load: {rate: 1/s, duration: 5s}\nchecks:\n  - p99 == +10%\n", []want{
+			{6, 12, "checks[0]", "needs < <= > or >="},
+		}},
+		{"relative abort", head + "load: {rate: 1/s, duration: 5s}\nabortWhen:\n  - error_rate > +10% for 1s\n", []want{
+			{6, 5, "abortWhen[0]", "relative to the baseline"},
+		}},
 		{"check not a string", head + "load: {rate: 1/s, duration: 5s}\nchecks: [{p99: 1s}]\n", []want{
 			{5, 10, "checks[0]", "expected a string, got a mapping"},
 		}},
@@ -717,3 +723,18 @@ func TestParseBounds(t *testing.T) {
 // testFaults names fault actions for the parser's tests, without
 // parameters (the injector's own tests check those).
 var testFaults = []FaultAction{{Name: "rollingUpdate", Doc: "Roll."}, {Name: "scale", Doc: "Scale."}, {Name: "podKill", Doc: "Kill."}}
+
+// A check relative to the baseline is kept apart: a run does not judge it,
+// drill compare does.
+func TestBaselineChecks(t *testing.T) {
+	sc, err := Parse("t.yaml", []byte(head+"target: {url: http://127.0.0.1}\nload: {rate: 1/s, duration: 5s}\nchecks: [p99 <= +10%, p99 < 1s, errors <= +5]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := sc.Exprs(); len(ex) != 1 || ex[0].Source != "p99 < 1s" {
+		t.Errorf("Exprs = %+v, want the absolute check only", ex)
+	}
+	if got := sc.BaselineChecks(); len(got) != 2 || got[0] != "p99 <= +10%" || got[1] != "errors <= +5" {
+		t.Errorf("BaselineChecks = %q", got)
+	}
+}

@@ -72,6 +72,9 @@ type RunRef struct {
 type Candidate struct {
 	Run     RunRef        `json:"run"`
 	Metrics []MetricDelta `json:"metrics"`
+	// Checks are the scenario's checks relative to the baseline ("p99 <=
+	// +10%"), judged on this run against the baseline's values.
+	Checks []report.CheckResult `json:"checks,omitempty"`
 }
 
 // MetricDelta is one metric of a candidate next to the baseline's.
@@ -107,18 +110,25 @@ type MetricDelta struct {
 }
 
 // Regressed reports whether any metric of any candidate is significantly
-// worse than the baseline: what drill compare --fail-on-regression gates on.
+// worse than the baseline, or any check relative to the baseline failed:
+// what drill compare --fail-on-regression gates on.
 func (c *Comparison) Regressed() bool {
 	return len(c.Regressions()) > 0
 }
 
-// Regressions lists "<run>: <metric>" for every worse verdict.
+// Regressions lists "<run>: <metric>" for every worse verdict and "<run>:
+// check <expr>" for every failed check relative to the baseline.
 func (c *Comparison) Regressions() []string {
 	var out []string
 	for _, cand := range c.Candidates {
 		for _, m := range cand.Metrics {
 			if m.Verdict == VerdictWorse {
 				out = append(out, cand.Run.Label+": "+m.Name)
+			}
+		}
+		for _, ch := range cand.Checks {
+			if !ch.Passed {
+				out = append(out, cand.Run.Label+": check "+ch.Expr)
 			}
 		}
 	}
@@ -166,6 +176,7 @@ func Runs(runs []*report.Report, opts Options) *Comparison {
 		cand := Candidate{Run: refOf(r, labels[i+1])}
 		cmp := comparer{opts: opts, base: runs[0], cand: r, seed: opts.Seed + uint64(i)}
 		cand.Metrics = cmp.metrics()
+		cand.Checks = baselineChecks(runs[0], r)
 		c.Candidates = append(c.Candidates, cand)
 	}
 	return c

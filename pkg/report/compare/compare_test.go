@@ -305,3 +305,29 @@ func TestVerdictSelection(t *testing.T) {
 		})
 	}
 }
+
+// Checks relative to the baseline pass or fail per candidate against the
+// baseline's values, and a failed one is a regression.
+func TestBaselineChecks(t *testing.T) {
+	base := reporttest.Variant("a", 0, 0, 0, 1)
+	base.BaselineChecks = []string{"p99 <= +10%", "errors <= +5", "conntrack_drops <= +0"}
+	near := reporttest.Variant("b", 0, 0, 0, 1.05)
+	slow := reporttest.Variant("c", 0, 0, 0, 1.5)
+	slow.BaselineChecks = []string{"p99 <= +10%"}
+	c := Runs([]*report.Report{base, near, slow}, Options{})
+	// near has no checks of its own: the baseline's apply.
+	got := c.Candidates[0].Checks
+	if len(got) != 3 || !got[0].Passed || !got[1].Passed || !got[2].NoData || got[2].Passed {
+		t.Fatalf("checks of b: %+v", got)
+	}
+	if got[0].Threshold != "+10%" || got[0].Actual != "21ms" || got[0].Message != "baseline 20ms, so <= 22ms" {
+		t.Errorf("p99 check of b: %+v", got[0])
+	}
+	if s := c.Candidates[1].Checks; len(s) != 1 || s[0].Passed || s[0].Actual != "30ms" {
+		t.Errorf("checks of c: %+v", s)
+	}
+	regs := strings.Join(c.Regressions(), "; ")
+	if !strings.Contains(regs, "rolling-update-prestop [c]: check p99 <= +10%") || !strings.Contains(regs, "rolling-update-prestop [b]: check conntrack_drops <= +0") {
+		t.Errorf("regressions %q: want c's p99 check and b's check without data", regs)
+	}
+}

@@ -102,7 +102,15 @@ func comparisonSections(c *compare.Comparison, markdown bool) []section {
 		for _, m := range cand.Metrics {
 			t.add(m.Name, m.Baseline, m.Candidate, m.Delta, shortMethod(m.Test), m.Evidence, verdictMark(m.Verdict, markdown), m.Note)
 		}
-		secs = append(secs, section{title: cand.Run.Label + " vs " + c.Baseline.Label, parts: []part{{table: t}}})
+		parts := []part{{table: t}}
+		if len(cand.Checks) > 0 {
+			ct := newTable("result", "check against the baseline", "candidate", "message")
+			for _, ch := range cand.Checks {
+				ct.add(checkMark(ch, markdown), ch.Expr, ch.Actual, ch.Message)
+			}
+			parts = append(parts, part{table: ct})
+		}
+		secs = append(secs, section{title: cand.Run.Label + " vs " + c.Baseline.Label, parts: parts})
 	}
 	if len(c.Notes) > 0 {
 		secs = append(secs, section{title: "Notes", parts: []part{{text: bullets(c.Notes)}}})
