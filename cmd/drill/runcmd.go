@@ -227,14 +227,14 @@ func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.
 	if sc.Variant != "" {
 		name += " [" + sc.Variant + "]"
 	}
+	if live != nil {
+		opts.Observer = live.Observe(name) // the trials of a combination share its series
+	}
 	if trial != "" {
 		name += " " + trial
 	}
 	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
 	opts.Dir = runDir
-	if live != nil {
-		opts.Observer = live.Observe(name)
-	}
 	r, err := run.Run(ctx, plan, opts)
 	if r != nil {
 		if rerr := render.Report(stdout, r, format); rerr != nil {
