@@ -23,7 +23,7 @@ func repeatSet(n int) (scenario.Set, error) {
 	if n < 1 || n > scenario.MaxRepeat {
 		return scenario.Set{}, fmt.Errorf("--repeat %d: use 1 to %d trials", n, scenario.MaxRepeat)
 	}
-	return scenario.Set{Path: "repeat", Value: strconv.Itoa(n)}, nil
+	return scenario.Set{Path: "repeat", Value: strconv.Itoa(n), Flag: "--repeat " + strconv.Itoa(n)}, nil
 }
 
 // runCombination runs one scenario or matrix combination into dir: once,

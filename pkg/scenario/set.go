@@ -13,6 +13,9 @@ import (
 // the file held it. VALUE is YAML: 500/s, 2m, [a, b], {x: 1}.
 type Set struct {
 	Path, Value string
+	// Flag is the option the override stands for when it is not --set
+	// ("--repeat 3"), for messages.
+	Flag string
 }
 
 // ParseSet reads PATH=VALUE.
@@ -25,7 +28,12 @@ func ParseSet(s string) (Set, error) {
 }
 
 // String is the override as written on the command line.
-func (s Set) String() string { return "--set " + s.Path + "=" + s.Value }
+func (s Set) String() string {
+	if s.Flag != "" {
+		return s.Flag
+	}
+	return "--set " + s.Path + "=" + s.Value
+}
 
 // setLine marks the nodes of the i-th override: their lines are negative,
 // so that problems found in them name the flag rather than the file.
