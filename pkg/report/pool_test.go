@@ -137,6 +137,10 @@ func TestLoadRunPoolsTrials(t *testing.T) {
 	if err != nil || len(back.Trials) != 2 || back.Summary.Requests != 12000 {
 		t.Fatalf("pooled.json read back: %v, %+v", err, back)
 	}
+	// Load, which reads one run, points at the trials and the pooled report.
+	if _, err := report.Load(dir); err == nil || !strings.Contains(err.Error(), "is a repeated run: its trials are in trial-1, ..., pooled in") {
+		t.Errorf("Load of a repeated run: %v", err)
+	}
 	// One trial's directory is one run.
 	one, err := report.LoadRun(filepath.Join(dir, "trial-2"))
 	if err != nil || len(one.Trials) != 0 || one.Summary.Requests != 6000 {
