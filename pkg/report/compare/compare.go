@@ -66,6 +66,8 @@ type RunRef struct {
 	Incomplete bool          `json:"incomplete,omitempty"`
 	Requests   uint64        `json:"requests"`
 	Score      float64       `json:"score"`
+	// Trials is the number of trials pooled into the run; 0 for one run.
+	Trials int `json:"trials,omitempty"`
 }
 
 // Candidate is one run compared with the baseline.
@@ -186,6 +188,7 @@ func refOf(r *report.Report, label string) RunRef {
 	return RunRef{
 		Label: label, Scenario: r.Scenario.Name, Variant: r.Variant, StartedAt: r.StartedAt,
 		Status: r.Status, Incomplete: r.Incomplete, Requests: r.Summary.Requests, Score: r.Score.Total,
+		Trials: len(r.Trials),
 	}
 }
 

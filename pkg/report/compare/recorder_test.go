@@ -87,8 +87,8 @@ func TestComparePooledTrialsConclude(t *testing.T) {
 	if m := metricOf(t, single.Candidates[0], "p99"); m.Verdict != VerdictInconclusive || m.Needed <= 12000 {
 		t.Errorf("one trial each: p99 %q, needs %d (%s)", m.Verdict, m.Needed, m.Note)
 	}
-	if n := pooled.Candidates[0].Run.Requests; n != 48000 {
-		t.Errorf("pooled candidate has %d requests, want 48000", n)
+	if r := pooled.Candidates[0].Run; r.Requests != 48000 || r.Trials != 4 {
+		t.Errorf("pooled candidate has %d requests of %d trials, want 48000 of 4", r.Requests, r.Trials)
 	}
 	for _, key := range []string{"error_rate", "latency", "p50", "p99"} {
 		if m := metricOf(t, pooled.Candidates[0], key); m.Verdict != VerdictNoDifference {

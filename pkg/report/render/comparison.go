@@ -91,7 +91,11 @@ func comparisonSections(c *compare.Comparison, markdown bool) []section {
 		if i == 0 {
 			label += " (baseline)"
 		}
-		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, fmt.Sprint(r.Requests), fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
+		requests := fmt.Sprint(r.Requests)
+		if r.Trials > 0 {
+			requests += fmt.Sprintf(" (%d trials)", r.Trials)
+		}
+		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, requests, fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
 	}
 	if sameScenario {
 		runs.dropColumn(2)
