@@ -32,6 +32,7 @@ type runFlags struct {
 	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
 	cluster                                                                  cluster.Selection
 	sets                                                                     []string
+	repeat                                                                   int
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -42,6 +43,7 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.allowCluster, "allow-cluster-changes", false, "let faults change cluster-wide components (kubeProxyMode: kube-proxy on every node), restored after the run")
 	fs.StringVar(&f.labName, "lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
 	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
+	fs.IntVar(&f.repeat, "repeat", 0, repeatHelp)
 	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 }
@@ -101,6 +103,13 @@ func runFiles(ctx context.Context, a *app, cmd *cobra.Command, files []string, f
 	sets, err := parseSets(f.sets)
 	if err != nil {
 		return a.usage(cmd, "%v", err)
+	}
+	if cmd.Flags().Changed("repeat") {
+		s, err := repeatSet(f.repeat)
+		if err != nil {
+			return a.usage(cmd, "%v", err)
+		}
+		sets = append(sets, s)
 	}
 	plans, ok := loadAll(files, scenario.Options{AllowHuge: f.allowHuge, Set: sets}, a.stderr)
 	if !ok {
@@ -168,6 +177,9 @@ func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan
 				if v.Scenario.Variant != "" {
 					fmt.Fprintf(stdout, "# matrix combination %s\n", v.Scenario.Variant)
 				}
+				if n := v.Scenario.Repeat; n > 1 {
+					fmt.Fprintf(stdout, "# %d trials, each into trial-1 to trial-%d, pooled into %s\n", n, n, report.PooledFileName)
+				}
 				if err := run.DryRun(ctx, v, run.Options{AllowAnyNamespace: f.allowAnyNS, Cluster: f.cluster, Lab: labtarget.Target{}, LabName: f.labName}, stdout); err != nil {
 					fmt.Fprintf(stderr, "drill run --dry-run: %v\n", err)
 					return report.ExitError
@@ -217,7 +229,7 @@ func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan
 			return report.ExitUsage
 		}
 		if len(variants) == 0 {
-			codes = append(codes, runOne(ctx, plan, runDir, opts, live, *format, stdout, stderr))
+			codes = append(codes, runCombination(ctx, plan, runDir, opts, live, *format, stdout, stderr))
 		} else {
 			codes = append(codes, runMatrix(ctx, variants, runDir, opts, live, *format, stdout, stderr))
 		}
@@ -228,20 +240,23 @@ func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan
 	return worst(codes)
 }
 
-// runOne runs one scenario (or one combination of its matrix) into runDir,
-// with its live metrics in live (when not nil), prints its report and
-// returns its exit code.
-func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
+// runOne runs one scenario (or one combination of its matrix, or one trial
+// of either, named by trial) into runDir, with its live metrics in live
+// (when not nil), prints its report and returns its exit code.
+func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	sc := plan.Scenario
 	name := sc.Metadata.Name
 	if sc.Variant != "" {
 		name += " [" + sc.Variant + "]"
 	}
+	if live != nil {
+		opts.Observer = live.Observe(name) // the trials of a combination share its series
+	}
+	if trial != "" {
+		name += " " + trial
+	}
 	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
 	opts.Dir = runDir
-	if live != nil {
-		opts.Observer = live.Observe(name)
-	}
 	r, err := run.Run(ctx, plan, opts)
 	if r != nil {
 		if rerr := render.Report(stdout, r, format); rerr != nil {
@@ -266,14 +281,15 @@ func runOne(ctx context.Context, plan *run.Plan, runDir string, opts run.Options
 }
 
 // runMatrix runs every combination of a scenario's matrix, each into its
-// own directory under runDir, then compares them with the first.
+// own directory under runDir (its trials under that), then compares them
+// with the first, trials pooled.
 func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
 	var codes []int
 	var dirs []string
 	for _, v := range variants {
 		d := filepath.Join(runDir, variantDir(v.Scenario.Variant))
-		codes = append(codes, runOne(ctx, v, d, opts, live, format, stdout, stderr))
-		if _, err := os.Stat(filepath.Join(d, report.FileName)); err == nil {
+		codes = append(codes, runCombination(ctx, v, d, opts, live, format, stdout, stderr))
+		if ranIn(d) {
 			dirs = append(dirs, d)
 		}
 		if ctx.Err() != nil {
@@ -286,7 +302,7 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 	runs := make([]*report.Report, 0, len(dirs))
 	started := dirs[:0]
 	for _, d := range dirs {
-		r, err := report.Load(d)
+		r, err := report.LoadRun(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", err)
 			return report.ExitError
@@ -308,6 +324,17 @@ func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts ru
 		fmt.Fprintf(stderr, "drill run: %v\n", err)
 	}
 	return worst(codes)
+}
+
+// ranIn reports whether a combination's directory holds its report, or
+// its trials' pooled one.
+func ranIn(dir string) bool {
+	for _, name := range []string{report.FileName, report.PooledFileName} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // variantDir names a combination's directory: "proxyMode=ipvs
@@ -351,18 +378,8 @@ func loadAll(files []string, opts scenario.Options, stderr io.Writer) ([]*run.Pl
 	return out, ok
 }
 
-// worst folds the exit codes of several runs into one: a fault left behind
-// beats a runtime error, which beats an abort, which beats failed checks.
-func worst(codes []int) int {
-	rank := map[int]int{report.ExitOK: 0, report.ExitChecksFailed: 1, report.ExitAborted: 2, report.ExitUsage: 3, report.ExitError: 4, report.ExitUnrecovered: 5}
-	w := report.ExitOK
-	for _, c := range codes {
-		if rank[c] > rank[w] {
-			w = c
-		}
-	}
-	return w
-}
+// worst folds the exit codes of several runs into one (report.WorstExit).
+func worst(codes []int) int { return report.WorstExit(codes...) }
 
 // newRunDir returns a directory name under base for a new run of name.
 func newRunDir(base, name string, now time.Time) string {

@@ -34,6 +34,9 @@ func ParseAbort(src string) (Abort, error) {
 	if err != nil {
 		return Abort{}, err
 	}
+	if e.Relative != Absolute {
+		return Abort{}, p.errAt(len(src)-len(strings.TrimLeft(src, " \t\r\n")), "a threshold relative to the baseline (+10%, -5ms) is for checks, which drill compare evaluates against a baseline run; an abort condition needs a fixed threshold")
+	}
 	if m, _ := Lookup(e.Metric); !m.Live {
 		return Abort{}, p.errAt(len(src)-len(strings.TrimLeft(src, " \t\r\n")), fmt.Sprintf(
 			"%s cannot be used in an abort condition: abort conditions are evaluated on each second of the run and need a per-second metric: %s",

@@ -40,7 +40,27 @@ type Expr struct {
 	Threshold float64
 	// Kind is the metric's kind.
 	Kind Kind
+	// Relative is set for a threshold relative to a baseline run's value,
+	// written with a sign ("p99 <= +10%", "p50 < +5ms"); Threshold is then
+	// the signed change: a fraction of the baseline's value when Relative
+	// is RelativePercent, else in catalog units.
+	Relative Relative
 }
+
+// Relative says how a threshold depends on a baseline run's value.
+type Relative int
+
+// Relative thresholds.
+const (
+	// Absolute: the threshold is the value written, no baseline.
+	Absolute Relative = iota
+	// RelativePercent: the baseline's value changed by a percentage
+	// ("+10%": 1.1 times the baseline's).
+	RelativePercent
+	// RelativeDelta: the baseline's value plus a signed amount in the
+	// metric's unit ("+5ms", "-2").
+	RelativeDelta
+)
 
 // SyntaxError is a problem in an expression. Col is the 1-based column (in
 // characters) within the expression where it was found.
@@ -76,13 +96,43 @@ func Parse(src string) (Expr, error) {
 
 // Eval compares the metric's value in v with the threshold. ok is false
 // when v has no value for the metric (the caller decides what "no data"
-// means; checks treat it as a failure).
+// means; checks treat it as a failure), and for a relative threshold,
+// which needs a baseline (EvalRelative).
 func (e Expr) Eval(v Values) (pass bool, actual float64, ok bool) {
 	actual, ok = v.Value(e.Metric)
-	if !ok || math.IsNaN(actual) {
+	if !ok || math.IsNaN(actual) || e.Relative != Absolute {
 		return false, actual, false
 	}
 	return compare(actual, e.Op, e.Threshold), actual, true
+}
+
+// EvalRelative compares the metric's value in v with the threshold taken
+// relative to its value in baseline (ThresholdFor); an absolute threshold
+// ignores the baseline. ok is false when either has no value.
+func (e Expr) EvalRelative(v, baseline Values) (pass bool, actual, threshold float64, ok bool) {
+	if e.Relative == Absolute {
+		pass, actual, ok = e.Eval(v)
+		return pass, actual, e.Threshold, ok
+	}
+	base, bok := baseline.Value(e.Metric)
+	actual, ok = v.Value(e.Metric)
+	if !ok || !bok || math.IsNaN(actual) || math.IsNaN(base) {
+		return false, actual, math.NaN(), false
+	}
+	threshold = e.ThresholdFor(base)
+	return compare(actual, e.Op, threshold), actual, threshold, true
+}
+
+// ThresholdFor returns the threshold given the baseline's value of the
+// metric: the threshold itself when it is absolute.
+func (e Expr) ThresholdFor(base float64) float64 {
+	switch e.Relative {
+	case RelativePercent:
+		return base * (1 + e.Threshold)
+	case RelativeDelta:
+		return max(base+e.Threshold, 0)
+	}
+	return e.Threshold
 }
 
 func compare(a float64, op string, t float64) bool {
@@ -101,6 +151,24 @@ func compare(a float64, op string, t float64) bool {
 		return a != t
 	}
 	return false
+}
+
+// FormatThreshold renders the threshold as written: "+10%", "-5ms", "300ms".
+func (e Expr) FormatThreshold() string {
+	switch e.Relative {
+	case RelativePercent:
+		return signed(e.Threshold, formatPercent)
+	case RelativeDelta:
+		return signed(e.Threshold, e.Kind.format)
+	}
+	return e.FormatValue(e.Threshold)
+}
+
+func signed(x float64, f func(float64) string) string {
+	if x < 0 {
+		return "-" + f(-x)
+	}
+	return "+" + f(x)
 }
 
 // FormatValue renders x, a value of the expression's metric, in the
@@ -194,17 +262,52 @@ func (p *parser) expr() (Expr, error) {
 
 	p.space()
 	tok, at := p.word()
-	t, err := parseThreshold(m.Kind, tok)
-	if err != nil {
-		return Expr{}, p.errAt(at, fmt.Sprintf("%s is a %s: %v", name, m.Kind, err))
+	e := Expr{Metric: name, Op: op, Kind: m.Kind}
+	if tok != "" && (tok[0] == '+' || tok[0] == '-') {
+		if err := e.relative(op, tok); err != nil {
+			return Expr{}, p.errAt(at, fmt.Sprintf("%s is a %s: %v", name, m.Kind, err))
+		}
+	} else {
+		t, err := parseThreshold(m.Kind, tok)
+		if err != nil {
+			return Expr{}, p.errAt(at, fmt.Sprintf("%s is a %s: %v", name, m.Kind, err))
+		}
+		e.Threshold = t
 	}
-	return Expr{
-		Source:    strings.TrimSpace(p.src[:p.pos]),
-		Metric:    name,
-		Op:        op,
-		Threshold: t,
-		Kind:      m.Kind,
-	}, nil
+	e.Source = strings.TrimSpace(p.src[:p.pos])
+	return e, nil
+}
+
+// relative reads a threshold relative to the baseline: a sign, then a
+// percentage of the baseline's value or an amount in the metric's unit.
+func (e *Expr) relative(op, tok string) error {
+	if op == "==" || op == "!=" {
+		return fmt.Errorf("a threshold relative to the baseline (%s) needs < <= > or >=: a value is almost never exactly the baseline's changed by an amount", tok)
+	}
+	sign, rest := 1.0, tok[1:]
+	if tok[0] == '-' {
+		sign = -1
+	}
+	if rest == "" || rest[0] == '+' || rest[0] == '-' {
+		return fmt.Errorf("threshold %q: write one sign and then a change, e.g. +10%% or -5ms", tok)
+	}
+	if num, ok := strings.CutSuffix(rest, "%"); ok {
+		f, err := parseFloat(num, tok, e.Kind)
+		switch {
+		case err != nil || num == "":
+			return fmt.Errorf("threshold %q is not a percentage: write a change relative to the baseline like +10%% or -5%%", tok)
+		case sign < 0 && f > 100:
+			return fmt.Errorf("threshold %q would be below zero: a relative decrease is at most -100%%", tok)
+		}
+		e.Threshold, e.Relative = sign*f/100, RelativePercent
+		return nil
+	}
+	t, err := parseThreshold(e.Kind, rest)
+	if err != nil {
+		return fmt.Errorf("relative threshold %q: %v", tok, err)
+	}
+	e.Threshold, e.Relative = sign*t, RelativeDelta
+	return nil
 }
 
 // scanOp returns the comparison operator s starts with, or "".

@@ -13,18 +13,18 @@ func TestParse(t *testing.T) {
 		src  string
 		want Expr
 	}{
-		{"percent", "success_rate >= 99.9%", Expr{"success_rate >= 99.9%", "success_rate", ">=", 0.999, Ratio}},
-		{"fraction", "success_rate>=0.999", Expr{"success_rate>=0.999", "success_rate", ">=", 0.999, Ratio}},
-		{"ratio one", "success_rate == 1", Expr{"success_rate == 1", "success_rate", "==", 1, Ratio}},
-		{"ms", "p99 < 300ms", Expr{"p99 < 300ms", "p99", "<", 0.3, Duration}},
-		{"compound duration", "max_latency <= 1m30s", Expr{"max_latency <= 1m30s", "max_latency", "<=", 90, Duration}},
-		{"zero duration", "max_error_burst == 0", Expr{"max_error_burst == 0", "max_error_burst", "==", 0, Duration}},
-		{"count", "  status_5xx == 0  ", Expr{"status_5xx == 0", "status_5xx", "==", 0, Count}},
-		{"status code", "status_502 != 3", Expr{"status_502 != 3", "status_502", "!=", 3, Count}},
-		{"exponent count", "requests > 1e3", Expr{"requests > 1e3", "requests", ">", 1000, Count}},
-		{"number", "backend_share_cv < 0.25", Expr{"backend_share_cv < 0.25", "backend_share_cv", "<", 0.25, Number}},
-		{"rate", "rate > 299.5", Expr{"rate > 299.5", "rate", ">", 299.5, Number}},
-		{"tabs", "p50\t<\t2s", Expr{"p50\t<\t2s", "p50", "<", 2, Duration}},
+		{"percent", "success_rate >= 99.9%", Expr{"success_rate >= 99.9%", "success_rate", ">=", 0.999, Ratio, Absolute}},
+		{"fraction", "success_rate>=0.999", Expr{"success_rate>=0.999", "success_rate", ">=", 0.999, Ratio, Absolute}},
+		{"ratio one", "success_rate == 1", Expr{"success_rate == 1", "success_rate", "==", 1, Ratio, Absolute}},
+		{"ms", "p99 < 300ms", Expr{"p99 < 300ms", "p99", "<", 0.3, Duration, Absolute}},
+		{"compound duration", "max_latency <= 1m30s", Expr{"max_latency <= 1m30s", "max_latency", "<=", 90, Duration, Absolute}},
+		{"zero duration", "max_error_burst == 0", Expr{"max_error_burst == 0", "max_error_burst", "==", 0, Duration, Absolute}},
+		{"count", "  status_5xx == 0  ", Expr{"status_5xx == 0", "status_5xx", "==", 0, Count, Absolute}},
+		{"status code", "status_502 != 3", Expr{"status_502 != 3", "status_502", "!=", 3, Count, Absolute}},
+		{"exponent count", "requests > 1e3", Expr{"requests > 1e3", "requests", ">", 1000, Count, Absolute}},
+		{"number", "backend_share_cv < 0.25", Expr{"backend_share_cv < 0.25", "backend_share_cv", "<", 0.25, Number, Absolute}},
+		{"rate", "rate > 299.5", Expr{"rate > 299.5", "rate", ">", 299.5, Number, Absolute}},
+		{"tabs", "p50\t<\t2s", Expr{"p50\t<\t2s", "p50", "<", 2, Duration, Absolute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -40,6 +40,53 @@ func TestParse(t *testing.T) {
 				t.Errorf("Parse(%q) = %+v, want %+v", tt.src, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseRelative(t *testing.T) {
+	for _, tc := range []struct {
+		src       string
+		rel       Relative
+		threshold float64
+		format    string
+		base, at  float64 // the threshold at the baseline's value base
+	}{
+		{"p99 <= +10%", RelativePercent, 0.1, "+10%", 0.2, 0.22},
+		{"success_rate >= -0.1%", RelativePercent, -0.001, "-0.1%", 1, 0.999},
+		{"p50 < +5ms", RelativeDelta, 0.005, "+5ms", 0.01, 0.015},
+		{"errors <= +10", RelativeDelta, 10, "+10", 3, 13},
+		{"errors <= -10", RelativeDelta, -10, "-10", 3, 0},
+		{"p99 < 300ms", Absolute, 0.3, "300ms", 1, 0.3},
+	} {
+		e, err := Parse(tc.src)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.src, err)
+		}
+		if e.Relative != tc.rel || math.Abs(e.Threshold-tc.threshold) > 1e-12 || e.FormatThreshold() != tc.format {
+			t.Errorf("Parse(%q): relative %d, threshold %v (%s); want %d, %v (%s)", tc.src, e.Relative, e.Threshold, e.FormatThreshold(), tc.rel, tc.threshold, tc.format)
+		}
+		if got := e.ThresholdFor(tc.base); math.Abs(got-tc.at) > 1e-12 {
+			t.Errorf("%q: threshold for a baseline of %v = %v, want %v", tc.src, tc.base, got, tc.at)
+		}
+	}
+	e, _ := Parse("p99 <= +10%")
+	if _, _, ok := e.Eval(Map{"p99": 0.1}); ok {
+		t.Error("a relative check evaluated without a baseline")
+	}
+	for _, tc := range []struct {
+		cand, base float64
+		pass       bool
+	}{{0.21, 0.2, true}, {0.22, 0.2, true}, {0.23, 0.2, false}} {
+		pass, actual, threshold, ok := e.EvalRelative(Map{"p99": tc.cand}, Map{"p99": tc.base})
+		if !ok || pass != tc.pass || actual != tc.cand || math.Abs(threshold-0.22) > 1e-12 {
+			t.Errorf("p99 %v against %v: pass %v, threshold %v, ok %v; want pass %v", tc.cand, tc.base, pass, threshold, ok, tc.pass)
+		}
+	}
+	if _, _, _, ok := e.EvalRelative(Map{"p99": 0.1}, Map{}); ok {
+		t.Error("a baseline without the metric evaluated")
+	}
+	if _, err := ParseAbort("error_rate > +10% for 5s"); err == nil || !strings.Contains(err.Error(), "baseline") {
+		t.Errorf("a relative abort condition: %v", err)
 	}
 }
 
@@ -65,7 +112,11 @@ func TestParseErrors(t *testing.T) {
 		{"duration on ratio", "success_rate >= 300ms", 17, []string{"success_rate is a ratio", `unit "ms"`}},
 		{"ratio above one", "success_rate >= 99.9", 17, []string{"above 1", "99.9%"}},
 		{"percent above 100", "error_rate < 101%", 14, []string{"above 100%"}},
-		{"negative", "errors > -1", 10, []string{"negative"}},
+		{"two signs", "errors > +-1", 10, []string{"one sign"}},
+		{"relative equality", "p99 == +10%", 8, []string{"needs < <= > or >="}},
+		{"relative decrease below zero", "p99 < -150%", 7, []string{"at most -100%"}},
+		{"relative not a percentage", "p99 < +x%", 7, []string{"not a percentage"}},
+		{"relative in the wrong unit", "p99 < +5", 7, []string{`relative threshold "+5"`, "no unit"}},
 		{"duration no unit", "p99 < 300", 7, []string{"no unit"}},
 		{"bad duration", "p99 < 3xs", 7, []string{"not a duration"}},
 		{"fractional count", "errors < 1.5", 10, []string{"whole number"}},

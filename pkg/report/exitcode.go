@@ -26,3 +26,19 @@ const (
 	// ExitChecksFailed: in both cases a gate failed.
 	ExitRegression = ExitChecksFailed
 )
+
+// exitRank orders exit codes by severity: a fault left behind beats a
+// runtime error, which beats a usage error, an abort, then failed checks.
+var exitRank = map[int]int{ExitOK: 0, ExitChecksFailed: 1, ExitAborted: 2, ExitUsage: 3, ExitError: 4, ExitUnrecovered: 5}
+
+// WorstExit folds the exit codes of several runs into the most severe one
+// (ExitOK for none).
+func WorstExit(codes ...int) int {
+	w := ExitOK
+	for _, c := range codes {
+		if exitRank[c] > exitRank[w] {
+			w = c
+		}
+	}
+	return w
+}

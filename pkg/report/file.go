@@ -75,6 +75,9 @@ func Load(path string) (*Report, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
+			if _, perr := os.Stat(filepath.Join(path, PooledFileName)); perr == nil && file != path {
+				return nil, fmt.Errorf("load report: %s is a repeated run: its trials are in %s, ..., pooled in %s", path, TrialDir(1), filepath.Join(path, PooledFileName))
+			}
 			return nil, fmt.Errorf("load report: %s does not exist; pass a run directory (holding %s) or a report file", file, FileName)
 		}
 		return nil, fmt.Errorf("load report: %w", err)

@@ -79,12 +79,19 @@ type Report struct {
 	// timeline had any.
 	Lifecycle *Lifecycle    `json:"lifecycle,omitempty"`
 	Checks    []CheckResult `json:"checks"`
-	Abort     *AbortResult  `json:"abort,omitempty"`
-	Score     Score         `json:"score"`
+	// BaselineChecks are the scenario's checks with a threshold relative
+	// to a baseline run ("p99 <= +10%"), as written; a run does not judge
+	// them, drill compare does, against its baseline.
+	BaselineChecks []string     `json:"baselineChecks,omitempty"`
+	Abort          *AbortResult `json:"abort,omitempty"`
+	Score          Score        `json:"score"`
 	// Events is the run's timeline (faults, pod and endpoint changes, target
 	// health, samples, notes) in time order.
 	Events      []Event     `json:"events"`
 	Environment Environment `json:"environment"`
+	// Trials summarises each trial of a pooled report (see Pool), whose
+	// other fields hold the trials together; empty for one run.
+	Trials []Trial `json:"trials,omitempty"`
 	// ResultsFile is the path of the raw vegeta results, relative to the
 	// directory holding the report.
 	ResultsFile string `json:"resultsFile,omitempty"`

@@ -16,13 +16,14 @@ import (
 func newReport(sc *scenario.Scenario, opts Options, target report.Target) *report.Report {
 	target.URL = redact.URL(target.URL)
 	return &report.Report{
-		Redactor:     redactorOf(sc),
-		Schema:       report.Schema,
-		DrillVersion: opts.Version,
-		Scenario:     report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
-		Variant:      sc.Variant,
-		Target:       target,
-		Environment:  report.Environment{Host: hostInfo()},
+		Redactor:       redactorOf(sc),
+		Schema:         report.Schema,
+		DrillVersion:   opts.Version,
+		Scenario:       report.ScenarioInfo{Name: sc.Metadata.Name, Description: sc.Metadata.Description, File: sc.File},
+		Variant:        sc.Variant,
+		Target:         target,
+		BaselineChecks: sc.BaselineChecks(),
+		Environment:    report.Environment{Host: hostInfo()},
 	}
 }
 

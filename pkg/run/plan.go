@@ -59,3 +59,13 @@ func (p *Plan) Variants() ([]*Plan, error) {
 	}
 	return out, nil
 }
+
+// Trial returns a plan for one more trial of p's scenario, with faults of
+// its own: a fault keeps what it changed, so trials do not share them.
+func (p *Plan) Trial() (*Plan, error) {
+	faults, err := inject.Parse(p.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Scenario: p.Scenario, Faults: faults}, nil
+}

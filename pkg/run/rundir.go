@@ -15,14 +15,15 @@ import (
 
 // runFiles are the files a run writes into its directory, the only ones
 // ClaimDir removes.
-var runFiles = []string{report.FileName, ResultsFile, inject.JournalFile, ReserveFile, cause.BalancerFile}
+var runFiles = []string{report.FileName, ResultsFile, inject.JournalFile, ReserveFile, cause.BalancerFile, report.PooledFileName}
 
 // ClaimDir makes dir ready to receive a new run. A directory that does not
 // exist or is empty is fine. Any other is refused, naming the directory and
 // --overwrite, unless overwrite is set: then the files of the run it holds
-// (and of the matrix combinations in its subdirectories) are removed and
-// nothing else is. Even with overwrite a directory whose journal lists a
-// fault not yet recovered is refused: drill recover must run first.
+// (and of the matrix combinations and trials in its subdirectories) are
+// removed and nothing else is. Even with overwrite a directory whose
+// journal lists a fault not yet recovered is refused: drill recover must
+// run first.
 func ClaimDir(dir string, overwrite bool) error {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(entries) == 0 {
@@ -34,12 +35,7 @@ func ClaimDir(dir string, overwrite bool) error {
 	if !overwrite {
 		return fmt.Errorf("run directory %s already exists and is not empty (a previous run?): pass --overwrite to replace its run, or choose another --dir", dir)
 	}
-	dirs := []string{dir}
-	for _, e := range entries {
-		if sub := filepath.Join(dir, e.Name()); e.IsDir() && holdsRun(sub) {
-			dirs = append(dirs, sub)
-		}
-	}
+	dirs := append(runDirs(dir, 2), dir)
 	for _, d := range dirs {
 		if err := unrecovered(d); err != nil {
 			return err
@@ -56,6 +52,25 @@ func ClaimDir(dir string, overwrite bool) error {
 		}
 	}
 	return nil
+}
+
+// runDirs lists the subdirectories of dir, down to depth, that hold a
+// run's files (matrix combinations, their trials), the deepest first.
+func runDirs(dir string, depth int) []string {
+	var out []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if !e.IsDir() || depth < 1 {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		nested := runDirs(sub, depth-1)
+		out = append(out, nested...)
+		if len(nested) > 0 || holdsRun(sub) {
+			out = append(out, sub)
+		}
+	}
+	return out
 }
 
 // holdsRun reports whether dir holds one of the files a run writes.

@@ -46,6 +46,25 @@ func TestClaimDir(t *testing.T) {
 			t.Errorf("a file drill did not write was removed: %v", err)
 		}
 	})
+	t.Run("overwrite removes trials", func(t *testing.T) {
+		dir := t.TempDir()
+		combo := filepath.Join(dir, "proxyMode-ipvs")
+		trial := filepath.Join(combo, "trial-1")
+		if err := os.MkdirAll(trial, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{filepath.Join(trial, report.FileName), filepath.Join(trial, ResultsFile), filepath.Join(combo, report.PooledFileName)} {
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := ClaimDir(dir, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(combo); err == nil {
+			t.Errorf("%s is still there", combo)
+		}
+	})
 	t.Run("pending journal", func(t *testing.T) {
 		dir := t.TempDir()
 		j, err := inject.NewJournal(filepath.Join(dir, inject.JournalFile), inject.Access{Kubeconfig: "k", Namespace: "default"})

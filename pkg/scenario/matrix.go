@@ -46,6 +46,12 @@ const (
 // maxVariants bounds the runs one matrix expands to.
 const maxVariants = 16
 
+// MaxRepeat bounds the trials of one scenario or matrix combination.
+const MaxRepeat = 20
+
+// maxRuns bounds the runs of one scenario: matrix combinations times trials.
+const maxRuns = 64
+
 // matrixVar says what a variable means and reads one of its values into
 // canonical form.
 type matrixVar struct {

@@ -52,6 +52,7 @@ type Scenario struct {
 	AbortGrace time.Duration `yaml:"abortGrace" default:"2s" doc:"How long after a second ends it is evaluated for abortWhen (and shown on the progress line); its requests still without a response then count as failed (no response). At least 100ms (see docs/checks.md)."`
 	Timeouts   Timeouts      `yaml:"timeouts" doc:"Bounds on the waits around the load: setup, deleting it, recovering the faults (lab and kube targets only)."`
 	Matrix     Matrix        `yaml:"matrix" doc:"Configuration variables and the values each takes: every combination is one run, and drill run compares them (at most 16 combinations; lab and kube targets only)."`
+	Repeat     int           `yaml:"repeat" default:"1" min:"1" max:"20" doc:"How many times the scenario runs (each combination of the matrix, when there is one): every trial writes its own report under trial-N, and a pooled report (pooled.json) adds up their requests for the proportion tests. At most 64 runs with the matrix (see docs/report.md)."`
 
 	// Variant names the combination of matrix values this copy of the
 	// scenario runs with (WithVariant); empty otherwise.
@@ -304,11 +305,26 @@ func (l LoadSpec) TotalDuration() time.Duration {
 	return d
 }
 
-// Exprs returns the parsed checks.
+// Exprs returns the parsed checks a run judges: those with an absolute
+// threshold.
 func (s *Scenario) Exprs() []check.Expr {
-	out := make([]check.Expr, len(s.Checks))
-	for i, c := range s.Checks {
-		out[i] = c.Expr
+	out := make([]check.Expr, 0, len(s.Checks))
+	for _, c := range s.Checks {
+		if c.Expr.Relative == check.Absolute {
+			out = append(out, c.Expr)
+		}
+	}
+	return out
+}
+
+// BaselineChecks returns the checks with a threshold relative to a
+// baseline run ("p99 <= +10%"), as written: drill compare judges them.
+func (s *Scenario) BaselineChecks() []string {
+	var out []string
+	for _, c := range s.Checks {
+		if c.Expr.Relative != check.Absolute {
+			out = append(out, c.Expr.Source)
+		}
 	}
 	return out
 }

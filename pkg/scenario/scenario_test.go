@@ -176,6 +176,12 @@ func TestParseProblems(t *testing.T) {
 		{"matrix too big", head + "target: {lab: {}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4, 5]\n  setup.preStopSleep: [0s, 5s, 10s, 15s]\n", []want{
 			{7, 1, "matrix", "20 combinations: at most 16"},
 		}},
+		{"repeat out of range", head + "load: {rate: 1/s, duration: 1s}\nrepeat: 0\n", []want{{5, 9, "repeat", "0 is below the minimum 1"}}},
+		{"repeat too high", head + "load: {rate: 1/s, duration: 1s}\nrepeat: 21\n", []want{{5, 9, "repeat", "21 is above the maximum 20"}}},
+		{"repeat not a number", head + "load: {rate: 1/s, duration: 1s}\nrepeat: three\n", []want{{5, 9, "repeat", "expected a whole number"}}},
+		{"repeat times matrix too many", head + "target: {lab: {}}\nsetup: [m.yaml]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4]\nrepeat: 20\n", []want{
+			{9, 9, "repeat", "4 combinations repeated 20 times are 80 runs: at most 64"},
+		}},
 		{"fault not a mapping", head + "target: {lab: {}}\nload: {rate: 1/s, duration: 1m}\nfaults: [podKill]\n", []want{
 			{6, 10, "faults[0]", "expected a mapping with at and one action"},
 		}},
@@ -191,6 +197,12 @@ func TestParseProblems(t *testing.T) {
 		}},
 		{"check column in quotes", head + "load: {rate: 1/s, duration: 5s}\nchecks:\n  - 'p99 < 99%'\n", []want{
 			{6, 12, "checks[0]", "p99 is a duration"},
+		}},
+		{"relative check with ==", head + "load: {rate: 1/s, duration: 5s}\nchecks:\n  - p99 == +10%\n", []want{
+			{6, 12, "checks[0]", "needs < <= > or >="},
+		}},
+		{"relative abort", head + "load: {rate: 1/s, duration: 5s}\nabortWhen:\n  - error_rate > +10% for 1s\n", []want{
+			{6, 5, "abortWhen[0]", "relative to the baseline"},
 		}},
 		{"check not a string", head + "load: {rate: 1/s, duration: 5s}\nchecks: [{p99: 1s}]\n", []want{
 			{5, 10, "checks[0]", "expected a string, got a mapping"},
@@ -284,6 +296,7 @@ func TestParseDefaults(t *testing.T) {
 		Sample:     Sample{Interval: time.Second, Nodes: []string{"conntrack"}},
 		AbortGrace: 2 * time.Second,
 		Timeouts:   Timeouts{Setup: 5 * time.Minute, Delete: 2 * time.Minute, Recover: 5 * time.Minute},
+		Repeat:     1,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Parse =\n%+v\nwant\n%+v", s, want)
@@ -710,3 +723,18 @@ func TestParseBounds(t *testing.T) {
 // testFaults names fault actions for the parser's tests, without
 // parameters (the injector's own tests check those).
 var testFaults = []FaultAction{{Name: "rollingUpdate", Doc: "Roll."}, {Name: "scale", Doc: "Scale."}, {Name: "podKill", Doc: "Kill."}}
+
+// A check relative to the baseline is kept apart: a run does not judge it,
+// drill compare does.
+func TestBaselineChecks(t *testing.T) {
+	sc, err := Parse("t.yaml", []byte(head+"target: {url: http://127.0.0.1}\nload: {rate: 1/s, duration: 5s}\nchecks: [p99 <= +10%, p99 < 1s, errors <= +5]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex := sc.Exprs(); len(ex) != 1 || ex[0].Source != "p99 < 1s" {
+		t.Errorf("Exprs = %+v, want the absolute check only", ex)
+	}
+	if got := sc.BaselineChecks(); len(got) != 2 || got[0] != "p99 <= +10%" || got[1] != "errors <= +5" {
+		t.Errorf("BaselineChecks = %q", got)
+	}
+}

@@ -13,8 +13,8 @@ import (
 // the file held it. VALUE is YAML: 500/s, 2m, [a, b], {x: 1}.
 type Set struct {
 	Path, Value string
-	// Flag is how the override was written, when not as --set PATH=VALUE
-	// (drill attack --rate 100/s); problems name it.
+	// Flag is how the override was written when not as --set PATH=VALUE
+	// (drill attack --rate 100/s, drill run --repeat 3); problems name it.
 	Flag string
 }
 

@@ -35,6 +35,19 @@ func TestSetOverridesTheFile(t *testing.T) {
 	}
 }
 
+func TestSetRepeat(t *testing.T) {
+	sc, err := parseSets(t, "repeat=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Repeat != 3 {
+		t.Errorf("repeat = %d, want 3", sc.Repeat)
+	}
+	if sc, _ := parseSets(t); sc.Repeat != 1 {
+		t.Errorf("default repeat = %d, want 1", sc.Repeat)
+	}
+}
+
 // An override is checked by the file's own rules, and its problems name
 // the flag instead of a position in the file.
 func TestSetValidatedLikeTheFile(t *testing.T) {
@@ -46,6 +59,7 @@ func TestSetValidatedLikeTheFile(t *testing.T) {
 		{"load.rate.x=1", "--set load.rate.x=1: load.rate is not a mapping"},
 		{"checks[2]=x", "--set checks[2]=x: checks has 0 items"},
 		{"load.rate=[a", "--set load.rate=[a: the value is not YAML"},
+		{"repeat=0", "--set repeat=0: repeat: 0 is below the minimum 1"},
 	} {
 		_, err := parseSets(t, tc.set)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

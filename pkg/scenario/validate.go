@@ -96,6 +96,9 @@ func validate(d *decoder, s *Scenario, files bool) {
 	}
 
 	validateMatrix(d, s)
+	if n := s.Matrix.size() * s.Repeat; d.valid("repeat") && n > maxRuns {
+		d.errorf(d.valueAt("repeat"), "repeat", "%d combinations repeated %d times are %d runs: at most %d per scenario; lower repeat or drop matrix values", s.Matrix.size(), s.Repeat, n, maxRuns)
+	}
 
 	if d.valid("abortGrace") && s.AbortGrace < 100*time.Millisecond {
 		d.errorf(d.valueAt("abortGrace"), "abortGrace", "abortGrace %s is below the minimum of 100ms: requests that fast would count as failed while in flight", short(s.AbortGrace))

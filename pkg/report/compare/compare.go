@@ -18,6 +18,9 @@ const (
 	VerdictBetter       Verdict = "better"
 	VerdictWorse        Verdict = "worse"
 	VerdictNoDifference Verdict = "no significant difference"
+	// VerdictInconclusive: no significant difference, but too few requests
+	// to detect the smallest difference that matters (see Options).
+	VerdictInconclusive Verdict = "inconclusive"
 	VerdictNone         Verdict = ""
 )
 
@@ -29,8 +32,12 @@ type Comparison struct {
 	// thresholds used (see Options).
 	LatencyTolerance float64 `json:"latencyTolerance"`
 	MinEffect        float64 `json:"minEffect"`
-	Resamples        int     `json:"resamples"`
-	Seed             uint64  `json:"seed"`
+	// RateEffect and Power size the samples a "no significant difference"
+	// needs; with fewer the verdict is inconclusive.
+	RateEffect float64 `json:"rateEffect"`
+	Power      float64 `json:"power"`
+	Resamples  int     `json:"resamples"`
+	Seed       uint64  `json:"seed"`
 
 	Baseline   RunRef      `json:"baseline"`
 	Candidates []Candidate `json:"candidates"`
@@ -59,12 +66,17 @@ type RunRef struct {
 	Incomplete bool          `json:"incomplete,omitempty"`
 	Requests   uint64        `json:"requests"`
 	Score      float64       `json:"score"`
+	// Trials is the number of trials pooled into the run; 0 for one run.
+	Trials int `json:"trials,omitempty"`
 }
 
 // Candidate is one run compared with the baseline.
 type Candidate struct {
 	Run     RunRef        `json:"run"`
 	Metrics []MetricDelta `json:"metrics"`
+	// Checks are the scenario's checks relative to the baseline ("p99 <=
+	// +10%"), judged on this run against the baseline's values.
+	Checks []report.CheckResult `json:"checks,omitempty"`
 }
 
 // MetricDelta is one metric of a candidate next to the baseline's.
@@ -92,22 +104,45 @@ type MetricDelta struct {
 	// Evidence is the p-value or interval formatted for display.
 	Evidence string  `json:"evidence,omitempty"`
 	Verdict  Verdict `json:"verdict,omitempty"`
+	// Needed is, for an inconclusive verdict, the requests per run the
+	// test would need to detect the smallest difference that matters.
+	Needed uint64 `json:"needed,omitempty"`
 	// Note explains the verdict when it needs it (resolution, effect size).
 	Note string `json:"note,omitempty"`
 }
 
 // Regressed reports whether any metric of any candidate is significantly
-// worse than the baseline: what drill compare --fail-on-regression gates on.
+// worse than the baseline, or any check relative to the baseline failed:
+// what drill compare --fail-on-regression gates on.
 func (c *Comparison) Regressed() bool {
 	return len(c.Regressions()) > 0
 }
 
-// Regressions lists "<run>: <metric>" for every worse verdict.
+// Regressions lists "<run>: <metric>" for every worse verdict and "<run>:
+// check <expr>" for every failed check relative to the baseline.
 func (c *Comparison) Regressions() []string {
 	var out []string
 	for _, cand := range c.Candidates {
 		for _, m := range cand.Metrics {
 			if m.Verdict == VerdictWorse {
+				out = append(out, cand.Run.Label+": "+m.Name)
+			}
+		}
+		for _, ch := range cand.Checks {
+			if !ch.Passed {
+				out = append(out, cand.Run.Label+": check "+ch.Expr)
+			}
+		}
+	}
+	return out
+}
+
+// Inconclusives lists "<run>: <metric>" for every inconclusive verdict.
+func (c *Comparison) Inconclusives() []string {
+	var out []string
+	for _, cand := range c.Candidates {
+		for _, m := range cand.Metrics {
+			if m.Verdict == VerdictInconclusive {
 				out = append(out, cand.Run.Label+": "+m.Name)
 			}
 		}
@@ -127,6 +162,7 @@ func Runs(runs []*report.Report, opts Options) *Comparison {
 	opts = opts.withDefaults()
 	c := &Comparison{
 		Confidence: opts.Confidence, LatencyTolerance: opts.LatencyTolerance, MinEffect: opts.MinEffect,
+		RateEffect: opts.RateEffect, Power: opts.Power,
 		Resamples: opts.Resamples, Seed: opts.Seed, Candidates: []Candidate{},
 	}
 	if len(runs) == 0 {
@@ -142,6 +178,7 @@ func Runs(runs []*report.Report, opts Options) *Comparison {
 		cand := Candidate{Run: refOf(r, labels[i+1])}
 		cmp := comparer{opts: opts, base: runs[0], cand: r, seed: opts.Seed + uint64(i)}
 		cand.Metrics = cmp.metrics()
+		cand.Checks = baselineChecks(runs[0], r)
 		c.Candidates = append(c.Candidates, cand)
 	}
 	return c
@@ -151,6 +188,7 @@ func refOf(r *report.Report, label string) RunRef {
 	return RunRef{
 		Label: label, Scenario: r.Scenario.Name, Variant: r.Variant, StartedAt: r.StartedAt,
 		Status: r.Status, Incomplete: r.Incomplete, Requests: r.Summary.Requests, Score: r.Score.Total,
+		Trials: len(r.Trials),
 	}
 }
 

@@ -50,11 +50,13 @@ func TestCompareVerdicts(t *testing.T) {
 		{0, "status_5xx_rate", VerdictBetter, stats.MethodZ},
 		{0, "latency", VerdictNoDifference, stats.MethodMannWhitney},
 		{0, "p50", VerdictNoDifference, stats.MethodBootstrap},
-		{1, "error_rate", VerdictNoDifference, stats.MethodZ},
+		// The same 3.5% of failures: no difference, but 6000 requests are
+		// far too few to see a 0.1 pp change at that rate.
+		{1, "error_rate", VerdictInconclusive, stats.MethodZ},
 		{1, "latency", VerdictWorse, stats.MethodMannWhitney},
 		{1, "p50", VerdictWorse, stats.MethodBootstrap},
 		{1, "p99", VerdictWorse, stats.MethodBootstrap},
-		{2, "error_rate", VerdictNoDifference, stats.MethodZ},
+		{2, "error_rate", VerdictInconclusive, stats.MethodZ},
 		{2, "latency", VerdictNoDifference, stats.MethodMannWhitney},
 		{2, "p99", VerdictNoDifference, stats.MethodBootstrap},
 		{3, "error_rate", VerdictWorse, stats.MethodZ},
@@ -95,9 +97,13 @@ func TestCompareRareErrorsUseFisher(t *testing.T) {
 	base := reporttest.Variant("a", 0, 0, 0, 1)
 	cand := reporttest.Variant("b", 20, 21, 3, 1)
 	m := metricOf(t, Runs([]*report.Report{base, cand}, Options{}).Candidates[0], "error_rate")
-	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no verdict.
-	if m.Test != stats.MethodFisher || m.Verdict != VerdictNoDifference || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
-		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25 and no difference", m)
+	// 0 of 6000 against 3 of 6000: Fisher's p = 0.25, no difference; but
+	// a 0.1 pp change from none needs 7,844 requests a run to be seen.
+	if m.Test != stats.MethodFisher || m.Verdict != VerdictInconclusive || m.PValue == nil || *m.PValue < 0.24 || *m.PValue > 0.26 {
+		t.Errorf("row = %+v, want Fisher's exact test with p = 0.25, inconclusive", m)
+	}
+	if m.Needed != 7844 || !strings.Contains(m.Note, "needs ≥ 7,844 requests per run to detect a 0.1 pp change at 95% confidence, 80% power (has 6,000)") {
+		t.Errorf("needed %d, note %q", m.Needed, m.Note)
 	}
 }
 
@@ -248,5 +254,80 @@ func TestNoNegativeZero(t *testing.T) {
 	}
 	if got := signed(-0.5, human.Float); got != "-0.5" {
 		t.Errorf("signed(-0.5) = %q", got)
+	}
+}
+
+// runOf is a run of n requests, f of them 503s, half of them taking 1-2ms
+// and half 2-4ms.
+func runOf(label string, n, f uint64) *report.Report {
+	ms := int64(time.Millisecond)
+	return &report.Report{Schema: report.Schema, Scenario: report.ScenarioInfo{Name: label}, Status: report.StatusPassed,
+		Summary: report.Summary{Requests: n, Successes: n - f, Codes: map[string]uint64{"200": n - f, "503": f}, Errors: map[string]uint64{"http": f},
+			Latency:   report.Latency{Mean: 2 * time.Millisecond},
+			Histogram: report.Histogram{Buckets: []report.Bucket{{LowNs: ms, HighNs: 2 * ms, Count: n / 2}, {LowNs: 2 * ms, HighNs: 4 * ms, Count: n - n/2}}}}}
+}
+
+// The verdict of a test: significance first (better, worse); without it,
+// "no significant difference" only with the requests to have seen the
+// smallest change that matters, else inconclusive.
+func TestVerdictSelection(t *testing.T) {
+	tests := []struct {
+		name       string
+		base, cand *report.Report
+		opts       Options
+		key        string
+		want       Verdict
+		needed     uint64
+	}{
+		{"rate, enough requests", runOf("a", 10000, 0), runOf("b", 10000, 0), Options{}, "error_rate", VerdictNoDifference, 0},
+		{"rate, too few", runOf("a", 5000, 0), runOf("b", 5000, 0), Options{}, "error_rate", VerdictInconclusive, 7844},
+		// Unequal runs count as the equal runs as precise: 2·3000·30000/33000.
+		{"rate, unequal runs", runOf("a", 3000, 0), runOf("b", 30000, 0), Options{}, "error_rate", VerdictInconclusive, 7844},
+		{"rate, a 1 pp effect is seen sooner", runOf("a", 5000, 0), runOf("b", 5000, 0), Options{RateEffect: 0.01}, "error_rate", VerdictNoDifference, 0},
+		{"rate, no effect asked for", runOf("a", 500, 0), runOf("b", 500, 0), Options{RateEffect: -1}, "error_rate", VerdictNoDifference, 0},
+		// (0.0619641 + 1.281552·0.031607)² / 0.001² = 10500.1
+		{"rate, 90% power needs more", runOf("a", 9000, 0), runOf("b", 9000, 0), Options{Power: 0.9}, "error_rate", VerdictInconclusive, 10501},
+		{"rate, significant with few requests", runOf("a", 1000, 0), runOf("b", 1000, 50), Options{}, "error_rate", VerdictWorse, 0},
+		{"rate, better", runOf("a", 1000, 50), runOf("b", 1000, 0), Options{}, "error_rate", VerdictBetter, 0},
+		{"distribution, too few", runOf("a", 200, 0), runOf("b", 200, 0), Options{}, "latency", VerdictInconclusive, 524},
+		{"distribution, enough", runOf("a", 1000, 0), runOf("b", 1000, 0), Options{}, "latency", VerdictNoDifference, 0},
+		{"distribution, no effect asked for", runOf("a", 200, 0), runOf("b", 200, 0), Options{MinEffect: -1}, "latency", VerdictNoDifference, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := metricOf(t, Runs([]*report.Report{tt.base, tt.cand}, tt.opts).Candidates[0], tt.key)
+			if m.Verdict != tt.want || m.Needed != tt.needed {
+				t.Errorf("verdict %q needing %d, want %q needing %d (%s; %s)", m.Verdict, m.Needed, tt.want, tt.needed, m.Evidence, m.Note)
+			}
+			if tt.want == VerdictInconclusive && !strings.Contains(m.Note, "needs ≥ "+human.Count(tt.needed)+" requests per run") {
+				t.Errorf("note %q does not give the requests needed", m.Note)
+			}
+		})
+	}
+}
+
+// Checks relative to the baseline pass or fail per candidate against the
+// baseline's values, and a failed one is a regression.
+func TestBaselineChecks(t *testing.T) {
+	base := reporttest.Variant("a", 0, 0, 0, 1)
+	base.BaselineChecks = []string{"p99 <= +10%", "errors <= +5", "conntrack_drops <= +0"}
+	near := reporttest.Variant("b", 0, 0, 0, 1.05)
+	slow := reporttest.Variant("c", 0, 0, 0, 1.5)
+	slow.BaselineChecks = []string{"p99 <= +10%"}
+	c := Runs([]*report.Report{base, near, slow}, Options{})
+	// near has no checks of its own: the baseline's apply.
+	got := c.Candidates[0].Checks
+	if len(got) != 3 || !got[0].Passed || !got[1].Passed || !got[2].NoData || got[2].Passed {
+		t.Fatalf("checks of b: %+v", got)
+	}
+	if got[0].Threshold != "+10%" || got[0].Actual != "21ms" || got[0].Message != "baseline 20ms, so <= 22ms" {
+		t.Errorf("p99 check of b: %+v", got[0])
+	}
+	if s := c.Candidates[1].Checks; len(s) != 1 || s[0].Passed || s[0].Actual != "30ms" {
+		t.Errorf("checks of c: %+v", s)
+	}
+	regs := strings.Join(c.Regressions(), "; ")
+	if !strings.Contains(regs, "rolling-update-prestop [c]: check p99 <= +10%") || !strings.Contains(regs, "rolling-update-prestop [b]: check conntrack_drops <= +0") {
+		t.Errorf("regressions %q: want c's p99 check and b's check without data", regs)
 	}
 }

@@ -83,7 +83,9 @@ func (c comparer) proportion(key, name string, x1, n1, x2, n2 uint64) MetricDelt
 	m.Verdict = VerdictNoDifference
 	if res.Significant(c.opts.Confidence) {
 		m.Verdict = direction(p2-p1, true)
+		return m
 	}
+	c.rateInconclusive(&m, p1, n1, n2)
 	return m
 }
 
@@ -143,6 +145,7 @@ func (c comparer) distribution(xb, xk []stats.Weighted) MetricDelta {
 	m.Note = fmt.Sprintf("P(slower) = %.3f", res.Effect)
 	m.Verdict = VerdictNoDifference
 	if !res.Significant(c.opts.Confidence) {
+		c.rankInconclusive(&m, res.N1, res.N2)
 		return m
 	}
 	if math.Abs(res.Effect-0.5) < c.opts.MinEffect {
@@ -183,6 +186,8 @@ func (c comparer) quantile(key, name string, q float64, hb report.Histogram, xb,
 	diff := cand - base
 	significant := res.Interval.Low > 0 || res.Interval.High < 0
 	if !significant {
+		c.quantileInconclusive(&m, res.Interval.Low, res.Interval.High, max(c.opts.LatencyTolerance*base, float64(width)),
+			stats.NewDistribution(xb).N(), stats.NewDistribution(xk).N())
 		return m
 	}
 	if math.Abs(diff) < c.opts.LatencyTolerance*base || math.Abs(diff) < float64(width) {

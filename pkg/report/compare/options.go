@@ -3,6 +3,8 @@ package compare
 import (
 	"fmt"
 	"strings"
+
+	"github.com/drillkit/drill/pkg/stats"
 )
 
 // Defaults of Options.
@@ -18,6 +20,14 @@ const (
 	// worse when a candidate request is slower (or faster) than a baseline
 	// request at least 0.5 + DefaultMinEffect of the time.
 	DefaultMinEffect = 0.05
+	// DefaultRateEffect: the smallest change of an error rate worth
+	// detecting, 0.1 percentage points; a rate test that finds no
+	// difference with too few requests to see one that large is
+	// inconclusive.
+	DefaultRateEffect = 0.001
+	// DefaultPower is the power the sample sizes of inconclusive verdicts
+	// are computed for.
+	DefaultPower = stats.DefaultPower
 )
 
 // Options tunes Compare. Zero fields take the defaults.
@@ -35,6 +45,14 @@ type Options struct {
 	// candidate request is slower than a baseline one for the distribution
 	// verdict (DefaultMinEffect); negative means none.
 	MinEffect float64
+	// RateEffect is the smallest absolute change of an error rate worth
+	// detecting (DefaultRateEffect); negative means none, and rate tests
+	// are then never inconclusive.
+	RateEffect float64
+	// Power is the probability of detecting an effect of the sizes above
+	// that the samples must reach for "no significant difference" rather
+	// than "inconclusive" (DefaultPower).
+	Power float64
 	// Labels names the runs in order (e.g. their directories); by default a
 	// run is named by its scenario and variant.
 	Labels []string
@@ -49,6 +67,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
+	}
+	if o.Power == 0 {
+		o.Power = DefaultPower
+	}
+	switch {
+	case o.RateEffect == 0:
+		o.RateEffect = DefaultRateEffect
+	case o.RateEffect < 0:
+		o.RateEffect = 0
 	}
 	switch {
 	case o.LatencyTolerance == 0:
@@ -79,6 +106,12 @@ func (o Options) Validate() error {
 	}
 	if o.MinEffect >= 0.5 {
 		errs = append(errs, fmt.Sprintf("minimum effect %v must be below 0.5, e.g. 0.05", o.MinEffect))
+	}
+	if o.RateEffect >= 1 {
+		errs = append(errs, fmt.Sprintf("rate effect %v is a fraction and must be below 1, e.g. 0.001 for 0.1 percentage points", o.RateEffect))
+	}
+	if o.Power != 0 && (o.Power < 0.5 || o.Power >= 1) {
+		errs = append(errs, fmt.Sprintf("power %v must be at least 0.5 and below 1, e.g. 0.8", o.Power))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("compare options: %s", strings.Join(errs, "; "))

@@ -50,12 +50,14 @@ func TestCompareRecordedRuns(t *testing.T) {
 		run  *report.Report
 		want map[string]Verdict
 	}{
+		// 12,000 requests tell p50 apart, not p99 within 5%: its interval
+		// still holds a change larger than that.
 		{"same configuration, other sample", recordedRun(t, 2, 1, 0, 0), map[string]Verdict{
-			"error_rate": VerdictNoDifference, "latency": VerdictNoDifference, "p50": VerdictNoDifference, "p99": VerdictNoDifference}},
+			"error_rate": VerdictNoDifference, "latency": VerdictNoDifference, "p50": VerdictNoDifference, "p99": VerdictInconclusive}},
 		{"20% slower", recordedRun(t, 3, 1.2, 0, 0), map[string]Verdict{
 			"error_rate": VerdictNoDifference, "latency": VerdictWorse, "p50": VerdictWorse, "p99": VerdictWorse}},
 		{"2% slower is within tolerance", recordedRun(t, 4, 1.02, 0, 0), map[string]Verdict{
-			"p50": VerdictNoDifference, "p99": VerdictNoDifference}},
+			"p50": VerdictNoDifference, "p99": VerdictInconclusive}},
 		{"5s of 502s", recordedRun(t, 5, 1, 30, 35), map[string]Verdict{
 			"error_rate": VerdictWorse, "status_5xx_rate": VerdictWorse, "transport_error_rate": VerdictNoDifference, "latency": VerdictNoDifference}},
 	}
@@ -68,5 +70,29 @@ func TestCompareRecordedRuns(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Four trials pooled against four others of the same configuration: enough
+// requests for p99 to be "no significant difference" rather than
+// inconclusive, as one trial against one is.
+func TestComparePooledTrialsConclude(t *testing.T) {
+	var a, b []*report.Report
+	for i := range uint64(4) {
+		a = append(a, recordedRun(t, 10+i, 1, 0, 0))
+		b = append(b, recordedRun(t, 20+i, 1, 0, 0))
+	}
+	single := Runs([]*report.Report{a[0], b[0]}, Options{})
+	pooled := Runs([]*report.Report{report.Pool(a, nil), report.Pool(b, nil)}, Options{})
+	if m := metricOf(t, single.Candidates[0], "p99"); m.Verdict != VerdictInconclusive || m.Needed <= 12000 {
+		t.Errorf("one trial each: p99 %q, needs %d (%s)", m.Verdict, m.Needed, m.Note)
+	}
+	if r := pooled.Candidates[0].Run; r.Requests != 48000 || r.Trials != 4 {
+		t.Errorf("pooled candidate has %d requests of %d trials, want 48000 of 4", r.Requests, r.Trials)
+	}
+	for _, key := range []string{"error_rate", "latency", "p50", "p99"} {
+		if m := metricOf(t, pooled.Candidates[0], key); m.Verdict != VerdictNoDifference {
+			t.Errorf("pooled: %s verdict %q, want %q (%s %s)", key, m.Verdict, VerdictNoDifference, m.Evidence, m.Note)
+		}
 	}
 }

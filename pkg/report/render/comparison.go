@@ -65,6 +65,13 @@ func comparisonHeading(c *compare.Comparison, markdown bool) []string {
 		}
 		lines = append(lines, l)
 	}
+	if inc := c.Inconclusives(); len(inc) > 0 {
+		l := "Inconclusive (too few requests to tell): " + strings.Join(inc, "; ")
+		if markdown {
+			l = mdEscape(l)
+		}
+		lines = append(lines, l)
+	}
 	return lines
 }
 
@@ -84,7 +91,11 @@ func comparisonSections(c *compare.Comparison, markdown bool) []section {
 		if i == 0 {
 			label += " (baseline)"
 		}
-		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, fmt.Sprint(r.Requests), fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
+		requests := fmt.Sprint(r.Requests)
+		if r.Trials > 0 {
+			requests += fmt.Sprintf(" (%d trials)", r.Trials)
+		}
+		runs.add(fmt.Sprint(i+1), label, r.Scenario, r.Variant, status, requests, fmt.Sprintf("%.1f", r.Score), fmtTime(r.StartedAt))
 	}
 	if sameScenario {
 		runs.dropColumn(2)
@@ -95,7 +106,15 @@ func comparisonSections(c *compare.Comparison, markdown bool) []section {
 		for _, m := range cand.Metrics {
 			t.add(m.Name, m.Baseline, m.Candidate, m.Delta, shortMethod(m.Test), m.Evidence, verdictMark(m.Verdict, markdown), m.Note)
 		}
-		secs = append(secs, section{title: cand.Run.Label + " vs " + c.Baseline.Label, parts: []part{{table: t}}})
+		parts := []part{{table: t}}
+		if len(cand.Checks) > 0 {
+			ct := newTable("result", "check against the baseline", "candidate", "message")
+			for _, ch := range cand.Checks {
+				ct.add(checkMark(ch, markdown), ch.Expr, ch.Actual, ch.Message)
+			}
+			parts = append(parts, part{table: ct})
+		}
+		secs = append(secs, section{title: cand.Run.Label + " vs " + c.Baseline.Label, parts: parts})
 	}
 	if len(c.Notes) > 0 {
 		secs = append(secs, section{title: "Notes", parts: []part{{text: bullets(c.Notes)}}})
@@ -146,6 +165,8 @@ func verdictMark(v compare.Verdict, markdown bool) string {
 		return "🔴 worse"
 	case compare.VerdictBetter:
 		return "🟢 better"
+	case compare.VerdictInconclusive:
+		return "🟡 inconclusive"
 	}
 	return "⚪ " + string(v)
 }
@@ -158,6 +179,8 @@ func methodText(c *compare.Comparison) []string {
 		fmt.Sprintf("p50 and p99: bootstrap percentile interval of the difference (%d resamples, seed %d); called better or worse only when the interval excludes zero and the change exceeds %s of the baseline and one histogram bucket.", c.Resamples, c.Seed, human.Share(c.LatencyTolerance)),
 		"P(slower) is the probability that a candidate request is slower than a baseline one; \"bucket\" is the histogram resolution at the baseline value.",
 		"Score, checks passed, longest error burst, time to recover and backend share CV are shown side by side without a test.",
+		fmt.Sprintf("Inconclusive: the test found no significant difference, but the runs had fewer requests than it needs to detect, with %s power, the smallest difference that matters: %s pp of a rate, P(slower) = 0.5±%s, or for p50 and p99 the larger of %s of the baseline and one bucket; the note gives the requests per run it would take (repeat the runs to pool more).",
+			human.Share(c.Power), human.Float(c.RateEffect*100), human.Float(c.MinEffect), human.Share(c.LatencyTolerance)),
 		"The tests treat requests as independent; requests in one burst are not, so read verdicts on short runs with care.",
 	}
 }

@@ -48,3 +48,26 @@ func TestComparisonWithoutData(t *testing.T) {
 		}
 	}
 }
+
+// An inconclusive verdict is named in the heading, marked in Markdown and
+// carries the requests it would take in its note.
+func TestComparisonInconclusive(t *testing.T) {
+	a := reporttest.Variant("a", 31, 38, 30, 1)
+	b := reporttest.Variant("b", 31, 38, 30, 1)
+	c := compare.Runs([]*report.Report{a, b}, compare.Options{})
+	for format, want := range map[string][]string{
+		FormatTable:    {"Inconclusive (too few requests to tell): rolling-update-prestop [b]: error rate", "inconclusive", "needs ≥ 537,487 requests per run"},
+		FormatMarkdown: {"🟡 inconclusive", "needs ≥ 537,487 requests per run"},
+		FormatJSON:     {`"verdict": "inconclusive"`, `"needed": 537487`, `"power": 0.8`},
+	} {
+		var buf bytes.Buffer
+		if err := Comparison(&buf, c, format); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(buf.String(), w) {
+				t.Errorf("%s rendering lacks %q:\n%s", format, w, buf.String())
+			}
+		}
+	}
+}

@@ -236,3 +236,20 @@ func TestErrorSetIsCutToTopMessages(t *testing.T) {
 		}
 	}
 }
+
+// A pooled report shows each trial in every format that lays out sections.
+func TestPooledReportShowsTrials(t *testing.T) {
+	a, b := reporttest.Variant("", 0, 0, 0, 1), reporttest.Variant("", 31, 38, 30, 1)
+	p := report.Pool([]*report.Report{a, b}, []string{"trial-1", "trial-2"})
+	for _, format := range []string{FormatTable, FormatMarkdown, FormatHTML} {
+		var buf bytes.Buffer
+		if err := Report(&buf, p, format); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Trials", "trial-1", "trial-2", "3.500%"} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("%s rendering of a pooled report lacks %q", format, want)
+			}
+		}
+	}
+}

@@ -91,9 +91,13 @@ func reportSections(r *report.Report, markdown bool) []section {
 	secs := []section{
 		{title: "Checks", parts: []part{checksPart(r, markdown)}},
 		{title: "Run", parts: []part{{facts: runFacts(r)}}},
-		{title: "Score", parts: []part{{table: scoreTable(r.Score)}}},
-		{title: "Requests", parts: requestParts(s)},
 	}
+	if len(r.Trials) > 0 {
+		secs = append(secs, section{title: "Trials", parts: []part{{table: trialsTable(r.Trials)}}})
+	}
+	secs = append(secs,
+		section{title: "Score", parts: []part{{table: scoreTable(r.Score)}}},
+		section{title: "Requests", parts: requestParts(s)})
 	if s.Requests > 0 {
 		secs = append(secs, section{title: "Latency", parts: []part{{table: latencyTable(s)}}})
 	}
@@ -233,6 +237,25 @@ func checksPart(r *report.Report, markdown bool) part {
 		t.add(mark, "abortWhen: "+a.Expr, fmt.Sprintf("fired at t=%ds", a.AtT), a.Message)
 	}
 	return part{table: t}
+}
+
+// trialsTable shows each trial of a pooled report.
+func trialsTable(ts []report.Trial) *table {
+	t := newTable("trial", "status", "requests", "failed", "error rate", "p50", "p99", "checks", "score", "exit").alignRight(2, 3, 4, 5, 6, 8, 9)
+	for _, x := range ts {
+		status := string(x.Status)
+		if x.Incomplete {
+			status += " (incomplete)"
+		}
+		failed := x.Requests - min(x.Successes, x.Requests)
+		rate := "-"
+		if x.Requests > 0 {
+			rate = human.Rate(float64(failed) / float64(x.Requests))
+		}
+		t.add(x.Dir, status, fmt.Sprint(x.Requests), fmt.Sprint(failed), rate, human.Duration(x.P50), human.Duration(x.P99),
+			fmt.Sprintf("%d/%d", x.ChecksPassed, x.Checks), fmt.Sprintf("%.1f", x.Score), fmt.Sprint(x.ExitCode))
+	}
+	return t
 }
 
 func scoreTable(sc report.Score) *table {
