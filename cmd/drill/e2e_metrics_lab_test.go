@@ -3,8 +3,6 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/drillkit/drill/pkg/lab/labtest"
@@ -16,25 +14,13 @@ import (
 // load balancer's targets and each node's conntrack table are served.
 func TestMetricsOfALabRun(t *testing.T) {
 	labtest.Require(t)
-	web, err := filepath.Abs("../../scenarios/manifests/web.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "s.yaml")
-	body := `apiVersion: drill/v1
-kind: Scenario
-metadata: {name: lab-metrics}
-target: {lab: {nodes: 1}}
-setup: [` + web + `]
+	file := webScenario(t, "lab-metrics", `target: {lab: {nodes: 1}}
 load: {rate: 20/s, duration: 25s}
 faults:
   - at: 3s
     podKill: {selector: app=web, count: 1}
 sample: {nodes: [conntrack], loadBalancer: true, interval: 1s}
-`
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	m := startWithMetrics(t, file, "--lab-name", runLabName(t))
 	sc := map[string]string{"scenario": "lab-metrics"}
 	with := func(extra map[string]string) map[string]string {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -17,25 +16,13 @@ import (
 // trial-N, and pooled.json adds their requests up.
 func TestRepeatOnALab(t *testing.T) {
 	labtest.Require(t)
-	web, err := filepath.Abs("../../scenarios/manifests/web.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "s.yaml")
-	body := `apiVersion: drill/v1
-kind: Scenario
-metadata: {name: lab-repeat}
-target: {lab: {nodes: 1}}
-setup: [` + web + `]
+	file := webScenario(t, "lab-repeat", `target: {lab: {nodes: 1}}
 load: {rate: 20/s, duration: 4s}
 faults:
   - at: 1s
     podKill: {selector: app=web, count: 1}
 checks: [requests > 0]
-`
-	if err := os.WriteFile(file, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+`)
 	dir := filepath.Join(t.TempDir(), "run")
 	res := drill(t, "run", "--quiet", "--dir", dir, "--lab-name", runLabName(t), "--repeat", "2", file)
 	if res.code != report.ExitOK {

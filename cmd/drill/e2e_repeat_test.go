@@ -97,15 +97,7 @@ func TestRepeatFieldAndFlagValidation(t *testing.T) {
 	}
 	// A matrix of 4 combinations repeated 20 times is too many runs; the
 	// message names the flag. Nothing runs: validation comes first.
-	web, err := filepath.Abs("../../scenarios/manifests/web.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	matrix := filepath.Join(t.TempDir(), "m.yaml")
-	body := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: m}\ntarget: {lab: {}}\nsetup: [" + web + "]\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4]\n"
-	if err := os.WriteFile(matrix, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	matrix := webScenario(t, "m", "target: {lab: {}}\nload: {rate: 1/s, duration: 1s}\nmatrix:\n  target.lab.nodes: [1, 2, 3, 4]\n")
 	res = drill(t, "run", "--quiet", "--repeat", "20", matrix)
 	if want := "--repeat 20: repeat: 4 combinations repeated 20 times are 80 runs: at most 64"; res.code != report.ExitUsage || !strings.Contains(res.stderr, want) {
 		t.Errorf("a matrix repeated too often: exit %d, stderr %q; want %d with %q", res.code, res.stderr, report.ExitUsage, want)

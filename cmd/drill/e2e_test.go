@@ -71,6 +71,22 @@ func scenarioFile(t *testing.T, url, load string, extra string) string {
 	return p
 }
 
+// webScenario writes a scenario named name whose setup is the shipped web
+// workload, followed by rest (target, load, faults...), and returns its path.
+func webScenario(t *testing.T, name, rest string) string {
+	t.Helper()
+	web, err := filepath.Abs("../../scenarios/manifests/web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	body := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: " + name + "}\nsetup: [" + web + "]\n" + rest
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func runScenario(t *testing.T, file string, args ...string) (result, *report.Report, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
