@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -198,11 +199,30 @@ func (p *Pusher) push(ctx context.Context) error {
 	if len(req.Timeseries) == 0 {
 		return nil
 	}
-	if _, err := p.api.Write(ctx, remote.WriteV1MessageType, req); err != nil {
-		return err
+	var retried error
+	_, err = p.api.Write(ctx, remote.WriteV1MessageType, req, remote.WithWriteRetryCallback(func(err error) { retried = err }))
+	if err != nil {
+		if retried != nil && ctx.Err() != nil {
+			// Given up while retrying: the cause is the latest attempt's.
+			err = fmt.Errorf("%w, gave up after %s: %w", retried, p.timeout, err)
+		}
+		return oneLine(err)
 	}
 	p.lastTS = ts
 	return nil
+}
+
+// oneLine makes an error fit on one line (a receiver's answer may span
+// several).
+func oneLine(err error) error {
+	return errors.New(strings.Join(strings.Fields(err.Error()), " "))
+}
+
+func pushes(n int) string {
+	if n == 1 {
+		return "1 failed push"
+	}
+	return fmt.Sprintf("%d failed pushes", n)
 }
 
 func (p *Pusher) count(err error) {
@@ -211,7 +231,7 @@ func (p *Pusher) count(err error) {
 	p.stats.Pushes++
 	if err == nil {
 		if p.streak > 0 {
-			fmt.Fprintf(p.warn, "drill: remote write to %s works again after %d failed pushes\n", p.url, p.streak)
+			fmt.Fprintf(p.warn, "drill: remote write to %s works again after %s\n", p.url, pushes(p.streak))
 		}
 		p.streak = 0
 		return
