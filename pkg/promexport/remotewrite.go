@@ -31,7 +31,11 @@ const maxPushTimeout = 10 * time.Second
 func ParseRemoteWriteURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("remote write URL: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold a password
+		}
+		return nil, fmt.Errorf("remote write URL: %w; give http(s)://HOST:PORT/PATH, e.g. http://127.0.0.1:9090/api/v1/write", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("remote write URL %q: scheme %q: use http or https, e.g. http://127.0.0.1:9090/api/v1/write", u.Redacted(), u.Scheme)
