@@ -26,6 +26,9 @@ const DefaultPushInterval = 5 * time.Second
 // maxPushTimeout bounds one push, retries included.
 const maxPushTimeout = 10 * time.Second
 
+// finalTimeout bounds a final push during a failure streak.
+const finalTimeout = 2 * time.Second
+
 // ParseRemoteWriteURL checks the syntax of a Remote-Write endpoint: an
 // http or https URL with a host.
 func ParseRemoteWriteURL(raw string) (*url.URL, error) {
@@ -98,6 +101,8 @@ type Pusher struct {
 	stats PushStats
 	// streak counts the failures since the latest success.
 	streak int
+	// periodic cancels the periodic push under way.
+	periodic context.CancelFunc
 
 	stop, done chan struct{}
 }
@@ -165,55 +170,101 @@ func (p *Pusher) Start() {
 			case <-p.stop:
 				return
 			case <-t.C:
-				_ = p.Push(context.Background())
+				ctx, cancel := context.WithCancel(context.Background())
+				p.setPeriodic(cancel)
+				_ = p.push(ctx, p.timeout)
+				p.setPeriodic(nil)
+				cancel()
 			}
 		}
 	}()
 }
 
-// Close stops the pushes Start began, waiting for one under way.
+// setPeriodic keeps the cancel of the periodic push under way (nil when
+// none is).
+func (p *Pusher) setPeriodic(cancel context.CancelFunc) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.periodic = cancel
+}
+
+// cancelPeriodic abandons the periodic push under way, if any: what
+// follows it sends newer values, or nothing more is to be sent.
+func (p *Pusher) cancelPeriodic() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.periodic != nil {
+		p.periodic()
+	}
+}
+
+// Close stops the pushes Start began, abandoning one under way.
 func (p *Pusher) Close() {
 	if p.stop == nil {
 		return
 	}
 	close(p.stop)
+	p.cancelPeriodic()
 	<-p.done
 	p.stop = nil
 }
 
-// Push gathers the metrics and pushes them now, within the Pusher's
-// timeout, and counts the outcome.
+// Push gathers the metrics and pushes them now, in place of a periodic
+// push under way, and counts the outcome; with no series yet, nothing is
+// sent or counted. It makes the final push of a run: during a failure
+// streak it gives up sooner (finalTimeout), so that a failing endpoint
+// keeps drill from ending for as little as can be.
 func (p *Pusher) Push(ctx context.Context) error {
+	p.cancelPeriodic()
+	timeout := p.timeout
+	p.mu.Lock()
+	if p.streak > 0 {
+		timeout = min(timeout, finalTimeout)
+	}
+	p.mu.Unlock()
+	return p.push(ctx, timeout)
+}
+
+// push pushes within timeout and counts the outcome, unless ctx was
+// cancelled (an abandoned push is no failure of the endpoint's).
+func (p *Pusher) push(ctx context.Context, timeout time.Duration) error {
 	p.pushMu.Lock()
 	defer p.pushMu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	err := p.push(ctx)
-	p.count(err)
+	sent, err := p.send(ctx, timeout)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return err
+	}
+	if sent || err != nil {
+		p.count(err)
+	}
 	return err
 }
 
-func (p *Pusher) push(ctx context.Context) error {
+// send reports whether it had anything to send, and the error of sending
+// it within timeout.
+func (p *Pusher) send(ctx context.Context, timeout time.Duration) (bool, error) {
 	families, err := p.g.Gather()
 	if err != nil && len(families) == 0 {
-		return fmt.Errorf("gather metrics: %w", err)
+		return false, fmt.Errorf("gather metrics: %w", err)
 	}
 	ts := max(time.Now().UnixMilli(), p.lastTS+1)
 	req := writeRequest(families, ts)
 	if len(req.Timeseries) == 0 {
-		return nil
+		return false, nil
 	}
 	var retried error
 	_, err = p.api.Write(ctx, remote.WriteV1MessageType, req, remote.WithWriteRetryCallback(func(err error) { retried = err }))
 	if err != nil {
 		if retried != nil && ctx.Err() != nil {
 			// Given up while retrying: the cause is the latest attempt's.
-			err = fmt.Errorf("%w, gave up after %s: %w", retried, p.timeout, err)
+			err = fmt.Errorf("%w, gave up after %s: %w", retried, timeout, err)
 		}
-		return oneLine(err)
+		return true, oneLine(err)
 	}
 	p.lastTS = ts
-	return nil
+	return true, nil
 }
 
 // oneLine makes an error fit on one line (a receiver's answer may span

@@ -256,3 +256,35 @@ func TestCheckRemoteWriteURL(t *testing.T) {
 		})
 	}
 }
+
+// Close abandons a periodic push under way instead of waiting for it, and
+// an abandoned push is no failure of the endpoint's.
+func TestCloseAbandonsAPushUnderWay(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	e := New()
+	e.Observe("web").Result(&vegeta.Result{Attack: "get", Code: 200})
+	var warn strings.Builder
+	p, err := NewPusher(e.Gatherer(), srv.URL+"/api/v1/write", time.Second, false, &warn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start()
+	<-arrived
+	p.Close()
+	if s := p.Stats(); s.Pushes != 0 || s.Failures != 0 || warn.Len() != 0 {
+		t.Errorf("stats %+v, warnings %q: want the abandoned push not counted", s, warn.String())
+	}
+}
