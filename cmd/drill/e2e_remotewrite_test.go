@@ -82,6 +82,22 @@ func TestRemoteWriteToPrometheus(t *testing.T) {
 			return ok && got == v, fmt.Sprintf("%g (has value %v, error %v)", got, ok, err)
 		})
 	}
+	// The dashboard's latency panel reads the classic buckets when there is
+	// no native histogram, as with remote write.
+	panels := 0
+	for _, dq := range dashboardQueries(t) {
+		if dq.panel != "Latency quantiles" {
+			continue
+		}
+		panels++
+		expr := strings.NewReplacer("$scenario", "e2e", "$__rate_interval", "1m").Replace(dq.expr)
+		if v, ok, err := promQuery(context.Background(), prom, expr); !ok || err != nil {
+			t.Errorf("latency panel: %s has no value (%g, error %v)", expr, v, err)
+		}
+	}
+	if panels == 0 {
+		t.Error("the dashboard has no panel \"Latency quantiles\"")
+	}
 	// Pushes went out during the load too, not only at its end.
 	n, _, err := promQuery(context.Background(), prom, `max(count_over_time(drill_requests_total{scenario="e2e", code="200"}[10m]))`)
 	if err != nil || n < 3 {
