@@ -103,6 +103,8 @@ type Pusher struct {
 	streak int
 	// periodic cancels the periodic push under way.
 	periodic context.CancelFunc
+	// finals counts the final pushes waiting or under way.
+	finals int
 
 	stop, done chan struct{}
 }
@@ -171,31 +173,47 @@ func (p *Pusher) Start() {
 				return
 			case <-t.C:
 				ctx, cancel := context.WithCancel(context.Background())
-				p.setPeriodic(cancel)
-				_ = p.push(ctx, p.timeout)
-				p.setPeriodic(nil)
+				if p.setPeriodic(cancel) {
+					_ = p.push(ctx, p.timeout)
+					p.setPeriodic(nil)
+				}
 				cancel()
 			}
 		}
 	}()
 }
 
-// setPeriodic keeps the cancel of the periodic push under way (nil when
-// none is).
-func (p *Pusher) setPeriodic(cancel context.CancelFunc) {
+// setPeriodic keeps the cancel of the periodic push about to start (nil
+// once it ended), and reports false, keeping nothing, when a final push
+// waits: the periodic one is then skipped.
+func (p *Pusher) setPeriodic(cancel context.CancelFunc) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if cancel != nil && p.finals > 0 {
+		return false
+	}
 	p.periodic = cancel
+	return true
 }
 
 // cancelPeriodic abandons the periodic push under way, if any: what
-// follows it sends newer values, or nothing more is to be sent.
-func (p *Pusher) cancelPeriodic() {
+// follows it sends newer values, or nothing more is to be sent. With
+// final, it also keeps periodic pushes from starting until endFinal.
+func (p *Pusher) cancelPeriodic(final bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if final {
+		p.finals++
+	}
 	if p.periodic != nil {
 		p.periodic()
 	}
+}
+
+func (p *Pusher) endFinal() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finals--
 }
 
 // Close stops the pushes Start began, abandoning one under way.
@@ -204,7 +222,7 @@ func (p *Pusher) Close() {
 		return
 	}
 	close(p.stop)
-	p.cancelPeriodic()
+	p.cancelPeriodic(false)
 	<-p.done
 	p.stop = nil
 }
@@ -215,7 +233,8 @@ func (p *Pusher) Close() {
 // streak it gives up sooner (finalTimeout), so that a failing endpoint
 // keeps drill from ending for as little as can be.
 func (p *Pusher) Push(ctx context.Context) error {
-	p.cancelPeriodic()
+	p.cancelPeriodic(true)
+	defer p.endFinal()
 	timeout := p.timeout
 	p.mu.Lock()
 	if p.streak > 0 {
