@@ -28,20 +28,24 @@ func prometheusBin(t *testing.T) string {
 	return bin
 }
 
-// startPrometheus runs a Prometheus that scrapes target (host:port) every
-// second, native histograms on, and returns its address.
-func startPrometheus(t *testing.T, target string) string {
+// startPrometheus runs a Prometheus that scrapes target (host:port; none
+// when empty) every second, native histograms on, with extra flags args,
+// and returns its address.
+func startPrometheus(t *testing.T, target string, args ...string) string {
 	t.Helper()
 	bin := prometheusBin(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "prometheus.yml")
-	body := fmt.Sprintf("global: {scrape_interval: 1s, scrape_timeout: 900ms}\nscrape_configs:\n  - job_name: drill\n    static_configs: [{targets: [%q]}]\n", target)
+	body := "global: {scrape_interval: 1s, scrape_timeout: 900ms}\n"
+	if target != "" {
+		body += fmt.Sprintf("scrape_configs:\n  - job_name: drill\n    static_configs: [{targets: [%q]}]\n", target)
+	}
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--enable-feature=native-histograms")
+	cmd := exec.Command(bin, append([]string{"--config.file=" + cfg, "--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr, "--enable-feature=native-histograms"}, args...)...)
 	var log strings.Builder
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/drillkit/drill/pkg/promexport"
 	"github.com/drillkit/drill/pkg/report"
 	"github.com/drillkit/drill/pkg/report/render"
 	"github.com/drillkit/drill/pkg/run"
@@ -28,7 +27,7 @@ func repeatSet(n int) (scenario.Set, error) {
 
 // runCombination runs one scenario or matrix combination into dir: once,
 // or its repeat trials, each into dir/trial-N, then pools them.
-func runCombination(ctx context.Context, plan *run.Plan, dir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
+func runCombination(ctx context.Context, plan *run.Plan, dir string, opts run.Options, live *liveMetrics, format string, stdout, stderr io.Writer) int {
 	n := plan.Scenario.Repeat
 	if n <= 1 {
 		return runOne(ctx, plan, dir, "", opts, live, format, stdout, stderr)

@@ -30,6 +30,9 @@ type runFlags struct {
 	out, dir, format, labName, metricsListen                                 string
 	overwrite, allowRemote, quiet, allowAnyNS, allowHostSysctl, allowCluster bool
 	allowHuge, requireChecks, dryRun, metricsAllowRemote                     bool
+	remoteWrite                                                              string
+	remoteWriteInterval                                                      time.Duration
+	remoteWriteAllowRemote                                                   bool
 	cluster                                                                  cluster.Selection
 	sets                                                                     []string
 	repeat                                                                   int
@@ -44,6 +47,9 @@ func (f *runFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&f.labName, "lab-name", run.RunLabName, "name of the lab a lab-target run brings up and tears down (target.lab.name opens a running one instead); give runs on one machine different names")
 	fs.StringArrayVar(&f.sets, "set", nil, setHelp)
 	fs.IntVar(&f.repeat, "repeat", 0, repeatHelp)
+	fs.StringVar(&f.remoteWrite, "remote-write", "", "push the live metrics to a Prometheus Remote-Write 1.0 endpoint while the runs go on and once at the end of each, e.g. http://127.0.0.1:9090/api/v1/write (docs/metrics.md)")
+	fs.DurationVar(&f.remoteWriteInterval, "remote-write-interval", promexport.DefaultPushInterval, "how often --remote-write pushes")
+	fs.BoolVar(&f.remoteWriteAllowRemote, "remote-write-allow-remote", false, "let --remote-write push to addresses other than loopback and the lab range (198.18.0.0/15)")
 	bindClusterFlags(fs, &f.cluster, "; overrides target.kube.")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 }
@@ -132,6 +138,14 @@ func checkRunFlags(a *app, cmd *cobra.Command, f runFlags) int {
 			return a.usage(cmd, "--metrics-listen: %v", err)
 		}
 	}
+	if f.remoteWrite != "" {
+		if err := promexport.CheckRemoteWriteURL(context.Background(), f.remoteWrite, f.remoteWriteAllowRemote); err != nil {
+			return a.usage(cmd, "--remote-write: %v", err)
+		}
+		if f.remoteWriteInterval <= 0 {
+			return a.usage(cmd, "--remote-write-interval %s: give a positive duration, e.g. 5s", f.remoteWriteInterval)
+		}
+	}
 	if err := checkSelection(f.cluster); err != nil {
 		return a.usage(cmd, "%v", err)
 	}
@@ -194,23 +208,11 @@ func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan
 			return report.ExitUsage
 		}
 	}
-	var live *promexport.Exporter
-	if f.metricsListen != "" {
-		live = promexport.New()
-		srv, err := promexport.Listen(f.metricsListen, live)
-		if err != nil {
-			fmt.Fprintf(stderr, "drill run: %v\n", err)
-			return report.ExitError
-		}
-		fmt.Fprintf(stderr, "drill: serving metrics at %s\n", srv.URL())
-		defer func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			if err := srv.Close(cctx); err != nil {
-				fmt.Fprintf(stderr, "drill run: %v\n", err)
-			}
-		}()
+	live, code := startLiveMetrics(f, stderr)
+	if code != report.ExitOK {
+		return code
 	}
+	defer live.close(ctx, stderr)
 	var progress io.Writer
 	if !f.quiet {
 		progress = stderr
@@ -243,21 +245,23 @@ func runPlans(ctx context.Context, a *app, cmd *cobra.Command, plans []*run.Plan
 // runOne runs one scenario (or one combination of its matrix, or one trial
 // of either, named by trial) into runDir, with its live metrics in live
 // (when not nil), prints its report and returns its exit code.
-func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
+func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.Options, live *liveMetrics, format string, stdout, stderr io.Writer) int {
 	sc := plan.Scenario
 	name := sc.Metadata.Name
 	if sc.Variant != "" {
 		name += " [" + sc.Variant + "]"
 	}
 	if live != nil {
-		opts.Observer = live.Observe(name) // the trials of a combination share its series
+		opts.Observer = live.exp.Observe(name) // the trials of a combination share its series
 	}
 	if trial != "" {
 		name += " " + trial
 	}
 	fmt.Fprintf(stderr, "drill: running %s (%s) into %s\n", name, sc.File, runDir)
 	opts.Dir = runDir
+	pushed := live.pushStats()
 	r, err := run.Run(ctx, plan, opts)
+	live.runEnded(ctx, r, err, runDir, pushed, stderr)
 	if r != nil {
 		if rerr := render.Report(stdout, r, format); rerr != nil {
 			fmt.Fprintf(stderr, "drill run: %v\n", rerr)
@@ -283,7 +287,7 @@ func runOne(ctx context.Context, plan *run.Plan, runDir, trial string, opts run.
 // runMatrix runs every combination of a scenario's matrix, each into its
 // own directory under runDir (its trials under that), then compares them
 // with the first, trials pooled.
-func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, live *promexport.Exporter, format string, stdout, stderr io.Writer) int {
+func runMatrix(ctx context.Context, variants []*run.Plan, runDir string, opts run.Options, live *liveMetrics, format string, stdout, stderr io.Writer) int {
 	var codes []int
 	var dirs []string
 	for _, v := range variants {

@@ -1,9 +1,10 @@
 // Package promexport serves a run's live metrics in the Prometheus
 // exposition format while it goes on: requests, failures and latency as
 // they arrive, the requests in flight, the load's phase and target rate,
-// the faults applied, and the datapath values the samplers read. It owns
-// the registry and every metric's definition; a run reaches it through
-// run.Observer (Exporter.Observe).
+// the faults applied, and the datapath values the samplers read; and it
+// pushes them to a Remote-Write endpoint (Pusher). It owns the registry
+// and every metric's definition; a run reaches it through run.Observer
+// (Exporter.Observe).
 package promexport
 
 import (
