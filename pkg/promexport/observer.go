@@ -25,10 +25,28 @@ type Observer struct {
 	faults, entries, limit      *prometheus.GaugeVec
 	endpoints, targets          *prometheus.GaugeVec
 
+	// series are the series of each kind of result, looked up once: only
+	// the goroutine that calls Result uses them.
+	series map[resultKey]resultSeries
+
 	mu sync.Mutex
 	// states are the target states each group has had, so that a state
 	// no target is in any more reads 0 instead of its last count.
 	states map[string]map[string]bool
+}
+
+// resultKey is a kind of result: its request name, status code and, for a
+// failure, its class.
+type resultKey struct {
+	attack, class string
+	code          uint16
+}
+
+// resultSeries are the series a kind of result counts in; failures is nil
+// for a success.
+type resultSeries struct {
+	requests, failures prometheus.Counter
+	latency            prometheus.Observer
 }
 
 // Observe returns the Observer of a run of scenario (its name, and its
@@ -47,6 +65,7 @@ func (e *Exporter) Observe(scenario string) *Observer {
 		endpoints: e.endpoints.MustCurryWith(l),
 		targets:   e.targets.MustCurryWith(l),
 		states:    map[string]map[string]bool{},
+		series:    map[resultKey]resultSeries{},
 	}
 }
 
@@ -61,12 +80,25 @@ func (o *Observer) LoadEnded() { o.e.load.ended(o.scenario) }
 // Result implements run.Observer: a result counts as a failure as the
 // report counts it (metric.DefaultSuccess), with its metric.Classify class.
 func (o *Observer) Result(r *vegeta.Result) {
-	code := strconv.Itoa(int(r.Code))
-	o.requests.WithLabelValues(r.Attack, code).Inc()
-	if r.Code == 0 || !metric.DefaultSuccess(r.Code) {
-		o.failures.WithLabelValues(r.Attack, code, metric.Classify(r)).Inc()
+	k := resultKey{attack: r.Attack, code: r.Code}
+	failed := r.Code == 0 || !metric.DefaultSuccess(r.Code)
+	if failed {
+		k.class = metric.Classify(r)
 	}
-	o.latency.WithLabelValues(r.Attack).Observe(max(r.Latency, 0).Seconds())
+	s, ok := o.series[k]
+	if !ok {
+		code := strconv.Itoa(int(r.Code))
+		s = resultSeries{requests: o.requests.WithLabelValues(r.Attack, code), latency: o.latency.WithLabelValues(r.Attack)}
+		if failed {
+			s.failures = o.failures.WithLabelValues(r.Attack, code, k.class)
+		}
+		o.series[k] = s
+	}
+	s.requests.Inc()
+	if s.failures != nil {
+		s.failures.Inc()
+	}
+	s.latency.Observe(max(r.Latency, 0).Seconds())
 }
 
 // Fault implements run.Observer.
