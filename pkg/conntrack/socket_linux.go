@@ -13,8 +13,12 @@ import (
 )
 
 // answerTimeout bounds every request: a kernel that never answers must not
-// hang a caller.
-const answerTimeout = 2 * time.Second
+// hang a caller. A dump has dumpTimePerEntry more for each entry of the
+// table (about ten times what one costs on a loaded 2-core machine).
+const (
+	answerTimeout    = 2 * time.Second
+	dumpTimePerEntry = 100 * time.Microsecond
+)
 
 // ctnetlink message types the library has no call for
 // (linux/netfilter/nfnetlink_conntrack.h).
@@ -60,8 +64,12 @@ const (
 // On a large table it reads every entry: callers bound how often.
 func Dump() ([]Entry, error) {
 	var flows []ct.Flow
-	err := withConn(func(c *ct.Conn) error {
-		var err error
+	err := withConn(func(c *ct.Conn, extend func(time.Duration)) error {
+		g, err := c.StatsGlobal()
+		if err != nil {
+			return err
+		}
+		extend(time.Duration(g.Entries) * dumpTimePerEntry)
 		flows, err = c.Dump(nil)
 		return err
 	})
@@ -113,7 +121,7 @@ func tupleOf(t ct.Tuple) Tuple {
 // (IPCTNL_MSG_CT_GET_STATS).
 func Global() (GlobalStats, error) {
 	var g ct.StatsGlobal
-	err := withConn(func(c *ct.Conn) error {
+	err := withConn(func(c *ct.Conn, _ func(time.Duration)) error {
 		var err error
 		g, err = c.StatsGlobal()
 		return err
@@ -259,18 +267,26 @@ func tupleAttrs(t Tuple, icmp icmpKey) []netfilter.Attribute {
 
 // withConn runs fn with a ti-mo/conntrack socket opened in the calling
 // thread's network namespace. The library has no deadline, so the socket is
-// closed under fn if the kernel has not answered in time.
-func withConn(fn func(*ct.Conn) error) error {
+// closed under fn if the kernel has not answered within answerTimeout; fn
+// calls extend(d) before a long request to have answerTimeout+d from then.
+func withConn(fn func(c *ct.Conn, extend func(time.Duration)) error) error {
 	c, err := ct.Dial(nil)
 	if err != nil {
 		return fmt.Errorf("open ctnetlink socket: %w", explain(err))
 	}
-	expired := time.AfterFunc(answerTimeout, func() { c.Close() })
-	err = fn(c)
+	limit := answerTimeout
+	expired := time.AfterFunc(limit, func() { c.Close() })
+	extend := func(d time.Duration) {
+		if expired.Stop() { // not fired yet: the socket is still open
+			limit = answerTimeout + d
+			expired.Reset(limit)
+		}
+	}
+	err = fn(c, extend)
 	if expired.Stop() {
 		c.Close()
 	} else if err != nil {
-		err = fmt.Errorf("no answer within %s: %w", answerTimeout, err)
+		err = fmt.Errorf("no answer within %s: %w", limit, err)
 	}
 	return explain(err)
 }
