@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,7 +18,8 @@ import (
 )
 
 // maxDumpEntries bounds the conntrack table size up to which the emulated
-// IPVS connection counts are read (a dump costs about 2.6 µs per entry).
+// IPVS connection counts are read (a dump through ti-mo/conntrack costs
+// about 8-12 µs per entry: BenchmarkDump in docs/performance.md).
 const maxDumpEntries = 100000
 
 // On kernels without ip_vs the lab emulates kube-proxy's IPVS mode in
@@ -44,11 +45,14 @@ func collectIPVS(ctx context.Context, procNet string, run runFunc) IPVS {
 	if !errors.Is(err, fs.ErrNotExist) {
 		reason = "read " + procNet + "/ip_vs: " + err.Error()
 	}
-	out, nerr := run(ctx, "nft", "list", "table", "ip", EmulatedIPVSTable)
+	out, nerr := run(ctx, "nft", "-j", "list", "table", "ip", EmulatedIPVSTable)
 	if nerr != nil {
 		return IPVS{Part: unavailable(reason)}
 	}
-	v := ParseEmulatedIPVS(out)
+	v, perr := ParseEmulatedIPVS([]byte(out))
+	if perr != nil {
+		return IPVS{Part: unavailable(reason + "; " + perr.Error())}
+	}
 	v.Reason = reason
 	if n, err := readInt(filepath.Join(filepath.Dir(procNet), "sys", "net", "netfilter", "nf_conntrack_count")); err == nil && n > maxDumpEntries {
 		v.ConnectionsReason = fmt.Sprintf("the emulation keeps no connection counts and the conntrack table (%d entries) is too large to read every sample", n)
@@ -133,53 +137,98 @@ func hexAddrPort(s string) (string, error) {
 	return netip.AddrPortFrom(a, uint16(port)).String(), nil
 }
 
-var (
-	emuService = regexp.MustCompile(`^(?:ip daddr (\S+)|fib daddr type local) (\w+) dport (\d+) goto (?:svc|ext)-(\w+) comment "([^"]*)"`)
-	emuBackend = regexp.MustCompile(`dnat ip to numgen inc mod \d+ map \{ ([^}]*) \} comment "([^"]*)"`)
-	emuElem    = regexp.MustCompile(`^\d+ : (\S+) \. (\d+)$`)
-)
-
 // ParseEmulatedIPVS reads the virtual and real servers of the lab's IPVS
-// emulation from `nft list table ip drill-ipvs`: one virtual server per
+// emulation from `nft -j list table ip drill-ipvs`: one virtual server per
 // cluster IP and per NodePort (address 0.0.0.0:<port>, any local address),
 // round robin, weight 1 per real server. Services are named as kube-proxy
-// names them (namespace/service, plus :port for a named port). The emulation keeps no
-// per-server connection counts; they are -1.
-func ParseEmulatedIPVS(table string) IPVS {
+// names them (namespace/service, plus :port for a named port). The
+// emulation keeps no per-server connection counts; they are -1.
+func ParseEmulatedIPVS(b []byte) (IPVS, error) {
+	var doc nftDocument
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return IPVS{}, fmt.Errorf("parse nft -j list table ip %s: %w", EmulatedIPVSTable, err)
+	}
 	v := IPVS{Part: Part{Available: true}, Emulated: true, Source: EmulatedIPVSMode,
 		ConnectionsReason: "the emulation keeps no per-server connection counts (see the conntrack table)"}
 	backends := map[string][]RealServer{} // service name → real servers
-	type vip struct{ name, proto, addr string }
-	var vips []vip
-	sc := bufio.NewScanner(strings.NewReader(table))
-	sc.Buffer(make([]byte, 1<<20), 1<<22)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if m := emuService.FindStringSubmatch(line); m != nil {
-			ip := m[1]
-			if ip == "" {
-				ip = "0.0.0.0"
-			}
-			vips = append(vips, vip{name: strings.TrimSuffix(m[5], ":"), proto: strings.ToUpper(m[2]), addr: ip + ":" + m[3]})
+	var vips []VirtualServer
+	for _, o := range doc.Nftables {
+		r := o.Rule
+		if r == nil || r.Table != EmulatedIPVSTable {
 			continue
 		}
-		if m := emuBackend.FindStringSubmatch(line); m != nil {
-			var rs []RealServer
-			for _, e := range strings.Split(m[1], ", ") {
-				if em := emuElem.FindStringSubmatch(strings.TrimSpace(e)); em != nil {
-					rs = append(rs, RealServer{Address: em[1] + ":" + em[2], Weight: 1, ActiveConn: -1, InactiveConn: -1})
-				}
-			}
-			backends[strings.TrimSuffix(m[2], ":")] = rs
+		stmts, err := r.statements()
+		if err != nil {
+			return IPVS{}, fmt.Errorf("parse nft -j list table ip %s: rule in chain %s: %w", EmulatedIPVSTable, r.Chain, err)
+		}
+		name := strings.TrimSuffix(r.Comment, ":")
+		if vs, ok := emulatedVirtual(stmts); ok && r.Chain == "services" {
+			vs.Service = name
+			vips = append(vips, vs)
+		}
+		if rs, ok := emulatedReals(stmts); ok {
+			backends[name] = rs
 		}
 	}
-	for _, x := range vips {
-		rs := slices.Clone(backends[x.name]) // each virtual server counts its own connections
-		if rs == nil {
-			rs = []RealServer{}
+	for _, vs := range vips {
+		vs.Real = slices.Clone(backends[vs.Service]) // each virtual server counts its own connections
+		if vs.Real == nil {
+			vs.Real = []RealServer{}
 		}
-		v.Virtual = append(v.Virtual, VirtualServer{Service: x.name, Protocol: x.proto, Address: x.addr, Scheduler: "rr", Real: rs})
+		v.Virtual = append(v.Virtual, vs)
 	}
 	sort.SliceStable(v.Virtual, func(i, j int) bool { return v.Virtual[i].Service < v.Virtual[j].Service })
-	return v
+	return v, nil
+}
+
+// emulatedVirtual reads a rule of the emulation's services chain:
+// `ip daddr VIP PROTO dport PORT goto svc-...` (a cluster IP) or
+// `fib daddr type local PROTO dport PORT goto ext-...` (a NodePort).
+func emulatedVirtual(stmts []nftStatement) (VirtualServer, bool) {
+	vs := VirtualServer{Scheduler: "rr"}
+	var ip, port string
+	jumps := false
+	for _, st := range stmts {
+		switch {
+		case st.Match != nil && st.Match.Op == "==":
+			l, r := st.Match.Left, st.Match.Right
+			switch {
+			case l.Payload != nil && l.Payload.Protocol == "ip" && l.Payload.Field == "daddr":
+				ip = r.literal()
+			case l.Fib != nil && l.Fib.Result == "type" && slices.Equal(l.Fib.Flags, []string{"daddr"}) && r.literal() == "local":
+				ip = "0.0.0.0"
+			case l.Payload != nil && l.Payload.Field == "dport" && l.Payload.Protocol != "th":
+				vs.Protocol, port = strings.ToUpper(l.Payload.Protocol), r.literal()
+			}
+		case st.Goto != nil:
+			jumps = strings.HasPrefix(st.Goto.Target, "svc-") || strings.HasPrefix(st.Goto.Target, "ext-")
+		}
+	}
+	if ip == "" || port == "" || !jumps {
+		return VirtualServer{}, false
+	}
+	vs.Address = ip + ":" + port
+	return vs, true
+}
+
+// emulatedReals reads the real servers of a rule of a svc- chain:
+// `dnat ip to numgen inc mod N map { 0 : IP . PORT, ... }`.
+func emulatedReals(stmts []nftStatement) ([]RealServer, bool) {
+	for _, st := range stmts {
+		if st.DNAT == nil || st.DNAT.Addr.Map == nil {
+			continue
+		}
+		m := st.DNAT.Addr.Map
+		if m.Key.Numgen == nil || m.Key.Numgen.Mode != "inc" {
+			continue
+		}
+		var rs []RealServer
+		for _, e := range m.Data.Set {
+			if c := e.Value.Concat; len(c) == 2 && c[0].literal() != "" && c[1].Number != nil {
+				rs = append(rs, RealServer{Address: c[0].literal() + ":" + c[1].literal(), Weight: 1, ActiveConn: -1, InactiveConn: -1})
+			}
+		}
+		return rs, true
+	}
+	return nil, false
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -25,33 +23,11 @@ func collectNFTables(ctx context.Context, run runFunc) NFTables {
 	return nft
 }
 
-// nftObject is one element of `nft -j` output; exactly one field is set.
-type nftObject struct {
-	Table *nftRef `json:"table"`
-	Chain *nftRef `json:"chain"`
-	Rule  *nftRef `json:"rule"`
-	Set   *nftRef `json:"set"`
-	Map   *nftRef `json:"map"`
-}
-
-type nftRef struct {
-	Family string          `json:"family"`
-	Table  string          `json:"table"`
-	Name   string          `json:"name"`
-	Chain  string          `json:"chain"`
-	Expr   json.RawMessage `json:"expr"`
-}
-
-// numgenMod finds the modulus of a `numgen random mod N` expression.
-var numgenMod = regexp.MustCompile(`"numgen":\s*\{[^}]*"mod":\s*(\d+)`)
-
 // ParseNFTJSON counts the tables, chains, rules, sets and maps of
 // `nft -j list ruleset` output, and the endpoint chains of every Service in
 // kube-proxy's nftables table.
 func ParseNFTJSON(b []byte) (NFTables, error) {
-	var doc struct {
-		Nftables []nftObject `json:"nftables"`
-	}
+	var doc nftDocument
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return NFTables{}, fmt.Errorf("parse nft -j output: %w", err)
 	}
@@ -87,7 +63,11 @@ func ParseNFTJSON(b []byte) (NFTables, error) {
 			nft.Rules++
 			if o.Rule.Table == kubeProxyNFTable {
 				if svc := nftChainService(o.Rule.Chain, "service-"); svc != "" {
-					if n := ruleEndpoints(o.Rule.Expr); n > fromRules[svc] {
+					stmts, err := o.Rule.statements()
+					if err != nil {
+						return NFTables{}, fmt.Errorf("parse nft -j output: rule in chain %s: %w", o.Rule.Chain, err)
+					}
+					if n := ruleEndpoints(stmts); n > fromRules[svc] {
 						fromRules[svc] = n
 					}
 				}
@@ -121,17 +101,22 @@ func ParseNFTJSON(b []byte) (NFTables, error) {
 }
 
 // ruleEndpoints is the number of endpoints one rule of a service chain
-// sends to: N for `numgen random mod N` (a map or a vmap of endpoints), 1
-// for a plain DNAT (a single endpoint), 0 otherwise.
-func ruleEndpoints(expr json.RawMessage) int {
-	if m := numgenMod.FindSubmatch(expr); m != nil {
-		n, _ := strconv.Atoi(string(m[1]))
-		return n
+// sends to: N for `numgen random mod N` (the key of a map of endpoints or of
+// a vmap of endpoint chains), 1 for a plain DNAT (a single endpoint), 0
+// otherwise.
+func ruleEndpoints(stmts []nftStatement) int {
+	dnat := 0
+	for _, st := range stmts {
+		switch {
+		case st.VMap != nil && st.VMap.Key.Numgen != nil:
+			return st.VMap.Key.Numgen.Mod
+		case st.DNAT != nil && st.DNAT.Addr.Map != nil && st.DNAT.Addr.Map.Key.Numgen != nil:
+			return st.DNAT.Addr.Map.Key.Numgen.Mod
+		case st.DNAT != nil:
+			dnat = 1
+		}
 	}
-	if strings.Contains(string(expr), `"dnat"`) {
-		return 1
-	}
-	return 0
+	return dnat
 }
 
 // nftChainService returns the service port name (as kube-proxy names it)

@@ -118,27 +118,60 @@ func TestParseProcIPVS(t *testing.T) {
 	}
 }
 
-// The emulation table is the ipvsemu testdata ruleset as `nft list table`
-// prints it back.
-func TestParseEmulatedIPVS(t *testing.T) {
-	got := ParseEmulatedIPVS(fixture(t, "ipvsemu-table.txt"))
-	if !got.Available || !got.Emulated || got.ConnectionsReason == "" {
-		t.Errorf("header: %+v", got)
-	}
+// emulatedIPVSWant is what ipvsemu-table.txt holds.
+func emulatedIPVSWant() []VirtualServer {
 	echo := []RealServer{
 		{Address: "198.19.1.2:8080", Weight: 1, ActiveConn: -1, InactiveConn: -1},
 		{Address: "198.19.2.2:8080", Weight: 1, ActiveConn: -1, InactiveConn: -1},
 		{Address: "198.19.3.2:8080", Weight: 1, ActiveConn: -1, InactiveConn: -1},
 	}
-	want := []VirtualServer{
+	return []VirtualServer{
 		{Service: "default/echo", Protocol: "TCP", Address: "198.19.128.10:80", Scheduler: "rr", Real: echo},
 		{Service: "default/echo", Protocol: "TCP", Address: "0.0.0.0:30080", Scheduler: "rr", Real: echo},
 		{Service: "kube-system/dns:dns", Protocol: "UDP", Address: "198.19.128.53:53", Scheduler: "rr", Real: []RealServer{
 			{Address: "198.19.1.9:53", Weight: 1, ActiveConn: -1, InactiveConn: -1},
 		}},
 	}
-	if !reflect.DeepEqual(got.Virtual, want) {
+}
+
+// The emulation table ipvsemu-table.json is ipvsemu-table.txt (the ipvsemu
+// testdata ruleset as `nft list table` prints it back) loaded into a
+// network namespace and listed by `nft -j list table ip drill-ipvs`
+// (nftables 1.0.6).
+func TestParseEmulatedIPVS(t *testing.T) {
+	got, err := ParseEmulatedIPVS([]byte(fixture(t, "ipvsemu-table.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Available || !got.Emulated || got.ConnectionsReason == "" {
+		t.Errorf("header: %+v", got)
+	}
+	if want := emulatedIPVSWant(); !reflect.DeepEqual(got.Virtual, want) {
 		t.Errorf("got %+v\nwant %+v", got.Virtual, want)
+	}
+	for _, bad := range []string{"nft list table ip drill-ipvs", `{"nftables": [{"rule": {"table": "drill-ipvs", "expr": {}}}]}`} {
+		if _, err := ParseEmulatedIPVS([]byte(bad)); err == nil {
+			t.Errorf("no error for %q", bad)
+		}
+	}
+}
+
+// A rule the emulation does not write (no goto, a th dport, a random
+// numgen) is no virtual server and has no real servers.
+func TestParseEmulatedIPVSSkipsOtherRules(t *testing.T) {
+	doc := `{"nftables": [
+	{"rule": {"family": "ip", "table": "drill-ipvs", "chain": "services", "comment": "a/b:", "expr": [
+		{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": "198.19.128.10"}},
+		{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 80}},
+		{"accept": null}]}},
+	{"rule": {"family": "ip", "table": "drill-ipvs", "chain": "svc-x", "comment": "a/b:", "expr": [
+		{"dnat": {"family": "ip", "addr": {"map": {"key": {"numgen": {"mode": "random", "mod": 1, "offset": 0}}, "data": {"set": [[0, {"concat": ["198.19.1.2", 8080]}]]}}}}}]}}]}`
+	got, err := ParseEmulatedIPVS([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Virtual) != 0 {
+		t.Errorf("virtual servers %+v, want none", got.Virtual)
 	}
 }
 
@@ -225,11 +258,39 @@ func TestCountConnections(t *testing.T) {
 // The emulation lists the same backends under the cluster IP and the
 // NodePort: each virtual server must count its own connections.
 func TestEmulatedCountsPerVirtualServer(t *testing.T) {
-	v := ParseEmulatedIPVS(fixture(t, "ipvsemu-table.txt"))
+	v, err := ParseEmulatedIPVS([]byte(fixture(t, "ipvsemu-table.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	countConnections(&v, []natConn{
 		{Proto: "TCP", Orig: netip.MustParseAddrPort("198.19.128.10:80"), Backend: netip.MustParseAddrPort("198.19.1.2:8080"), Established: true},
 	})
 	if a, b := v.Virtual[0].Real[0].ActiveConn, v.Virtual[1].Real[0].ActiveConn; a != 1 || b != 0 {
 		t.Errorf("cluster IP %d, NodePort %d active connections to 198.19.1.2:8080; want 1 and 0", a, b)
+	}
+}
+
+// The endpoint count of a service chain's rule, in each form kube-proxy
+// writes (statements as `nft -j` writes them).
+func TestRuleEndpoints(t *testing.T) {
+	for _, tc := range []struct {
+		name, expr string
+		want       int
+	}{
+		{"dnat map keyed by numgen", `[{"dnat": {"family": "ip", "addr": {"map": {"key": {"numgen": {"mode": "random", "mod": 3, "offset": 0}}, "data": {"set": [[0, {"concat": ["198.19.1.2", 8080]}]]}}}}}]`, 3},
+		{"vmap keyed by numgen", `[{"vmap": {"key": {"numgen": {"mode": "random", "mod": 2, "offset": 0}}, "data": {"set": [[0, {"goto": {"target": "endpoint-A"}}], [1, {"goto": {"target": "endpoint-B"}}]]}}}]`, 2},
+		{"plain dnat", `[{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "tcp"}}, {"dnat": {"addr": "198.18.0.2", "port": 6443}}]`, 1},
+		{"vmap by address", `[{"vmap": {"key": {"payload": {"protocol": "ip", "field": "daddr"}}, "data": "@no-endpoint-services"}}]`, 0},
+		{"no statements", `[]`, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stmts, err := (&nftRef{Expr: []byte(tc.expr)}).statements()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ruleEndpoints(stmts); got != tc.want {
+				t.Errorf("got %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

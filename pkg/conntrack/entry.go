@@ -1,29 +1,23 @@
+// Package conntrack reads and edits the kernel's connection tracking table
+// through ctnetlink, as `conntrack -L/-D/-S` does: it dumps the entries of
+// the calling thread's network namespace, deletes those matching a filter,
+// and reads the table's statistics. The messages are built and parsed by
+// github.com/ti-mo/conntrack and github.com/ti-mo/netfilter (Linux only; on
+// other systems every call fails with errors.ErrUnsupported). Everything
+// needs CAP_NET_ADMIN in the network namespace.
 package conntrack
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"strconv"
 )
 
-// ctnetlink attributes of a conntrack entry (linux/netfilter/nfnetlink_conntrack.h).
+// Layer-4 protocol numbers (IANA's).
 const (
-	ctaTupleOrig  = 1
-	ctaTupleReply = 2
-	ctaStatus     = 3
-	ctaProtoinfo  = 4
-	ctaID         = 12
-
-	ctaTupleIP    = 1
-	ctaTupleProto = 2
-	ctaIPv4Src    = 1
-	ctaIPv4Dst    = 2
-	ctaProtoNum   = 1
-	ctaProtoSrc   = 2
-	ctaProtoDst   = 3
-
-	ctaProtoinfoTCP      = 1
-	ctaProtoinfoTCPState = 1
+	ProtoICMP = 1
+	ProtoTCP  = 6
+	ProtoUDP  = 17
+	ProtoSCTP = 132
 )
 
 // StatusDstNAT is the IPS_DST_NAT status bit: the entry's destination was
@@ -66,115 +60,18 @@ type Entry struct {
 	ID uint32
 	// hasID is set when the kernel sent ID.
 	hasID bool
+	// icmp identifies an ICMP entry's original direction, which has no
+	// ports.
+	icmp icmpKey
+}
+
+type icmpKey struct {
+	id        uint16
+	typ, code uint8
 }
 
 // Proto is the entry's layer-4 protocol number.
 func (e Entry) Proto() uint8 { return e.Orig.Proto }
-
-// Dump returns every IPv4 entry of the calling thread's network namespace.
-// On a large table it reads every entry: callers bound how often.
-func Dump() ([]Entry, error) {
-	var out []Entry
-	err := Each(MsgGet, FlagDump, FamilyIPv4, func(p []byte) error {
-		if e, ok := parseEntry(p); ok {
-			out = append(out, e)
-		}
-		return nil
-	})
-	return out, err
-}
-
-// parseEntry decodes one answer of a dump (nfgenmsg and attributes).
-func parseEntry(p []byte) (Entry, bool) {
-	if len(p) < 4 {
-		return Entry{}, false
-	}
-	e := Entry{TCPState: NoState}
-	err := Attrs(p[4:], func(typ uint16, v []byte) {
-		switch typ {
-		case ctaTupleOrig:
-			e.Orig = parseTuple(v)
-		case ctaTupleReply:
-			e.Reply = parseTuple(v)
-		case ctaStatus:
-			if len(v) >= 4 {
-				e.Status = binary.BigEndian.Uint32(v)
-			}
-		case ctaID:
-			if len(v) >= 4 {
-				e.ID, e.hasID = binary.BigEndian.Uint32(v), true
-			}
-		case ctaProtoinfo:
-			_ = Attrs(v, func(t uint16, pv []byte) {
-				if t != ctaProtoinfoTCP {
-					return
-				}
-				_ = Attrs(pv, func(t uint16, sv []byte) {
-					if t == ctaProtoinfoTCPState && len(sv) >= 1 {
-						e.TCPState = sv[0]
-					}
-				})
-			})
-		}
-	})
-	return e, err == nil && e.Orig.Dst.IsValid()
-}
-
-func parseTuple(b []byte) Tuple {
-	var t Tuple
-	var src, dst netip.Addr
-	var sport, dport uint16
-	_ = Attrs(b, func(typ uint16, v []byte) {
-		switch typ {
-		case ctaTupleIP:
-			_ = Attrs(v, func(t uint16, a []byte) {
-				if len(a) != 4 {
-					return
-				}
-				switch t {
-				case ctaIPv4Src:
-					src = netip.AddrFrom4([4]byte(a))
-				case ctaIPv4Dst:
-					dst = netip.AddrFrom4([4]byte(a))
-				}
-			})
-		case ctaTupleProto:
-			_ = Attrs(v, func(pt uint16, a []byte) {
-				switch {
-				case pt == ctaProtoNum && len(a) >= 1:
-					t.Proto = a[0]
-				case pt == ctaProtoSrc && len(a) >= 2:
-					sport = binary.BigEndian.Uint16(a)
-				case pt == ctaProtoDst && len(a) >= 2:
-					dport = binary.BigEndian.Uint16(a)
-				}
-			})
-		}
-	})
-	if src.IsValid() {
-		t.Src = netip.AddrPortFrom(src, sport)
-	}
-	if dst.IsValid() {
-		t.Dst = netip.AddrPortFrom(dst, dport)
-	}
-	return t
-}
-
-// encodeTuple is the inverse of parseTuple (IPv4 only).
-func encodeTuple(t Tuple) []byte {
-	var ip, proto []byte
-	s4, d4 := t.Src.Addr().As4(), t.Dst.Addr().As4()
-	ip = attr(ip, ctaIPv4Src, s4[:])
-	ip = attr(ip, ctaIPv4Dst, d4[:])
-	proto = attr(proto, ctaProtoNum, []byte{t.Proto})
-	if t.Proto == ProtoTCP || t.Proto == ProtoUDP || t.Proto == ProtoSCTP {
-		proto = attr(proto, ctaProtoSrc, binary.BigEndian.AppendUint16(nil, t.Src.Port()))
-		proto = attr(proto, ctaProtoDst, binary.BigEndian.AppendUint16(nil, t.Dst.Port()))
-	}
-	var b []byte
-	b = nested(b, ctaTupleIP, ip)
-	return nested(b, ctaTupleProto, proto)
-}
 
 // ProtoName is the protocol's name as Kubernetes writes it (TCP, UDP,
 // SCTP), or its number.

@@ -1,7 +1,6 @@
 package conntrack
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -146,17 +145,17 @@ func Flush(filters []Filter) (Flushed, error) {
 		return out, fmt.Errorf("read the conntrack table: %w", err)
 	}
 	out.Entries = len(entries)
-	s, err := Open()
+	d, err := openDeleter()
 	if err != nil {
 		return out, err
 	}
-	defer s.Close()
+	defer d.Close()
 	for _, e := range entries {
 		if !matchAny(filters, e) {
 			continue
 		}
 		out.Matched++
-		switch err := s.Delete(e); {
+		switch err := d.Delete(e); {
 		case err == nil:
 			out.Deleted++
 		case errors.Is(err, syscall.ENOENT): // gone meanwhile
@@ -174,14 +173,4 @@ func matchAny(filters []Filter, e Entry) bool {
 		}
 	}
 	return false
-}
-
-// Delete deletes the entry e (by its original tuple and, when known, its
-// id, so that a new connection reusing the tuple is left alone).
-func (s *Socket) Delete(e Entry) error {
-	b := nested(nil, ctaTupleOrig, encodeTuple(e.Orig))
-	if e.hasID {
-		b = attr(b, ctaID, binary.BigEndian.AppendUint32(nil, e.ID))
-	}
-	return s.Request(MsgDelete, FlagAck, FamilyIPv4, b, nil)
 }

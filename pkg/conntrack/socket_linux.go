@@ -1,106 +1,72 @@
 package conntrack
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
+	"time"
 
-	"golang.org/x/sys/unix"
+	ct "github.com/ti-mo/conntrack"
+	"github.com/ti-mo/netfilter"
 )
 
-// Socket is one ctnetlink socket. It is bound to the network namespace of
-// the thread that opened it for its whole life.
-type Socket struct {
-	fd  int
-	seq uint32
-}
+// answerTimeout bounds every request: a kernel that never answers must not
+// hang a caller. A dump has dumpTimePerEntry more for each entry of the
+// table (about ten times what one costs on a loaded 2-core machine).
+const (
+	answerTimeout    = 2 * time.Second
+	dumpTimePerEntry = 100 * time.Microsecond
+)
 
-// Open opens a ctnetlink socket in the calling thread's network namespace.
-func Open() (*Socket, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+// Every socket below is opened by netlink.Dial without a namespace in its
+// configuration: mdlayher/socket then calls socket(2) on the calling
+// goroutine, so the socket belongs to the calling thread's network
+// namespace (the one netns.Do entered), for its whole life.
+
+// withConn runs fn with a ti-mo/conntrack socket opened in the calling
+// thread's network namespace. The library has no deadline, so the socket is
+// closed under fn if the kernel has not answered within answerTimeout; fn
+// calls extend(d) before a long request to have answerTimeout+d from then.
+func withConn(fn func(c *ct.Conn, extend func(time.Duration)) error) error {
+	c, err := ct.Dial(nil)
 	if err != nil {
-		return nil, fmt.Errorf("open netfilter netlink socket: %w", err)
+		return fmt.Errorf("open ctnetlink socket: %w", explain(err))
 	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("bind netfilter netlink socket: %w", err)
+	limit := answerTimeout
+	expired := time.AfterFunc(limit, func() { c.Close() })
+	extend := func(d time.Duration) {
+		if expired.Stop() { // not fired yet: the socket is still open
+			limit = answerTimeout + d
+			expired.Reset(limit)
+		}
 	}
-	// Receive timeout: a kernel that never answers must not hang a caller.
-	tv := unix.Timeval{Sec: 2}
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("netlink receive timeout: %w", err)
+	err = fn(c, extend)
+	if expired.Stop() {
+		c.Close()
+	} else if err != nil {
+		err = fmt.Errorf("no answer within %s: %w", limit, err)
 	}
-	// A dump of a large table answers in many buffers: make room for them.
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
-	return &Socket{fd: fd}, nil
+	return explain(err)
 }
 
-// Close closes the socket.
-func (s *Socket) Close() error { return unix.Close(s.fd) }
+// withNetfilter runs fn with a ti-mo/netfilter socket opened in the calling
+// thread's network namespace, with a deadline for the answers.
+func withNetfilter(fn func(*netfilter.Conn) error) error {
+	c, err := netfilter.Dial(nil)
+	if err != nil {
+		return fmt.Errorf("open ctnetlink socket: %w", explain(err))
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(answerTimeout)); err != nil {
+		return err
+	}
+	return explain(fn(c))
+}
 
-// Request sends one ctnetlink request of msgType for family with the given
-// attributes (already encoded) and calls fn with the payload (nfgenmsg and
-// attributes) of every answer; the payload is only valid during the call.
-// With NLM_F_DUMP in flags it reads until the end of the dump; with
-// NLM_F_ACK it waits for the kernel's acknowledgement.
-func (s *Socket) Request(msgType, flags uint16, family uint8, attrs []byte, fn func(payload []byte) error) error {
-	s.seq++
-	seq := s.seq
-	req := make([]byte, unix.NLMSG_HDRLEN+4, unix.NLMSG_HDRLEN+4+len(attrs))
-	req = append(req, attrs...)
-	binary.NativeEndian.PutUint32(req[0:4], uint32(len(req)))
-	binary.NativeEndian.PutUint16(req[4:6], unix.NFNL_SUBSYS_CTNETLINK<<8|msgType)
-	binary.NativeEndian.PutUint16(req[6:8], unix.NLM_F_REQUEST|flags)
-	binary.NativeEndian.PutUint32(req[8:12], seq)
-	req[unix.NLMSG_HDRLEN] = family // nfgenmsg: family, version 0, res_id 0
-	if err := unix.Sendto(s.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return fmt.Errorf("send ctnetlink request: %w", err)
+// explain adds what a permission error needs.
+func explain(err error) error {
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%w (needs CAP_NET_ADMIN in the node's network namespace)", err)
 	}
-	buf := make([]byte, 1<<16)
-	answered := false
-	for {
-		n, _, err := unix.Recvfrom(s.fd, buf, 0)
-		if err != nil {
-			return fmt.Errorf("receive ctnetlink answer: %w", err)
-		}
-		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
-		if err != nil {
-			return fmt.Errorf("parse ctnetlink answer: %w", err)
-		}
-		for _, m := range msgs {
-			if m.Header.Seq != seq {
-				continue
-			}
-			switch m.Header.Type {
-			case unix.NLMSG_DONE:
-				return nil
-			case unix.NLMSG_ERROR:
-				if len(m.Data) < 4 {
-					return errors.New("ctnetlink: short error message")
-				}
-				errno := -int32(binary.NativeEndian.Uint32(m.Data[0:4]))
-				if errno == 0 { // an acknowledgement
-					return nil
-				}
-				e := syscall.Errno(errno)
-				if e == syscall.EPERM {
-					return fmt.Errorf("ctnetlink: %w (needs CAP_NET_ADMIN in the node's network namespace)", os.ErrPermission)
-				}
-				return fmt.Errorf("ctnetlink: %w", e)
-			default:
-				answered = true
-				if fn != nil {
-					if err := fn(m.Data); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		if flags&(FlagDump|FlagAck) == 0 && answered {
-			return nil
-		}
-	}
+	return err
 }

@@ -7,18 +7,22 @@ import (
 	"fmt"
 )
 
-// Socket is a ctnetlink socket, which only Linux has.
-type Socket struct{}
-
 var errNoCtnetlink = fmt.Errorf("ctnetlink: %w: the conntrack table is Linux's", errors.ErrUnsupported)
 
-// Open fails: ctnetlink is Linux's.
-func Open() (*Socket, error) { return nil, errNoCtnetlink }
+// Dump fails: ctnetlink is Linux's.
+func Dump() ([]Entry, error) { return nil, errNoCtnetlink }
 
-// Close does nothing.
-func (s *Socket) Close() error { return nil }
+// Global fails: ctnetlink is Linux's.
+func Global() (GlobalStats, error) { return GlobalStats{}, errNoCtnetlink }
 
-// Request fails: ctnetlink is Linux's.
-func (s *Socket) Request(msgType, flags uint16, family uint8, attrs []byte, fn func(payload []byte) error) error {
-	return errNoCtnetlink
-}
+// Stats fails: ctnetlink is Linux's.
+func Stats() ([]CPUStats, error) { return nil, errNoCtnetlink }
+
+// deleter deletes entries, which only Linux has.
+type deleter struct{}
+
+func openDeleter() (*deleter, error) { return nil, errNoCtnetlink }
+
+func (d *deleter) Close() error { return nil }
+
+func (d *deleter) Delete(Entry) error { return errNoCtnetlink }

@@ -19,7 +19,7 @@ import (
 // deletes it when the test ends. With tracked, a rule that uses conntrack is
 // loaded in it (nftables), so that the kernel tracks the namespace's
 // connections. It needs root: without it the test is skipped, or fails in CI.
-func New(t *testing.T, prefix string, tracked bool) string {
+func New(t testing.TB, prefix string, tracked bool) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
@@ -51,7 +51,7 @@ func New(t *testing.T, prefix string, tracked bool) string {
 // Hold listens on TCP 127.0.0.1 inside the network namespace name, accepts
 // every connection and keeps it open until the test ends; it returns the
 // listening address.
-func Hold(t *testing.T, name string) string {
+func Hold(t testing.TB, name string) string {
 	t.Helper()
 	var l net.Listener
 	if err := netns.Do(netns.Path(name), func() error {
