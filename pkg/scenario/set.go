@@ -128,24 +128,45 @@ type step struct {
 }
 
 func splitPath(p string) ([]step, error) {
+	bad := fmt.Errorf("path %q: want dotted field names with [N] list indexes, and [KEY] for a key with dots, e.g. load.phases[0].rate or matrix[setup.preStopSleep]", p)
 	var out []step
-	for _, part := range strings.Split(p, ".") {
-		key, rest, _ := strings.Cut(part, "[")
-		if key == "" && (len(out) == 0 || rest == "") {
-			return nil, fmt.Errorf("path %q: want dotted field names with optional [N] indexes, e.g. load.phases[0].rate", p)
-		}
-		if key != "" {
-			out = append(out, step{key: key})
-		}
-		for rest != "" {
-			n, after, ok := strings.Cut(rest, "]")
-			i, err := strconv.Atoi(n)
-			if !ok || err != nil || i < 0 || (after != "" && after[0] != '[') {
-				return nil, fmt.Errorf("path %q: an index is [N] with N ≥ 0", p)
+	for i := 0; i < len(p); {
+		switch {
+		case p[i] == '[':
+			end := strings.IndexByte(p[i:], ']')
+			if end < 0 || len(out) == 0 {
+				return nil, bad
 			}
-			out = append(out, step{index: i})
-			rest = strings.TrimPrefix(after, "[")
+			inner := p[i+1 : i+end]
+			n, err := strconv.Atoi(inner)
+			switch {
+			case err == nil && n >= 0:
+				out = append(out, step{index: n})
+			case err == nil || inner == "" || inner[0] >= '0' && inner[0] <= '9':
+				return nil, fmt.Errorf("path %q: an index is [N] with N ≥ 0", p)
+			default:
+				out = append(out, step{key: inner})
+			}
+			i += end + 1
+		case p[i] == '.':
+			if len(out) == 0 || i+1 == len(p) || p[i+1] == '.' || p[i+1] == '[' {
+				return nil, bad
+			}
+			i++
+		default:
+			if i > 0 && p[i-1] != '.' {
+				return nil, bad
+			}
+			end := strings.IndexAny(p[i:], ".[")
+			if end < 0 {
+				end = len(p) - i
+			}
+			out = append(out, step{key: p[i : i+end]})
+			i += end
 		}
+	}
+	if len(out) == 0 {
+		return nil, bad
 	}
 	return out, nil
 }
@@ -154,6 +175,8 @@ func pathNames(steps []step) []string {
 	var out []string
 	for i, s := range steps {
 		switch {
+		case strings.Contains(s.key, "."):
+			out = append(out, "["+s.key+"]")
 		case s.key != "" && i > 0:
 			out = append(out, "."+s.key)
 		case s.key != "":

@@ -70,3 +70,37 @@ func TestSetValidatedLikeTheFile(t *testing.T) {
 		t.Error("ParseSet without = accepted")
 	}
 }
+
+// A key with dots (a matrix variable, a header name) is written in
+// brackets.
+func TestSetKeysWithDots(t *testing.T) {
+	base := "apiVersion: drill/v1\nkind: Scenario\nmetadata: {name: s}\ntarget: {lab: {}}\nsetup: [web.yaml]\nload: {rate: 10/s, duration: 1s}\nmatrix:\n  target.lab.proxyMode: [iptables]\n"
+	set := func(s string) Set {
+		x, err := ParseSet(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	sc, err := ParseWith("f.yaml", []byte(base), Options{Set: []Set{
+		set("matrix[target.lab.proxyMode]=[iptables, nftables]"), set("load.headers[X.Trace]=on"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sc.Matrix.Variants()); n != 2 {
+		t.Errorf("%d combinations, want 2: %+v", n, sc.Matrix)
+	}
+	if sc.Load.Headers["X.Trace"] != "on" {
+		t.Errorf("headers %v", sc.Load.Headers)
+	}
+	_, err = ParseWith("f.yaml", []byte(base), Options{Set: []Set{set("matrix[nope.var]=[1]")}})
+	if err == nil || !strings.Contains(err.Error(), "--set matrix[nope.var]=[1]") {
+		t.Errorf("an unknown matrix variable: %v", err)
+	}
+	for _, p := range []string{"[0]", "a..b", "a.", ".a", "a[0]b", "a[", "a[-1]", "a[1x]"} {
+		if _, err := splitPath(p); err == nil {
+			t.Errorf("splitPath(%q) accepted", p)
+		}
+	}
+}
