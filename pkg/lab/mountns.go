@@ -48,14 +48,14 @@ func prepareMountnsDir(p Plan) error {
 }
 
 // createNodeMountns creates the node's private mount namespace: the
-// kubelet's sysctls are shadowed by files holding the values it wants, and
+// kubelet's sysctls are shadowed by files holding the values it wants,
 // /var/log by the node's own directory (the kubelet links container logs
-// into /var/log/containers). The namespace files copied into it (other
+// into /var/log/containers) and /var/lib by another. The namespace files copied into it (other
 // nodes' mount namespaces, every named network namespace) are detached in
 // it, so a node keeps no other namespace alive.
 func createNodeMountns(ctx context.Context, p Plan, n NodePlan) error {
 	dir := p.nodeDir(n)
-	for _, d := range []string{"sysctl", "log"} {
+	for _, d := range []string{"sysctl", "log", "varlib"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
@@ -78,6 +78,11 @@ func createNodeMountns(ctx context.Context, p Plan, n NodePlan) error {
 	}
 	script = append(script,
 		fmt.Sprintf("mount --bind %s /var/log", shellQuote(filepath.Join(dir, "log"))),
+		// The kubelet's device-plugin and pod-resources sockets have fixed
+		// paths under /var/lib/kubelet, whatever its root directory: each
+		// node gets a /var/lib of its own, so that nodes starting at once
+		// do not take each other's sockets and nothing is left on the host.
+		fmt.Sprintf("mount --bind %s /var/lib", shellQuote(filepath.Join(dir, "varlib"))),
 		`grep ' - nsfs ' /proc/self/mountinfo | cut -d' ' -f5 | while read -r m; do umount -l "$m" || true; done`,
 	)
 	nsFile := p.nodeMountns(n)

@@ -77,6 +77,15 @@ func TestLabKubeletRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("each node's kubelet sockets in its own /var/lib", func(t *testing.T) {
+		for _, n := range l.Plan().Nodes {
+			sock := filepath.Join(l.Plan().nodeDir(n), "varlib", "kubelet", "device-plugins", "kubelet.sock")
+			if _, err := os.Stat(sock); err != nil {
+				t.Errorf("node %s: the kubelet's device-plugin socket is not in the node's /var/lib: %v", n.Name, err)
+			}
+		}
+	})
+
 	// The :latest tag makes the kubelet pull (policy Always): from the lab
 	// registry, the nodes' mirror of ghcr.io.
 	if err := createEchoImage(ctx, cs, 2, DrillLatestImage); err != nil {
